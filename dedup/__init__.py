@@ -1,0 +1,40 @@
+"""dedup: near-duplicate and overlap detection for news articles.
+
+Finds reprints, containment and overlapping reports, and says exactly which passages two articles
+share, with character offsets into both texts.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from dedup.detector import Detector, classify
+from dedup.errors import (
+    DedupError,
+    IncompatibleIndexError,
+    IndexStoreError,
+    InputError,
+    SettingsError,
+)
+from dedup.model import RELATIONS, Article, BadRecord, Notice, Pair, Passage, Relation, Report
+from dedup.settings import Settings
+
+__all__ = [
+    "RELATIONS",
+    "Article",
+    "BadRecord",
+    "DedupError",
+    "Detector",
+    "IncompatibleIndexError",
+    "IndexStoreError",
+    "InputError",
+    "Notice",
+    "Pair",
+    "Passage",
+    "Relation",
+    "Report",
+    "Settings",
+    "SettingsError",
+    "__version__",
+    "classify",
+]

@@ -1,0 +1,181 @@
+"""Boilerplate: text that recurs across articles without being evidence that they share a story.
+
+Two sources of knowledge:
+
+* **Formulaic lines**, known in advance: datelines (``ISLAMABAD, November 20. /TASS/.``,
+  ``HAVANA (Sputnik) –``), bylines, photo credits and captions, "Read more:" markers, copyright and
+  "first published" lines. Their words are masked: they never seed a match.
+* **Learned lines**: a line of at least a few words that recurs in ``boilerplate_min_docs`` or more
+  articles, mostly at their head or foot, where those articles otherwise share little (a site's promo
+  footer). Frequency alone is not enough: a wire story reprinted by twenty outlets recurs twenty times,
+  and the articles holding it are near-duplicates of each other, so its lines stay evidence.
+
+Masked words still lie inside passages when a passage runs across them; they only stop counting as
+matches and as words to cover.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import regex
+
+from dedup.normalize import Tokens
+
+__all__ = ["Line", "learn_boilerplate", "lines_of", "mask_lines", "static_mask"]
+
+BoolArray = npt.NDArray[np.bool_]
+
+# Datelines at the start of a paragraph.
+_DATELINES = [
+    # ISLAMABAD, November 20. /TASS/.      MOSCOW, Jan. 5 /Interfax/ -
+    regex.compile(
+        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}(?:,[ \t]*\p{L}+\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?[ \t]*[.,]?[ \t]*"
+        r"/\p{L}[\p{L}-]*/[ \t]*[.:–—-]?"
+    ),
+    # HAVANA (Sputnik) –      LONDON, England (Reuters) -      PARIS (AFP) —
+    regex.compile(
+        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}(?:,[ \t]*[\p{L} .]{2,30})?[ \t]*\([\p{L}\p{N} .&/-]{2,30}\)[ \t]*[–—-]{1,2}"
+    ),
+    # WASHINGTON —
+    regex.compile(r"^[ \t]*\p{Lu}{3}[\p{Lu}.'’ -]{0,40}[ \t]+[–—][ \t]"),
+]
+
+# Whole lines that are formulaic (matched case-insensitively at the start of a short line).
+_FORMULAIC_START = regex.compile(
+    r"^[ \t]*(?:read more|read also|also read|related(?: articles| stories| news)?|see also|more on this"
+    r"|follow us|follow @|subscribe|sign up|click here|share this|share on|copyright|©|\(c\)"
+    r"|all rights reserved|first published|originally published|photo|photos|image|picture|source"
+    r"|credit|reporting by|editing by|additional reporting|writing by|contact the author|advertisement"
+    r"|by[ \t]+\p{Lu}[\p{L}.'’-]+(?:[ \t]+\p{Lu}[\p{L}.'’-]+){0,3}[ \t]*$)\b",
+    regex.IGNORECASE,
+)
+_FORMULAIC_ANYWHERE = regex.compile(r"all rights reserved|©", regex.IGNORECASE)
+_MAX_FORMULAIC_WORDS = 30
+#: Lines shorter than this are never learned as boilerplate (they are too short to be evidence anyway).
+MIN_LINE_WORDS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of a text: its word range and a key that identifies its normalised words."""
+
+    first: int
+    last: int
+    key: str
+    edge: bool
+
+
+def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
+    lo = int(np.searchsorted(tokens.starts, start, side="left"))
+    hi = int(np.searchsorted(tokens.starts, end, side="left"))
+    return lo, hi
+
+
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for part in text.split("\n"):
+        spans.append((pos, pos + len(part)))
+        pos += len(part) + 1
+    return spans
+
+
+def static_mask(text: str, tokens: Tokens) -> BoolArray:
+    """Mask the words of datelines and formulaic lines (known boilerplate)."""
+    mask = np.zeros(len(tokens), dtype=np.bool_)
+    if not len(tokens):
+        return mask
+    for start, end in _line_spans(text):
+        if start == end:
+            continue
+        line = text[start:end]
+        lo, hi = _word_range(tokens, start, end)
+        if lo == hi:
+            continue
+        if hi - lo <= _MAX_FORMULAIC_WORDS and (
+            _FORMULAIC_START.match(line) or _FORMULAIC_ANYWHERE.search(line)
+        ):
+            mask[lo:hi] = True
+            continue
+        for pattern in _DATELINES:
+            m = pattern.match(line)
+            if m:
+                dlo, dhi = _word_range(tokens, start, start + m.end())
+                mask[dlo:dhi] = True
+                break
+    return mask
+
+
+def lines_of(text: str, tokens: Tokens) -> list[Line]:
+    """The lines of ``text`` long enough to be learned, with whether each lies at the head or foot."""
+    spans = [(s, e) for s, e in _line_spans(text)]
+    ranges = [_word_range(tokens, s, e) for s, e in spans]
+    nonempty = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
+    head = set(nonempty[:2])
+    foot = set(nonempty[-4:])
+    tail_start = int(len(text) * 0.8)
+    out = []
+    for i in nonempty:
+        lo, hi = ranges[i]
+        if hi - lo < MIN_LINE_WORDS:
+            continue
+        edge = i in head or i in foot or spans[i][0] >= tail_start
+        out.append(Line(first=lo, last=hi, key=" ".join(tokens.words[lo:hi]), edge=edge))
+    return out
+
+
+def learn_boilerplate(
+    doc_lines: Sequence[Sequence[Line]],
+    similarity: Callable[[int, int], float] | None,
+    *,
+    min_docs: int,
+    related: float = 0.5,
+    sample: int = 8,
+) -> dict[str, int]:
+    """Learn boilerplate lines from a corpus.
+
+    ``doc_lines[d]`` are the lines of document ``d``; ``similarity(d1, d2)`` estimates how much two
+    documents share overall (whole-document Jaccard). A line is boilerplate when it recurs in at
+    least ``min_docs`` documents, lies at the head or foot in most of them, and those documents are
+    not related to each other (mean pairwise similarity below ``related`` over a sample).
+
+    Returns the boilerplate lines (normalised text) with the number of documents holding each.
+    """
+    holders: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for d, lines in enumerate(doc_lines):
+        seen: set[str] = set()
+        for line in lines:
+            if line.key in seen:
+                continue
+            seen.add(line.key)
+            holders[line.key].append((d, line.edge))
+    out: dict[str, int] = {}
+    for key, docs in holders.items():
+        if len(docs) < min_docs:
+            continue
+        edges = sum(1 for _, edge in docs if edge)
+        if edges * 2 < len(docs):
+            continue
+        ids = [d for d, _ in docs[:sample]]
+        if similarity is not None:
+            pairs = [(x, y) for i, x in enumerate(ids) for y in ids[i + 1 :]]
+            mean = sum(similarity(x, y) for x, y in pairs) / len(pairs)
+            if mean >= related:
+                continue
+        out[key] = len(docs)
+    return out
+
+
+def mask_lines(lines: Iterable[Line], boilerplate: dict[str, int], mask: BoolArray) -> bool:
+    """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked."""
+    changed = False
+    for line in lines:
+        if line.key in boilerplate and not mask[line.first : line.last].all():
+            mask[line.first : line.last] = True
+            changed = True
+    return changed

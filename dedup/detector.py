@@ -1,0 +1,235 @@
+"""The detector: articles in, a :class:`~dedup.model.Report` out.
+
+Stages (each its own module): normalise and tokenise (:mod:`dedup.normalize`), mask known boilerplate
+(:mod:`dedup.boilerplate`), fingerprint (:mod:`dedup.signature`), learn the corpus' boilerplate lines,
+find candidates (:mod:`dedup.lsh`), verify and align them (:mod:`dedup.align`), classify each pair
+(:func:`classify`) and cluster (:mod:`dedup.cluster`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.align import Match, align_pair
+from dedup.boilerplate import Line, learn_boilerplate, lines_of, mask_lines, static_mask
+from dedup.cluster import star_clusters
+from dedup.errors import InputError
+from dedup.lsh import candidate_pairs
+from dedup.model import Article, BadRecord, Notice, Pair, Passage, Relation, Report
+from dedup.normalize import tokenize
+from dedup.settings import Settings
+from dedup.signature import Fingerprint, Signer, estimate_jaccard
+
+__all__ = ["Detector", "Progress", "classify"]
+
+#: Progress callback: (stage, done, total).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class Document:
+    """An article with everything derived from it."""
+
+    article: Article
+    fingerprint: Fingerprint
+    mask: npt.NDArray[np.bool_]
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def words(self) -> int:
+        """Words that count (not masked as boilerplate)."""
+        return int(len(self.mask) - self.mask.sum())
+
+
+def classify(coverage_a: float, coverage_b: float, settings: Settings) -> Relation:
+    """Relation of a pair from how much of each side its shared passages cover."""
+    if min(coverage_a, coverage_b) >= settings.near_duplicate_coverage:
+        return "near-duplicate"
+    if max(coverage_a, coverage_b) >= settings.containment_coverage:
+        return "containment"
+    return "overlap"
+
+
+def _coverage(spans: Iterable[tuple[int, int]], mask: npt.NDArray[np.bool_]) -> float:
+    total = int(len(mask) - mask.sum())
+    if total == 0:
+        return 0.0
+    covered = np.zeros(len(mask), dtype=np.bool_)
+    for lo, hi in spans:
+        covered[lo:hi] = True
+    return float(np.count_nonzero(covered & ~mask)) / total
+
+
+def _jaccard(fa: Fingerprint, fb: Fingerprint) -> float:
+    sa = np.unique(fa.shingles[fa.valid])
+    sb = np.unique(fb.shingles[fb.valid])
+    if not len(sa) and not len(sb):
+        return 0.0
+    inter = len(np.intersect1d(sa, sb, assume_unique=True))
+    return inter / (len(sa) + len(sb) - inter)
+
+
+class Detector:
+    """Finds reprints, containment and overlapping reports in a corpus, with their shared passages.
+
+    >>> from dedup import Article, Detector
+    >>> report = Detector().report([Article("a", text_a), Article("b", text_b)])  # doctest: +SKIP
+    >>> report.pairs[0].relation  # doctest: +SKIP
+    'near-duplicate'
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
+        self.signer = Signer(self.settings)
+
+    # -- stages ---------------------------------------------------------------------------------------
+
+    def document(self, article: Article) -> Document:
+        """Tokenise, mask known boilerplate and fingerprint one article."""
+        tokens = tokenize(article.text)
+        mask = static_mask(article.text, tokens)
+        return Document(
+            article=article,
+            fingerprint=self.signer.fingerprint(tokens, mask),
+            mask=mask,
+            lines=lines_of(article.text, tokens),
+        )
+
+    def learn_boilerplate(self, docs: Sequence[Document]) -> dict[str, int]:
+        """Learn the corpus' boilerplate lines and mask them in ``docs`` (re-fingerprinting those)."""
+        learned = learn_boilerplate(
+            [d.lines for d in docs],
+            lambda x, y: estimate_jaccard(docs[x].fingerprint.signature, docs[y].fingerprint.signature),
+            min_docs=self.settings.boilerplate_min_docs,
+        )
+        if learned:
+            for d in docs:
+                if mask_lines(d.lines, learned, d.mask):
+                    d.fingerprint = self.signer.fingerprint(d.fingerprint.tokens, d.mask)
+        return learned
+
+    def matches(self, da: Document, db: Document) -> list[Match]:
+        """Shared passages of two documents, in word coordinates."""
+        s = self.settings
+        return align_pair(
+            da.fingerprint,
+            db.fingerprint,
+            k=s.shingle_size,
+            max_gap=s.max_gap,
+            min_words=s.min_passage_words,
+            min_similarity=s.min_passage_similarity,
+            mask_a=da.mask,
+            mask_b=db.mask,
+        )
+
+    def pair(self, da: Document, db: Document) -> Pair | None:
+        """Verify a candidate pair: its passages, scores and relation (None if it shares nothing)."""
+        found = self.matches(da, db)
+        if not found:
+            return None
+        ta, tb = da.fingerprint.tokens, db.fingerprint.tokens
+        text_a, text_b = da.article.text, db.article.text
+        passages = []
+        for m in found:
+            a_start, a_end = ta.span(m.a0, m.a1)
+            b_start, b_end = tb.span(m.b0, m.b1)
+            passages.append(
+                Passage(
+                    a_start=a_start,
+                    a_end=a_end,
+                    b_start=b_start,
+                    b_end=b_end,
+                    similarity=m.similarity,
+                    a_text=text_a[a_start:a_end],
+                    b_text=text_b[b_start:b_end],
+                    matched_words=m.matched,
+                )
+            )
+        cov_a = _coverage(((m.a0, m.a1) for m in found), da.mask)
+        cov_b = _coverage(((m.b0, m.b1) for m in found), db.mask)
+        relation = classify(cov_a, cov_b, self.settings)
+        contained = None
+        if relation == "containment":
+            contained = da.article.id if cov_a >= cov_b else db.article.id
+        return Pair(
+            a=da.article.id,
+            b=db.article.id,
+            relation=relation,
+            jaccard=_jaccard(da.fingerprint, db.fingerprint),
+            jaccard_estimate=estimate_jaccard(da.fingerprint.signature, db.fingerprint.signature),
+            coverage_a=cov_a,
+            coverage_b=cov_b,
+            passages=tuple(passages),
+            contained=contained,
+        )
+
+    # -- entry points ---------------------------------------------------------------------------------
+
+    def compare(self, a: Article, b: Article) -> Pair | None:
+        """Compare two articles directly (no candidate step, no corpus-level boilerplate)."""
+        return self.pair(self.document(a), self.document(b))
+
+    def report(
+        self,
+        articles: Iterable[Article],
+        *,
+        progress: Progress | None = None,
+        notices: Sequence[Notice] = (),
+        bad_records: Sequence[BadRecord] = (),
+    ) -> Report:
+        """Run the whole pipeline over a corpus.
+
+        Ids must be unique (:class:`~dedup.errors.InputError` otherwise). ``notices`` and
+        ``bad_records`` from reading the input are carried into the report.
+        """
+        docs: list[Document] = []
+        seen: dict[str, str | None] = {}
+        for article in articles:
+            if article.id in seen:
+                first = seen[article.id]
+                raise InputError(
+                    f"duplicate id {article.id!r}" + (f" (first seen at {first})" if first else ""),
+                    source=article.origin,
+                )
+            seen[article.id] = article.origin
+            docs.append(self.document(article))
+            if progress is not None:
+                progress("fingerprint", len(docs), 0)
+        learned = self.learn_boilerplate(docs)
+        s = self.settings
+        doc_cands = candidate_pairs([d.fingerprint.document_keys for d in docs], max_bucket=s.max_bucket)
+        win_cands = candidate_pairs([d.fingerprint.window_keys for d in docs], max_bucket=s.max_bucket)
+        candidates = sorted(doc_cands.pairs | win_cands.pairs)
+        pairs: list[Pair] = []
+        for n, (x, y) in enumerate(candidates, 1):
+            pair = self.pair(docs[x], docs[y])
+            if pair is not None:
+                pairs.append(pair)
+            if progress is not None:
+                progress("verify", n, len(candidates))
+        pairs.sort(key=Pair.sort_key)
+        index = {d.article.id: i for i, d in enumerate(docs)}
+        edges = [
+            (index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")
+        ]
+        clusters = star_clusters([d.words for d in docs], edges)
+        all_notices = list(notices)
+        skipped = doc_cands.skipped_buckets + win_cands.skipped_buckets
+        if skipped:
+            all_notices.append(
+                Notice(f"{skipped} LSH buckets held more than {s.max_bucket} articles and were skipped")
+            )
+        return Report(
+            documents=len(docs),
+            settings=s,
+            pairs=tuple(pairs),
+            clusters=tuple(tuple(docs[i].article.id for i in c) for c in clusters),
+            notices=tuple(all_notices),
+            bad_records=tuple(bad_records),
+            boilerplate=tuple(sorted(learned.items(), key=lambda kv: (-kv[1], kv[0]))),
+            ids=tuple(d.article.id for d in docs),
+        )

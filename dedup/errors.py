@@ -1,0 +1,67 @@
+"""Exceptions raised by dedup.
+
+Every error the library raises on purpose derives from :class:`DedupError`, so a caller can catch
+one class::
+
+    DedupError
+    ├── InputError        an input file, line, record or field is unusable
+    ├── SettingsError     a setting is out of range, or two settings do not fit together
+    └── IndexStoreError   a persistent index cannot be opened, read or written
+        └── IncompatibleIndexError   the index was built with other settings or another format
+
+The command line catches :class:`DedupError`, prints its message on one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DedupError",
+    "IncompatibleIndexError",
+    "IndexStoreError",
+    "InputError",
+    "SettingsError",
+]
+
+
+class DedupError(Exception):
+    """Root of every error raised by dedup on purpose."""
+
+
+class InputError(DedupError):
+    """An input is unusable; the message names the source, and the line and field where known."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.source = source
+        self.line = line
+        self.field = field
+        self.reason = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.source is not None:
+            where = self.source
+            if self.line is not None:
+                where += f", line {self.line}"
+        if self.field is not None:
+            where += f"{', ' if where else ''}field {self.field!r}"
+        return f"{where}: {self.reason}" if where else self.reason
+
+
+class SettingsError(DedupError):
+    """A setting is out of range or inconsistent with another."""
+
+
+class IndexStoreError(DedupError):
+    """A persistent index cannot be opened, read or written."""
+
+
+class IncompatibleIndexError(IndexStoreError):
+    """The index was built with different detection settings or an unsupported format version."""

@@ -1,0 +1,184 @@
+"""Detection settings: one frozen, validated object whose fingerprint is recorded with every output."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from dedup.errors import SettingsError
+
+__all__ = ["HASH_SCHEME", "Settings"]
+
+#: The MinHash permutation scheme (datasketch >= 2.0 ``affine32``): each shingle hash is pre-mixed with
+#: the MurmurHash3 finalizer, then permuted as ``a * h + b mod 2**32``. Recorded in every fingerprint,
+#: because signatures made under another scheme are not comparable.
+HASH_SCHEME = "affine32"
+
+
+def _setting(default: Any, help: str, *, signature: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "signature": signature})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Every tunable of the detector, with its default.
+
+    Settings marked as part of the *signature* change the fingerprints stored in an index: an index
+    refuses to be queried with different values. The others only change how candidates are verified
+    and classified.
+    """
+
+    shingle_size: int = _setting(3, "Words per shingle (word k-gram).", signature=True)
+    window_size: int = _setting(
+        12, "Words per window; shared passages are found window by window.", signature=True
+    )
+    window_stride: int = _setting(3, "Words between the starts of consecutive windows.", signature=True)
+    num_perm: int = _setting(128, "MinHash permutations per signature.", signature=True)
+    seed: int = _setting(1, "Seed of the MinHash permutations.", signature=True)
+    document_threshold: float = _setting(
+        0.5, "Jaccard threshold of the whole-document LSH (reprint candidates).", signature=True
+    )
+    window_threshold: float = _setting(
+        0.3, "Jaccard threshold of the window LSH (shared-passage candidates).", signature=True
+    )
+    max_gap: int = _setting(12, "Most unmatched words inside one passage between two matched runs.")
+    min_passage_words: int = _setting(8, "Fewest matched words for a passage to count as shared.")
+    min_passage_similarity: float = _setting(
+        0.5, "Least word-level similarity (0..1) of the two sides of a passage."
+    )
+    near_duplicate_coverage: float = _setting(
+        0.8, "Both articles covered at least this much by shared passages: near-duplicate."
+    )
+    containment_coverage: float = _setting(
+        0.8, "One article covered at least this much (the other less): containment."
+    )
+    boilerplate_min_docs: int = _setting(
+        3, "A line recurring in this many otherwise unrelated articles is boilerplate."
+    )
+    max_bucket: int = _setting(
+        500, "LSH buckets holding more articles than this are treated as boilerplate and skipped."
+    )
+
+    def __post_init__(self) -> None:
+        """Validate every value once, here, with a message that says how to fix it."""
+        ints = {
+            "shingle_size": (1, 16),
+            "window_size": (2, 1000),
+            "window_stride": (1, 1000),
+            "num_perm": (8, 1024),
+            "max_gap": (0, 1000),
+            "min_passage_words": (1, 100000),
+            "boilerplate_min_docs": (2, 1_000_000),
+            "max_bucket": (2, 100_000_000),
+        }
+        for name, (lo, hi) in ints.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise SettingsError(f"setting {name} must be an integer, got {value!r}")
+            if not lo <= value <= hi:
+                raise SettingsError(f"setting {name} must be between {lo} and {hi}, got {value}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise SettingsError(f"setting seed must be a non-negative integer, got {self.seed!r}")
+        for name in (
+            "document_threshold",
+            "window_threshold",
+            "min_passage_similarity",
+            "near_duplicate_coverage",
+            "containment_coverage",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise SettingsError(f"setting {name} must be a number, got {value!r}")
+            if not 0.0 < float(value) <= 1.0:
+                raise SettingsError(f"setting {name} must be in (0, 1], got {value}")
+        if self.window_size <= self.shingle_size:
+            raise SettingsError(
+                f"window_size ({self.window_size}) must be larger than shingle_size ({self.shingle_size})"
+            )
+        if self.window_stride > self.window_size:
+            raise SettingsError(
+                f"window_stride ({self.window_stride}) must not exceed window_size ({self.window_size}),"
+                " or words between windows would never be compared"
+            )
+        if self.near_duplicate_coverage < self.containment_coverage:
+            raise SettingsError(
+                "near_duplicate_coverage must be at least containment_coverage "
+                f"({self.near_duplicate_coverage} < {self.containment_coverage})"
+            )
+
+    # -- derived values -------------------------------------------------------------------------------
+
+    @property
+    def window_shingles(self) -> int:
+        """Shingles in one full window."""
+        return self.window_size - self.shingle_size + 1
+
+    @property
+    def stride_shingles(self) -> int:
+        """Shingles between the starts of consecutive windows."""
+        return self.window_stride
+
+    def bands(self, threshold: float) -> tuple[int, int]:
+        """LSH bands and rows for ``threshold``, chosen exactly as datasketch's ``MinHashLSH`` does."""
+        from dedup.signature import optimal_bands
+
+        return optimal_bands(threshold, self.num_perm)
+
+    @property
+    def document_bands(self) -> tuple[int, int]:
+        """(bands, rows) of the whole-document LSH."""
+        return self.bands(self.document_threshold)
+
+    @property
+    def window_bands(self) -> tuple[int, int]:
+        """(bands, rows) of the window LSH."""
+        return self.bands(self.window_threshold)
+
+    # -- serialisation --------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """All settings as a plain dict, plus the hash scheme and fingerprint."""
+        data = dataclasses.asdict(self)
+        data["hash_scheme"] = HASH_SCHEME
+        data["fingerprint"] = self.fingerprint()
+        return data
+
+    def signature_dict(self) -> dict[str, Any]:
+        """The settings that determine signatures and band keys (what an index must agree on)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.metadata.get("signature")}
+        data["hash_scheme"] = HASH_SCHEME
+        return data
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the signature settings; equal fingerprints mean comparable signatures."""
+        blob = json.dumps(self.signature_dict(), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Build settings from a dict (unknown keys are an error; hash_scheme and fingerprint are checked)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        unknown = set(data) - known - {"hash_scheme", "fingerprint"}
+        if unknown:
+            raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
+        scheme = data.get("hash_scheme", HASH_SCHEME)
+        if scheme != HASH_SCHEME:
+            raise SettingsError(f"hash scheme {scheme!r} is not supported (this version uses {HASH_SCHEME!r})")
+        return cls(**values)
+
+    def diff(self, other: Settings) -> dict[str, tuple[Any, Any]]:
+        """Settings whose values differ: name -> (self's value, other's value)."""
+        return {
+            f.name: (getattr(self, f.name), getattr(other, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(other, f.name)
+        }
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        """One line of help per setting."""
+        return {f.name: str(f.metadata.get("help", "")) for f in fields(cls)}

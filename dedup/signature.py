@@ -1,0 +1,211 @@
+"""Shingles, MinHash signatures and LSH band keys, computed in batches with numpy.
+
+The permutations and the hash scheme are datasketch's (``MinHash(num_perm, seed, scheme="affine32")``):
+a signature computed here equals, value for value, the ``hashvalues`` of a datasketch ``MinHash`` fed
+the same shingle hashes (``tests/test_signature.py`` checks it). Computing the permuted value of every
+shingle once, as a matrix, gives the whole-document signature (the minimum over all rows) and every
+window signature (the minimum over a contiguous run of rows) from the same work.
+
+This module is the only one that touches datasketch, whose API is untyped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.normalize import Tokens
+from dedup.settings import HASH_SCHEME, Settings
+
+__all__ = [
+    "EMPTY",
+    "Fingerprint",
+    "Signer",
+    "band_keys",
+    "optimal_bands",
+    "word_hash",
+]
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+
+#: The value of an empty signature slot (datasketch's ``affine32`` maximum).
+EMPTY = np.uint32(0xFFFFFFFF)
+
+_M64 = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime, used to fold words into a shingle
+_BAND_SEED = np.uint64(0x9E3779B97F4A7C15)
+
+
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) that datasketch's ``MinHashLSH(threshold, num_perm)`` would choose."""
+    from datasketch.lsh import _optimal_param
+
+    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(b), int(r)
+
+
+def datasketch_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
+    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme=HASH_SCHEME)``."""
+    from datasketch import MinHash
+
+    perm = MinHash(num_perm=num_perm, seed=seed, scheme=HASH_SCHEME).permutations
+    a = np.asarray(perm[0], dtype=np.uint32)
+    b = np.asarray(perm[1], dtype=np.uint32)
+    return a, b
+
+
+@lru_cache(maxsize=1 << 20)
+def word_hash(word: str) -> int:
+    """Stable 64-bit hash of a normalised word (blake2b; the same in every process and version)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _fmix64(h: U64) -> U64:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def _fmix32(h: U32) -> U32:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_hashes(word_hashes: U64, k: int) -> U32:
+    """32-bit hash of every run of ``k`` consecutive words (one shingle for texts shorter than ``k``)."""
+    n = len(word_hashes)
+    if n == 0:
+        return np.zeros(0, dtype=np.uint32)
+    k = min(k, n)
+    count = n - k + 1
+    h = word_hashes[:count].copy()
+    for i in range(1, k):
+        h = h * _M64 + word_hashes[i : i + count]
+    return (_fmix64(h) >> np.uint64(32)).astype(np.uint32)
+
+
+def band_keys(signatures: U32, bands: int, rows: int) -> U64:
+    """LSH band keys, shape (n, bands): a 64-bit hash of each band's rows and of the band's number.
+
+    Two signatures share a key in band ``i`` exactly when their rows ``i*rows .. (i+1)*rows`` are equal
+    (up to 64-bit hash collisions), which is datasketch ``MinHashLSH``'s bucket rule.
+    """
+    sig = np.asarray(signatures, dtype=np.uint32)
+    if sig.ndim == 1:
+        sig = sig[None, :]
+    n = sig.shape[0]
+    block = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
+    h = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _BAND_SEED, (n, bands)).copy()
+    for r in range(rows):
+        h = _fmix64(h ^ block[:, :, r])
+    return h
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Everything the detector derives from one text before comparing it with others."""
+
+    tokens: Tokens
+    #: 32-bit hash of the shingle starting at each word.
+    shingles: U32
+    #: False where a shingle touches a word masked as boilerplate.
+    valid: npt.NDArray[np.bool_]
+    #: Whole-document MinHash signature (``num_perm`` values; all EMPTY when there is no shingle).
+    signature: U32
+    #: Band keys of the whole-document LSH, shape (bands,).
+    document_keys: U64
+    #: Band keys of the window LSH, shape (windows, bands).
+    window_keys: U64
+
+    @property
+    def empty(self) -> bool:
+        """True when the text has no usable shingle (nothing to compare)."""
+        return not bool(self.valid.any())
+
+
+class Signer:
+    """Computes fingerprints for one :class:`Settings` (permutations drawn once, from the seed)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.a, self.b = datasketch_permutations(settings.num_perm, settings.seed)
+        self.document_bands = settings.document_bands
+        self.window_bands = settings.window_bands
+
+    def permuted(self, shingles: U32) -> U32:
+        """Matrix of permuted shingle hashes, shape (shingles, num_perm)."""
+        mixed = _fmix32(shingles.astype(np.uint32))
+        out: U32 = mixed[:, None] * self.a[None, :] + self.b[None, :]
+        return out
+
+    def window_starts(self, n_shingles: int) -> npt.NDArray[np.int64]:
+        """First shingle of every window; the last window is aligned to the end of the text."""
+        width = self.settings.window_shingles
+        if n_shingles <= width:
+            return np.zeros(1 if n_shingles else 0, dtype=np.int64)
+        starts = np.arange(0, n_shingles - width + 1, self.settings.window_stride, dtype=np.int64)
+        if starts[-1] != n_shingles - width:
+            starts = np.append(starts, n_shingles - width)
+        return starts
+
+    def fingerprint(self, tokens: Tokens, mask: npt.NDArray[np.bool_] | None = None) -> Fingerprint:
+        """Fingerprint a tokenised text; words where ``mask`` is True are boilerplate (not evidence)."""
+        s = self.settings
+        hashes = np.fromiter((word_hash(w) for w in tokens.words), dtype=np.uint64, count=len(tokens))
+        shingles = shingle_hashes(hashes, s.shingle_size)
+        n = len(shingles)
+        k = min(s.shingle_size, len(tokens)) if len(tokens) else 0
+        if mask is not None and n and mask.any():
+            # a shingle is invalid when any of its words is masked
+            cm = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+            valid = (cm[k : k + n] - cm[:n]) == 0
+        else:
+            valid = np.ones(n, dtype=np.bool_)
+        db, dr = self.document_bands
+        wb, wr = self.window_bands
+        if not valid.any():
+            empty = np.full(s.num_perm, EMPTY, dtype=np.uint32)
+            return Fingerprint(
+                tokens=tokens,
+                shingles=shingles,
+                valid=valid,
+                signature=empty,
+                document_keys=np.zeros(0, dtype=np.uint64),
+                window_keys=np.zeros((0, wb), dtype=np.uint64),
+            )
+        matrix = self.permuted(shingles)
+        matrix[~valid] = EMPTY
+        signature = matrix.min(axis=0)
+        starts = self.window_starts(n)
+        width = min(s.window_shingles, n)
+        cols = matrix[:, : wb * wr]
+        if width < n:
+            view = np.lib.stride_tricks.sliding_window_view(cols, width, axis=0)
+            windows = view[starts].min(axis=-1)
+        else:
+            windows = cols.min(axis=0, keepdims=True)
+        keep = (windows != EMPTY).any(axis=1)
+        return Fingerprint(
+            tokens=tokens,
+            shingles=shingles,
+            valid=valid,
+            signature=signature,
+            document_keys=band_keys(signature, db, dr)[0],
+            window_keys=band_keys(windows[keep], wb, wr),
+        )
+
+
+def estimate_jaccard(a: U32, b: U32) -> float:
+    """MinHash estimate of the Jaccard similarity of two signatures."""
+    if len(a) == 0:
+        return 0.0
+    return float(np.count_nonzero(a == b)) / len(a)
