@@ -72,9 +72,7 @@ def find_seeds(fa: Fingerprint, fb: Fingerprint) -> tuple[IntArray, IntArray]:
     return np.asarray(out_i, dtype=np.int64)[order], np.asarray(out_j, dtype=np.int64)[order]
 
 
-def chain_seeds(
-    si: IntArray, sj: IntArray, *, k: int, max_gap: int
-) -> list[tuple[int, int, int, int, int]]:
+def chain_seeds(si: IntArray, sj: IntArray, *, k: int, max_gap: int) -> list[tuple[int, int, int, int, int]]:
     """Group seeds into regions (a0, a1, b0, b1, seeds), strongest first, none overlapping another."""
     reach = k + max_gap
     chains: list[list[int]] = []  # [i_first, j_first, i_last, j_last, count]
@@ -89,7 +87,7 @@ def chain_seeds(
                 continue
             still.append(c)
             dj = j - c[3]
-            if 0 < di and 0 < dj <= reach:
+            if di > 0 and 0 < dj <= reach:
                 cost = abs(di - dj)
                 if best is None or cost < best_cost:
                     best, best_cost = c, cost
@@ -107,7 +105,7 @@ def chain_seeds(
     )
     kept: list[tuple[int, int, int, int, int]] = []
     for r in regions:
-        if any(r[0] < q[1] and q[0] < r[1] or r[2] < q[3] and q[2] < r[3] for q in kept):
+        if any((r[0] < q[1] and q[0] < r[1]) or (r[2] < q[3] and q[2] < r[3]) for q in kept):
             continue
         kept.append(r)
     kept.sort(key=lambda r: (r[0], r[2]))
@@ -122,7 +120,10 @@ def _align_region(
     *,
     max_gap: int,
 ) -> list[list[tuple[int, int, int]]]:
-    """Align two word runs; return sub-passages as lists of equal blocks (a, b, length), split at long gaps."""
+    """Align two word runs into sub-passages, split at long gaps.
+
+    Each sub-passage is a list of equal blocks (a, b, length) in document word coordinates.
+    """
     ops = Levenshtein.opcodes(list(words_a), list(words_b))
     out: list[list[tuple[int, int, int]]] = []
     cur: list[tuple[int, int, int]] = []

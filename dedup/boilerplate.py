@@ -34,12 +34,14 @@ BoolArray = npt.NDArray[np.bool_]
 _DATELINES = [
     # ISLAMABAD, November 20. /TASS/.      MOSCOW, Jan. 5 /Interfax/ -
     regex.compile(
-        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}(?:,[ \t]*\p{L}+\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?[ \t]*[.,]?[ \t]*"
+        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}"
+        r"(?:,[ \t]*\p{L}+\.?[ \t]+\d{1,2}(?:,[ \t]*\d{4})?)?[ \t]*[.,]?[ \t]*"
         r"/\p{L}[\p{L}-]*/[ \t]*[.:–—-]?"
     ),
     # HAVANA (Sputnik) –      LONDON, England (Reuters) -      PARIS (AFP) —
     regex.compile(
-        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}(?:,[ \t]*[\p{L} .]{2,30})?[ \t]*\([\p{L}\p{N} .&/-]{2,30}\)[ \t]*[–—-]{1,2}"
+        r"^[ \t]*\p{Lu}[\p{Lu}.'’ -]{1,40}(?:,[ \t]*[\p{L} .]{2,30})?[ \t]*"
+        r"\([\p{L}\p{N} .&/-]{2,30}\)[ \t]*[–—-]{1,2}"
     ),
     # WASHINGTON —
     regex.compile(r"^[ \t]*\p{Lu}{3}[\p{Lu}.'’ -]{0,40}[ \t]+[–—][ \t]"),

@@ -13,9 +13,7 @@ from collections.abc import Sequence
 __all__ = ["star_clusters"]
 
 
-def star_clusters(
-    sizes: Sequence[int], edges: Sequence[tuple[int, int]]
-) -> list[list[int]]:
+def star_clusters(sizes: Sequence[int], edges: Sequence[tuple[int, int]]) -> list[list[int]]:
     """Clusters (lists of document indices, input order) of two or more members.
 
     ``sizes[d]`` ranks representatives (longest first, then earliest); ``edges`` are strongest first.

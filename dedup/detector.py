@@ -213,9 +213,7 @@ class Detector:
                 progress("verify", n, len(candidates))
         pairs.sort(key=Pair.sort_key)
         index = {d.article.id: i for i, d in enumerate(docs)}
-        edges = [
-            (index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")
-        ]
+        edges = [(index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")]
         clusters = star_clusters([d.words for d in docs], edges)
         all_notices = list(notices)
         skipped = doc_cands.skipped_buckets + win_cands.skipped_buckets

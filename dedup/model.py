@@ -117,7 +117,13 @@ class Pair:
 
     def sort_key(self) -> tuple[int, float, float, str, str]:
         """Strongest first: relation, then coverage, then Jaccard, then ids for a stable order."""
-        return (RELATIONS.index(self.relation), -round(self.score, 6), -round(self.jaccard, 6), self.a, self.b)
+        return (
+            RELATIONS.index(self.relation),
+            -round(self.score, 6),
+            -round(self.jaccard, 6),
+            self.a,
+            self.b,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +177,7 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         """Number of pairs per relation."""
-        out = dict.fromkeys(RELATIONS, 0)
+        out: dict[str, int] = dict.fromkeys(RELATIONS, 0)
         for pair in self.pairs:
             out[pair.relation] += 1
         return out

@@ -167,7 +167,9 @@ class Settings:
             raise SettingsError(f"unknown settings: {', '.join(sorted(unknown))}")
         scheme = data.get("hash_scheme", HASH_SCHEME)
         if scheme != HASH_SCHEME:
-            raise SettingsError(f"hash scheme {scheme!r} is not supported (this version uses {HASH_SCHEME!r})")
+            raise SettingsError(
+                f"hash scheme {scheme!r} is not supported (this version uses {HASH_SCHEME!r})"
+            )
         return cls(**values)
 
     def diff(self, other: Settings) -> dict[str, tuple[Any, Any]]:
