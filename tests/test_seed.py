@@ -14,7 +14,7 @@ from dedup import Article, Detector, Pair
 
 
 def _covered(spans: list[tuple[int, int]], start: int, end: int) -> float:
-    hit = set()
+    hit: set[int] = set()
     for s, e in spans:
         hit.update(range(max(s, start), min(e, end)))
     return len(hit) / (end - start)
@@ -61,9 +61,7 @@ def test_required_passages_covered_and_exact(
     assert pair is not None
     flip = pair["a"] != a_id
     side = {a_id: ("b" if flip else "a"), b_id: ("a" if flip else "b")}
-    spans = {
-        doc: [(p[f"{s}_start"], p[f"{s}_end"]) for p in pair["passages"]] for doc, s in side.items()
-    }
+    spans = {doc: [(p[f"{s}_start"], p[f"{s}_end"]) for p in pair["passages"]] for doc, s in side.items()}
     for p in pair["passages"]:
         for doc, s in side.items():
             assert texts[doc][p[f"{s}_start"] : p[f"{s}_end"]] == p[f"{s}_text"]

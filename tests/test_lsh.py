@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import random
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from dedup import Settings
+from dedup.lsh import candidate_pairs
+from dedup.normalize import tokenize
+from dedup.signature import Signer
+
+WORDS = [
+    "minister",
+    "talks",
+    "agreement",
+    "military",
+    "cooperation",
+    "port",
+    "city",
+    "council",
+    "budget",
+    "river",
+    "flood",
+    "school",
+    "meals",
+    "bridge",
+    "traffic",
+    "storm",
+    "strike",
+    "steel",
+    "price",
+    "wheat",
+    "farmers",
+    "rain",
+    "valley",
+    "road",
+    "village",
+    "rescue",
+    "shelter",
+    "election",
+    "vote",
+    "party",
+    "leader",
+    "court",
+    "ruling",
+    "appeal",
+    "prison",
+    "police",
+    "report",
+]
+
+
+def _corpus(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    base = [" ".join(rng.choice(WORDS) for _ in range(80)) for _ in range(n // 2)]
+    docs = list(base)
+    for text in base[: n - len(base)]:
+        words = text.split()
+        for _ in range(rng.randint(0, 30)):  # edit a variable number of words: a spread of similarities
+            words[rng.randrange(len(words))] = rng.choice(WORDS)
+        docs.append(" ".join(words))
+    return docs
+
+
+def test_bucket_grouping_equals_datasketch_minhashlsh() -> None:
+    settings = Settings()
+    signer = Signer(settings)
+    fps = [signer.fingerprint(tokenize(t)) for t in _corpus(60)]
+    ours = candidate_pairs([fp.document_keys for fp in fps], max_bucket=1000).pairs
+    lsh = MinHashLSH(threshold=settings.document_threshold, num_perm=settings.num_perm)
+    for i, fp in enumerate(fps):
+        lsh.insert(i, MinHash(num_perm=settings.num_perm, hashvalues=fp.signature, scheme="affine32"))
+    theirs = set()
+    for i, fp in enumerate(fps):
+        for j in lsh.query(MinHash(num_perm=settings.num_perm, hashvalues=fp.signature, scheme="affine32")):
+            if i != j:
+                theirs.add((min(i, j), max(i, j)))
+    assert ours == theirs
+    assert len(ours) > 5  # the corpus does contain near-duplicates
+
+
+def test_recall_close_to_brute_force() -> None:
+    settings = Settings()
+    signer = Signer(settings)
+    fps = [signer.fingerprint(tokenize(t)) for t in _corpus(80, seed=5)]
+    found = candidate_pairs([fp.document_keys for fp in fps], max_bucket=1000).pairs
+    truth = set()
+    for i in range(len(fps)):
+        for j in range(i + 1, len(fps)):
+            a = set(fps[i].shingles.tolist())
+            b = set(fps[j].shingles.tolist())
+            if len(a & b) / len(a | b) >= 0.7:  # well above the 0.5 threshold
+                truth.add((i, j))
+    assert truth, "corpus must hold similar pairs"
+    assert len(truth & found) / len(truth) >= 0.95
+
+
+def test_oversized_buckets_are_skipped_and_counted() -> None:
+    keys = [np.array([7, i], dtype=np.uint64) for i in range(5)]
+    result = candidate_pairs(keys, max_bucket=4)
+    assert result.pairs == frozenset()
+    assert result.skipped_buckets == 1
+    result = candidate_pairs(keys, max_bucket=5)
+    assert len(result.pairs) == 10
+    assert result.skipped_buckets == 0
+
+
+def test_no_keys() -> None:
+    assert candidate_pairs([], max_bucket=10).pairs == frozenset()
+    assert candidate_pairs([np.zeros(0, dtype=np.uint64)], max_bucket=10).pairs == frozenset()

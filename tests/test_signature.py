@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from dedup import Settings
+from dedup.normalize import tokenize
+from dedup.signature import EMPTY, Signer, band_keys, optimal_bands, shingle_hashes, word_hash
+
+TEXT = (
+    "Russian Defense Minister Sergey Shoigu and his Pakistani counterpart Khawaja Asif signed a deal "
+    "on military cooperation on Thursday in Pakistan's capital Islamabad."
+)
+
+
+def test_word_hash_is_stable_across_processes() -> None:
+    # golden values: blake2b-64 of the UTF-8 word, little-endian
+    assert word_hash("shoigu") == 0x8181CAF79A17D889
+
+
+def test_golden_signature_values() -> None:
+    fp = Signer(Settings()).fingerprint(tokenize(TEXT))
+    assert fp.signature.dtype == np.uint32
+    assert fp.signature[:6].tolist() == GOLDEN_FIRST_SIX
+
+
+GOLDEN_FIRST_SIX = [109776320, 31825142, 71107359, 128322597, 232313384, 63224976]
+
+
+@pytest.mark.parametrize("num_perm", [16, 128])
+@pytest.mark.parametrize("seed", [1, 7])
+def test_signature_equals_datasketch(num_perm: int, seed: int) -> None:
+    settings = Settings(num_perm=num_perm, seed=seed)
+    tokens = tokenize(TEXT)
+    fp = Signer(settings).fingerprint(tokens)
+    ref = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
+    ref.update_batch(fp.shingles.tolist())
+    assert fp.signature.tolist() == ref.hashvalues.tolist()
+
+
+def test_window_signature_is_minimum_over_its_shingles() -> None:
+    settings = Settings()
+    signer = Signer(settings)
+    tokens = tokenize(TEXT * 3)
+    fp = signer.fingerprint(tokens)
+    starts = signer.window_starts(len(fp.shingles))
+    b, r = settings.window_bands
+    width = settings.window_shingles
+    assert starts[0] == 0
+    assert starts[-1] == len(fp.shingles) - width
+    for w, start in enumerate(starts.tolist()):
+        ref = MinHash(num_perm=settings.num_perm, seed=settings.seed, hashfunc=int, scheme="affine32")
+        ref.update_batch(fp.shingles[start : start + width].tolist())
+        expected = band_keys(np.asarray(ref.hashvalues, dtype=np.uint32), b, r)[0]
+        assert fp.window_keys[w].tolist() == expected.tolist()
+
+
+def test_masked_words_do_not_contribute() -> None:
+    signer = Signer(Settings())
+    tokens = tokenize(TEXT)
+    mask = np.zeros(len(tokens), dtype=np.bool_)
+    mask[:4] = True
+    fp = signer.fingerprint(tokens, mask)
+    # shingles 0..3 touch a masked word (k=3: shingle i covers words i..i+2)
+    assert fp.valid.tolist()[:4] == [False, False, False, False]
+    assert fp.valid[4:].all()
+    ref = MinHash(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+    ref.update_batch(fp.shingles[4:].tolist())
+    assert fp.signature.tolist() == ref.hashvalues.tolist()
+
+
+def test_empty_and_short_texts() -> None:
+    signer = Signer(Settings())
+    empty = signer.fingerprint(tokenize(""))
+    assert empty.empty
+    assert (empty.signature == EMPTY).all()
+    assert empty.window_keys.shape[0] == 0
+    short = signer.fingerprint(tokenize("two words"))
+    assert len(short.shingles) == 1
+    assert not short.empty
+    assert short.window_keys.shape[0] == 1
+
+
+def test_shingle_hashes_order_sensitive() -> None:
+    h = np.array([word_hash(w) for w in ("a", "b", "c", "a", "b")], dtype=np.uint64)
+    s = shingle_hashes(h, 2)
+    assert s[0] == s[3]  # "a b" twice
+    assert s[0] != s[1]
+    assert len(shingle_hashes(h[:1], 3)) == 1
+
+
+def test_bands_match_datasketch() -> None:
+    from datasketch import MinHashLSH
+
+    for threshold in (0.3, 0.5, 0.8):
+        lsh = MinHashLSH(threshold=threshold, num_perm=128)
+        assert optimal_bands(threshold, 128) == (lsh.b, lsh.r)
