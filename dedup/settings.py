@@ -36,7 +36,10 @@ class Settings:
         12, "Words per window; shared passages are found window by window.", signature=True
     )
     window_stride: int = _setting(3, "Words between the starts of consecutive windows.", signature=True)
-    num_perm: int = _setting(128, "MinHash permutations per signature.", signature=True)
+    num_perm: int = _setting(128, "MinHash permutations of the whole-document signature.", signature=True)
+    window_num_perm: int = _setting(
+        16, "MinHash permutations of each window signature (the first of the document's).", signature=True
+    )
     seed: int = _setting(1, "Seed of the MinHash permutations.", signature=True)
     document_threshold: float = _setting(
         0.5, "Jaccard threshold of the whole-document LSH (reprint candidates).", signature=True
@@ -69,6 +72,7 @@ class Settings:
             "window_size": (2, 1000),
             "window_stride": (1, 1000),
             "num_perm": (8, 1024),
+            "window_num_perm": (2, 1024),
             "max_gap": (0, 1000),
             "min_passage_words": (1, 100000),
             "boilerplate_min_docs": (2, 1_000_000),
@@ -103,6 +107,11 @@ class Settings:
                 f"window_stride ({self.window_stride}) must not exceed window_size ({self.window_size}),"
                 " or words between windows would never be compared"
             )
+        if self.window_num_perm > self.num_perm:
+            raise SettingsError(
+                f"window_num_perm ({self.window_num_perm}) must not exceed num_perm ({self.num_perm}):"
+                " window signatures use the first permutations of the document's"
+            )
         if self.near_duplicate_coverage < self.containment_coverage:
             raise SettingsError(
                 "near_duplicate_coverage must be at least containment_coverage "
@@ -121,21 +130,19 @@ class Settings:
         """Shingles between the starts of consecutive windows."""
         return self.window_stride
 
-    def bands(self, threshold: float) -> tuple[int, int]:
-        """LSH bands and rows for ``threshold``, chosen exactly as datasketch's ``MinHashLSH`` does."""
-        from dedup.signature import optimal_bands
-
-        return optimal_bands(threshold, self.num_perm)
-
     @property
     def document_bands(self) -> tuple[int, int]:
-        """(bands, rows) of the whole-document LSH."""
-        return self.bands(self.document_threshold)
+        """(bands, rows) of the whole-document LSH: ``MinHashLSH(document_threshold, num_perm)``'s."""
+        from dedup.signature import optimal_bands
+
+        return optimal_bands(self.document_threshold, self.num_perm)
 
     @property
     def window_bands(self) -> tuple[int, int]:
-        """(bands, rows) of the window LSH."""
-        return self.bands(self.window_threshold)
+        """(bands, rows) of the window LSH: ``MinHashLSH(window_threshold, window_num_perm)``'s."""
+        from dedup.signature import optimal_bands
+
+        return optimal_bands(self.window_threshold, self.window_num_perm)
 
     # -- serialisation --------------------------------------------------------------------------------
 
