@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Candidates", "candidate_pairs", "unique_keys"]
+from dedup.signature import unique_sorted
+
+__all__ = ["Candidates", "candidate_pairs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +28,12 @@ class Candidates:
     skipped_buckets: int
 
 
-def unique_keys(keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Sorted distinct keys (sort-based; faster than ``np.unique`` on the small arrays seen here)."""
-    k = np.sort(np.asarray(keys, dtype=np.uint64).ravel())
-    if len(k) < 2:
-        return k
-    keep = np.empty(len(k), dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(k[1:], k[:-1], out=keep[1:])
-    return k[keep]
-
-
 def candidate_pairs(keys: Sequence[npt.NDArray[np.uint64]], *, max_bucket: int) -> Candidates:
     """Pairs of documents that share at least one key; ``keys[d]`` holds document ``d``'s keys."""
     parts_k = []
     parts_d = []
     for d, k in enumerate(keys):
-        u = unique_keys(k)
+        u = unique_sorted(k)
         if len(u):
             parts_k.append(u)
             parts_d.append(np.full(len(u), d, dtype=np.int64))

@@ -1,10 +1,11 @@
 """Shingles, MinHash signatures and LSH band keys, computed in batches with numpy.
 
-The permutations and the hash scheme are datasketch's (``MinHash(num_perm, seed, scheme="affine32")``):
-a signature computed here equals, value for value, the ``hashvalues`` of a datasketch ``MinHash`` fed
-the same shingle hashes (``tests/test_signature.py`` checks it). Computing the permuted value of every
-shingle once, as a matrix, gives the whole-document signature (the minimum over all rows) and every
-window signature (the minimum over a contiguous run of rows) from the same work.
+The permutations and the hash scheme are datasketch's (``MinHash(num_perm, seed, scheme="affine32")``
+for documents, ``MinHash(window_num_perm, seed, scheme="affine32")`` for windows): a signature computed
+here equals, value for value, the ``hashvalues`` of a datasketch ``MinHash`` fed the same shingle hashes
+(``tests/test_signature.py`` checks it). Computing the permuted value of every shingle once, as a
+matrix, gives the whole-document signature (the minimum over all rows) and every window signature (the
+minimum over a contiguous run of rows) from the same work.
 
 This module is the only one that touches datasketch, whose API is untyped.
 """
@@ -27,6 +28,7 @@ __all__ = [
     "Signer",
     "band_keys",
     "optimal_bands",
+    "unique_sorted",
     "word_hash",
 ]
 
@@ -38,6 +40,9 @@ EMPTY = np.uint32(0xFFFFFFFF)
 
 _M64 = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime, used to fold words into a shingle
 _BAND_SEED = np.uint64(0x9E3779B97F4A7C15)
+#: Salts that keep document and window band keys apart when they share one table.
+DOCUMENT_SALT = 0
+WINDOW_SALT = 0x5BD1E995
 
 
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -93,8 +98,8 @@ def shingle_hashes(word_hashes: U64, k: int) -> U32:
     return (_fmix64(h) >> np.uint64(32)).astype(np.uint32)
 
 
-def band_keys(signatures: U32, bands: int, rows: int) -> U64:
-    """LSH band keys, shape (n, bands): a 64-bit hash of each band's rows and of the band's number.
+def band_keys(signatures: U32, bands: int, rows: int, *, salt: int = DOCUMENT_SALT) -> U64:
+    """LSH band keys, shape (n, bands): a 64-bit hash of each band's rows, its number and ``salt``.
 
     Two signatures share a key in band ``i`` exactly when their rows ``i*rows .. (i+1)*rows`` are equal
     (up to 64-bit hash collisions), which is datasketch ``MinHashLSH``'s bucket rule.
@@ -104,7 +109,8 @@ def band_keys(signatures: U32, bands: int, rows: int) -> U64:
         sig = sig[None, :]
     n = sig.shape[0]
     block = sig[:, : bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    h = np.broadcast_to((np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _BAND_SEED, (n, bands)).copy()
+    seeds = (np.arange(bands, dtype=np.uint64) + np.uint64(1)) * _BAND_SEED ^ np.uint64(salt)
+    h = np.broadcast_to(seeds, (n, bands)).copy()
     for r in range(rows):
         h = _fmix64(h ^ block[:, :, r])
     return h
@@ -123,7 +129,7 @@ class Fingerprint:
     signature: U32
     #: Band keys of the whole-document LSH, shape (bands,).
     document_keys: U64
-    #: Band keys of the window LSH, shape (windows, bands).
+    #: Distinct band keys of the window LSH (all windows, all bands), sorted.
     window_keys: U64
 
     @property
@@ -138,14 +144,31 @@ class Signer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.a, self.b = datasketch_permutations(settings.num_perm, settings.seed)
+        self.wa, self.wb = datasketch_permutations(settings.window_num_perm, settings.seed)
         self.document_bands = settings.document_bands
         self.window_bands = settings.window_bands
 
-    def permuted(self, shingles: U32) -> U32:
-        """Matrix of permuted shingle hashes, shape (shingles, num_perm)."""
+    def permuted(self, shingles: U32, *, window: bool = False) -> U32:
+        """Matrix of permuted shingle hashes, shape (shingles, num_perm or window_num_perm)."""
         mixed = _fmix32(shingles.astype(np.uint32))
-        out: U32 = mixed[:, None] * self.a[None, :] + self.b[None, :]
+        a, b = (self.wa, self.wb) if window else (self.a, self.b)
+        out: U32 = mixed[:, None] * a[None, :] + b[None, :]
         return out
+
+    def window_signatures(self, shingles: U32, valid: npt.NDArray[np.bool_]) -> U32:
+        """Signature of every window that holds a valid shingle, shape (windows, window_num_perm)."""
+        n = len(shingles)
+        matrix = self.permuted(shingles, window=True)
+        matrix[~valid] = EMPTY
+        starts = self.window_starts(n)
+        width = min(self.settings.window_shingles, n)
+        if width < n:
+            view = np.lib.stride_tricks.sliding_window_view(matrix, width, axis=0)
+            windows: U32 = view[starts].min(axis=-1)
+        else:
+            windows = matrix.min(axis=0, keepdims=True)
+        kept: U32 = windows[(windows != EMPTY).any(axis=1)]
+        return kept
 
     def window_starts(self, n_shingles: int) -> npt.NDArray[np.int64]:
         """First shingle of every window; the last window is aligned to the end of the text."""
@@ -180,28 +203,32 @@ class Signer:
                 valid=valid,
                 signature=empty,
                 document_keys=np.zeros(0, dtype=np.uint64),
-                window_keys=np.zeros((0, wb), dtype=np.uint64),
+                window_keys=np.zeros(0, dtype=np.uint64),
             )
         matrix = self.permuted(shingles)
         matrix[~valid] = EMPTY
         signature = matrix.min(axis=0)
-        starts = self.window_starts(n)
-        width = min(s.window_shingles, n)
-        cols = matrix[:, : wb * wr]
-        if width < n:
-            view = np.lib.stride_tricks.sliding_window_view(cols, width, axis=0)
-            windows = view[starts].min(axis=-1)
-        else:
-            windows = cols.min(axis=0, keepdims=True)
-        keep = (windows != EMPTY).any(axis=1)
+        windows = band_keys(self.window_signatures(shingles, valid), wb, wr, salt=WINDOW_SALT)
         return Fingerprint(
             tokens=tokens,
             shingles=shingles,
             valid=valid,
             signature=signature,
             document_keys=band_keys(signature, db, dr)[0],
-            window_keys=band_keys(windows[keep], wb, wr),
+            window_keys=unique_sorted(windows.ravel()),
         )
+
+
+def unique_sorted(keys: U64) -> U64:
+    """Sorted distinct values (sort-based; faster than ``np.unique`` on small arrays)."""
+    k = np.sort(np.asarray(keys, dtype=np.uint64).ravel())
+    if len(k) < 2:
+        return k
+    keep = np.empty(len(k), dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(k[1:], k[:-1], out=keep[1:])
+    out: U64 = k[keep]
+    return out
 
 
 def estimate_jaccard(a: U32, b: U32) -> float:
