@@ -16,6 +16,7 @@ from dedup.errors import (
     InputError,
     SettingsError,
 )
+from dedup.index import Decision, Index, IndexStats, Match, Policy, StoredArticle
 from dedup.model import RELATIONS, Article, BadRecord, Notice, Pair, Passage, Relation, Report
 from dedup.settings import Settings
 
@@ -23,18 +24,24 @@ __all__ = [
     "RELATIONS",
     "Article",
     "BadRecord",
+    "Decision",
     "DedupError",
     "Detector",
     "IncompatibleIndexError",
+    "Index",
+    "IndexStats",
     "IndexStoreError",
     "InputError",
+    "Match",
     "Notice",
     "Pair",
     "Passage",
+    "Policy",
     "Relation",
     "Report",
     "Settings",
     "SettingsError",
+    "StoredArticle",
     "__version__",
     "classify",
 ]

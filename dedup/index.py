@@ -1,0 +1,901 @@
+"""The pre-ingest filter: a persistent index that decides, article by article, whether one is new.
+
+>>> from dedup import Article, Index
+>>> with Index.open("news.db", create=True) as index:  # doctest: +SKIP
+...     decision = index.check_and_add(Article("a1", text, published="2024-11-20"))
+...     decision.action, decision.relation  # doctest: +SKIP
+('keep', None)
+
+How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
+
+1. The article is tokenised and fingerprinted as by :class:`~dedup.detector.Detector`: known
+   boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
+   learned are boilerplate, because they recur at the head or foot of several stored articles that
+   are otherwise unrelated (a site's footer).
+2. Its whole-document band keys and a fixed sample of its window band keys are looked up in the
+   store in one batch. Stored articles sharing keys are candidates, ranked by how many they share.
+3. Each candidate (up to ``max_candidates``, within the time ``window`` when one is set) is verified
+   with :meth:`Detector.pair <dedup.detector.Detector.pair>` against its stored text: shared passages
+   with exact offsets, coverage of each side, relation.
+4. The :class:`Policy` turns the matches into an action: by default ``reject`` a near-duplicate of a
+   stored article and an article mostly contained in a stored one, ``keep`` anything else, with its
+   matches (an overlap, or a digest page that contains stored articles) as annotations.
+
+Window keys are sampled by value (a key is stored and looked up only when it falls in the first
+``1/window_sample`` of the key space), identically on both sides, so a key shared by two articles is
+either kept by both or by neither. This divides the size of the key table by ``window_sample`` while
+reprints (found by the document keys and by many window keys) are still always found; only an
+overlap resting on one or two shared windows can be missed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import json
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.boilerplate import Line, mask_lines
+from dedup.detector import Detector, Document
+from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError
+from dedup.model import RELATIONS, Article, Pair, Passage, Relation
+from dedup.settings import HASH_SCHEME, Settings
+from dedup.signature import estimate_jaccard
+from dedup.store import LINE_SAMPLE, NewRecord, Store, StoredRecord
+from dedup.store_sqlite import SQLiteStore
+
+__all__ = [
+    "DEFAULT_WINDOW_SAMPLE",
+    "FORMAT_VERSION",
+    "AddResult",
+    "Decision",
+    "Index",
+    "IndexStats",
+    "Match",
+    "Policy",
+    "StoredArticle",
+    "parse_duration",
+    "parse_published",
+]
+
+#: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
+FORMAT_VERSION = 1
+#: One window key in this many is stored and looked up (see the module documentation).
+DEFAULT_WINDOW_SAMPLE = 4
+#: Candidates verified per article, those sharing the most keys first.
+DEFAULT_MAX_CANDIDATES = 32
+
+Action = Literal["keep", "reject"]
+DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
+
+# Window keys live in the same table as document keys; this constant keeps the two apart.
+_WINDOW_SALT = np.uint64(0x5851F42D4C957F2D)
+_RELATEDNESS = 0.5
+_DOCUMENT_CACHE = 2048
+
+
+# -- small parsers ------------------------------------------------------------------------------------
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """``"3d"``, ``"12h"``, ``"30m"``, ``"45s"``, ``"2w"`` (or a plain number of seconds) as a timedelta."""
+    raw = text.strip().lower()
+    unit = raw[-1:] if raw[-1:] in _UNITS else "s"
+    number = raw[:-1] if raw[-1:] in _UNITS else raw
+    try:
+        value = float(number)
+    except ValueError:
+        raise SettingsError(
+            f"cannot read duration {text!r}: use a number and a unit, e.g. 3d, 12h, 30m"
+        ) from None
+    if value < 0:
+        raise SettingsError(f"duration {text!r} is negative")
+    return dt.timedelta(seconds=value * _UNITS[unit])
+
+
+def parse_published(value: str, *, source: str | None = None) -> float:
+    """``published`` as seconds since the epoch.
+
+    Accepted: ISO 8601 (a date alone is midnight UTC; a time without a zone is UTC), RFC 2822
+    (``Wed, 20 Nov 2024 10:00:00 GMT``) or a number of seconds since the epoch.
+    """
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    when: dt.datetime | None = None
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            when = None
+    if when is None:
+        raise InputError(
+            f"cannot read the date {value!r} (use ISO 8601, e.g. 2024-11-20T10:00:00Z)",
+            source=source,
+            field="published",
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp()
+
+
+def _line_hash(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+
+
+# -- results ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Policy:
+    """Which matches make the index reject a new article.
+
+    A *digest page* (a new article that contains stored articles, e.g. a scraped page carrying two
+    stories) is kept by default, annotated with a ``containment`` match for every stored article it
+    holds: it also carries text the index has not seen, and an update that adds paragraphs to a stored
+    story looks the same. Set ``reject_containing=True`` to reject such pages. An article that arrives
+    *after* a stored page holding it is ``contained`` in that page and rejected by default.
+    """
+
+    #: Reject an article that is a near-duplicate of a stored one (a reprint).
+    reject_near_duplicate: bool = True
+    #: Reject an article mostly contained in a stored one (a trimmed reprint).
+    reject_contained: bool = True
+    #: Reject an article that contains a stored one (a digest page, an extended version).
+    reject_containing: bool = False
+    #: Reject an article that merely shares passages with a stored one.
+    reject_overlap: bool = False
+
+    def rejects(self, match: Match, new_id: str) -> bool:
+        """Whether ``match`` is a reason to reject the article ``new_id``."""
+        if match.relation == "near-duplicate":
+            return self.reject_near_duplicate
+        if match.relation == "containment":
+            if match.contained == new_id:
+                return self.reject_contained
+            return self.reject_containing
+        return self.reject_overlap
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> Policy:
+        """A policy rejecting the named cases.
+
+        Names: ``near-duplicate``, ``contained``, ``containing``, ``overlap`` (or ``none``).
+        """
+        chosen = {n.strip() for n in names if n.strip()}
+        known = {"near-duplicate", "contained", "containing", "overlap"}
+        unknown = chosen - known - {"none"}
+        if unknown:
+            raise SettingsError(
+                f"unknown rejection case(s): {', '.join(sorted(unknown))} "
+                f"(choose from {', '.join(sorted(known))})"
+            )
+        return cls(
+            reject_near_duplicate="near-duplicate" in chosen,
+            reject_contained="contained" in chosen,
+            reject_containing="containing" in chosen,
+            reject_overlap="overlap" in chosen,
+        )
+
+    def names(self) -> list[str]:
+        """The rejected cases, by name."""
+        out = []
+        for name, on in (
+            ("near-duplicate", self.reject_near_duplicate),
+            ("contained", self.reject_contained),
+            ("containing", self.reject_containing),
+            ("overlap", self.reject_overlap),
+        ):
+            if on:
+                out.append(name)
+        return out
+
+
+def _passage_dict(p: Passage) -> dict[str, Any]:
+    return {
+        "new_start": p.a_start,
+        "new_end": p.a_end,
+        "stored_start": p.b_start,
+        "stored_end": p.b_end,
+        "similarity": round(p.similarity, 4),
+        "matched_words": p.matched_words,
+        "new_text": p.a_text,
+        "stored_text": p.b_text,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A stored article that shares text with the new one.
+
+    Passages are :class:`~dedup.model.Passage` objects whose ``a`` side is the new article and whose
+    ``b`` side is the stored one (``new_*`` and ``stored_*`` in JSON).
+    """
+
+    id: str
+    relation: Relation | Literal["already-stored"]
+    #: For ``containment``: the id of the contained article (the new one or the stored one).
+    contained: str | None = None
+    jaccard: float = 0.0
+    jaccard_estimate: float = 0.0
+    #: Fraction of the new article's words inside shared passages.
+    coverage: float = 0.0
+    #: Fraction of the stored article's words inside shared passages.
+    stored_coverage: float = 0.0
+    passages: tuple[Passage, ...] = ()
+    #: The stored article's metadata (title, source, published, url).
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_pair(cls, pair: Pair, metadata: dict[str, str]) -> Match:
+        """A match from a verified pair whose ``a`` is the new article."""
+        return cls(
+            id=pair.b,
+            relation=pair.relation,
+            contained=pair.contained,
+            jaccard=pair.jaccard,
+            jaccard_estimate=pair.jaccard_estimate,
+            coverage=pair.coverage_a,
+            stored_coverage=pair.coverage_b,
+            passages=pair.passages,
+            metadata=metadata,
+        )
+
+    def sort_key(self) -> tuple[int, float, str]:
+        """Strongest first: relation, then the larger coverage, then id."""
+        rank = RELATIONS.index(self.relation) if self.relation in RELATIONS else -1
+        return (rank, -round(max(self.coverage, self.stored_coverage), 6), self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the match."""
+        out: dict[str, Any] = {"id": self.id, "relation": self.relation}
+        if self.contained is not None:
+            out["contained"] = self.contained
+        if self.relation != "already-stored":
+            out.update(
+                jaccard=round(self.jaccard, 4),
+                jaccard_estimate=round(self.jaccard_estimate, 4),
+                coverage=round(self.coverage, 4),
+                stored_coverage=round(self.stored_coverage, 4),
+            )
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
+        out["passages"] = [_passage_dict(p) for p in self.passages]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the index decided about one article, and the evidence."""
+
+    id: str
+    action: Action
+    #: The strongest relation among the matches (``already-stored``: the id is in the index already).
+    relation: DecisionRelation | None
+    #: Stored articles sharing text with this one, strongest first.
+    matches: tuple[Match, ...] = ()
+    #: Whether this call stored the article.
+    stored: bool = False
+    #: One line for people: why the article was rejected or annotated.
+    reason: str = ""
+
+    @property
+    def rejected(self) -> bool:
+        """True when the action is ``reject``."""
+        return self.action == "reject"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``id``, ``action``, ``relation``, ``reason``, ``stored``, ``matches``."""
+        return {
+            "id": self.id,
+            "action": self.action,
+            "relation": self.relation,
+            "reason": self.reason,
+            "stored": self.stored,
+            "matches": [m.to_dict() for m in self.matches],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A stored article as :meth:`Index.get` returns it."""
+
+    article: Article
+    #: When it was added (seconds since the epoch).
+    added: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (the article's fields plus ``added``)."""
+        return {
+            "id": self.article.id,
+            "text": self.article.text,
+            **self.article.metadata(),
+            "added": self.added,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What a bulk :meth:`Index.add_many` did."""
+
+    added: int
+    already_stored: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexStats:
+    """Size and configuration of an index."""
+
+    location: str
+    articles: int
+    keys: int
+    lines: int
+    boilerplate_lines: int
+    bytes: int
+    settings: Settings
+    window_sample: int
+    format: int
+    dedup_version: str
+    created: str
+    oldest_published: float | None
+    newest_published: float | None
+
+    @property
+    def bytes_per_article(self) -> float:
+        """Size on disk divided by the number of stored articles."""
+        return self.bytes / self.articles if self.articles else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+
+        def iso(t: float | None) -> str | None:
+            return None if t is None else dt.datetime.fromtimestamp(t, dt.UTC).isoformat()
+
+        return {
+            "location": self.location,
+            "articles": self.articles,
+            "keys": self.keys,
+            "lines": self.lines,
+            "boilerplate_lines": self.boilerplate_lines,
+            "bytes": self.bytes,
+            "bytes_per_article": round(self.bytes_per_article, 1),
+            "window_sample": self.window_sample,
+            "format": self.format,
+            "dedup_version": self.dedup_version,
+            "created": self.created,
+            "oldest_published": iso(self.oldest_published),
+            "newest_published": iso(self.newest_published),
+            "settings": self.settings.to_dict(),
+        }
+
+
+# -- the index ----------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """A new article fingerprinted outside any transaction (only learned boilerplate is missing)."""
+
+    doc: Document
+    published: float | None
+    lines: list[tuple[int, bool]]
+    line_keys: dict[int, str]
+
+
+def _unique_lines(lines: Sequence[Line]) -> tuple[list[tuple[int, bool]], dict[int, str]]:
+    edges: dict[int, bool] = {}
+    keys: dict[int, str] = {}
+    for line in lines:
+        h = _line_hash(line.key)
+        edges[h] = edges.get(h, False) or line.edge
+        keys[h] = line.key
+    return list(edges.items()), keys
+
+
+def _meta_settings(meta: dict[str, str], location: str) -> Settings:
+    try:
+        data = json.loads(meta["settings"])
+        data.pop("fingerprint", None)
+        scheme = data.pop("hash_scheme", HASH_SCHEME)
+        if scheme != HASH_SCHEME:
+            raise IncompatibleIndexError(
+                f"{location}: built with hash scheme {scheme!r}; this version uses {HASH_SCHEME!r}"
+            )
+        return Settings.from_dict(data)
+    except (KeyError, ValueError, TypeError, SettingsError) as exc:
+        raise IncompatibleIndexError(f"{location}: unreadable settings in the index: {exc}") from None
+
+
+class Index:
+    """A persistent index of articles that answers "have we already got this?".
+
+    Open one with :meth:`open` (or :meth:`create`); use it as a context manager or call
+    :meth:`close`. The store is SQLite by default (one file, safe for several processes at once).
+
+    Settings: the index records the detection settings it was built with. Opening it with settings
+    whose *signature* part differs (shingle size, window, permutations, seed, LSH thresholds) raises
+    :class:`~dedup.errors.IncompatibleIndexError` naming each difference; settings that only change
+    verification (``min_passage_words``, coverage thresholds...) may differ and are used as given.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        window_sample: int,
+        meta: dict[str, str],
+        policy: Policy | None = None,
+        window: dt.timedelta | None = None,
+        max_candidates: int = DEFAULT_MAX_CANDIDATES,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.detector = Detector(settings)
+        self.policy = policy if policy is not None else Policy()
+        self.window = window
+        self.window_sample = window_sample
+        self.max_candidates = max_candidates
+        self.meta = meta
+        self._sample_limit = np.uint64(((1 << 64) // window_sample) - 1)
+        self._documents: OrderedDict[int, Document] = OrderedDict()
+
+    # -- opening --------------------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        settings: Settings | None = None,
+        *,
+        window_sample: int = DEFAULT_WINDOW_SAMPLE,
+        exist_ok: bool = False,
+        **options: Any,
+    ) -> Index:
+        """Create a new index at ``path`` (an error if one exists there, unless ``exist_ok``)."""
+        if Path(path).exists() and not exist_ok:
+            raise IndexStoreError(f"{os.fspath(path)}: already exists")
+        return cls.open(path, settings, create=True, window_sample=window_sample, **options)
+
+    @classmethod
+    def open(
+        cls,
+        location: str | os.PathLike[str] | Store,
+        settings: Settings | None = None,
+        *,
+        create: bool = False,
+        window_sample: int | None = None,
+        policy: Policy | None = None,
+        window: dt.timedelta | None = None,
+        max_candidates: int = DEFAULT_MAX_CANDIDATES,
+        busy_timeout: float = 60.0,
+    ) -> Index:
+        """Open the index at ``location`` (a path, or a :class:`~dedup.store.Store`).
+
+        With ``create``, a missing index is created with ``settings`` (default settings when None) and
+        ``window_sample``. An existing index keeps the settings it was built with; ``settings`` given
+        here must agree with them on every signature setting.
+        """
+        if window_sample is not None and (isinstance(window_sample, bool) or not 1 <= window_sample <= 1024):
+            raise SettingsError(f"window_sample must be between 1 and 1024, got {window_sample!r}")
+        if max_candidates < 1:
+            raise SettingsError(f"max_candidates must be at least 1, got {max_candidates}")
+        if isinstance(location, str | os.PathLike):
+            store: Store = SQLiteStore(location, create=create, busy_timeout=busy_timeout)
+        else:
+            store = location
+        try:
+            meta = store.read_meta()
+            if not meta:
+                if not create:
+                    raise IndexStoreError(f"{store.location}: not a dedup index (no metadata)")
+                from dedup import __version__
+
+                chosen = settings if settings is not None else Settings()
+                meta = {
+                    "format": str(FORMAT_VERSION),
+                    "dedup_version": __version__,
+                    "settings": json.dumps(chosen.to_dict(), sort_keys=True),
+                    "fingerprint": chosen.fingerprint(),
+                    "window_sample": str(window_sample or DEFAULT_WINDOW_SAMPLE),
+                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                }
+                store.write_meta(meta)
+                meta = store.read_meta()
+            used = cls._check_compatible(store.location, meta, settings, window_sample)
+        except BaseException:
+            store.close()
+            raise
+        return cls(
+            store,
+            used,
+            window_sample=int(meta["window_sample"]),
+            meta=meta,
+            policy=policy,
+            window=window,
+            max_candidates=max_candidates,
+        )
+
+    @staticmethod
+    def _check_compatible(
+        location: str, meta: dict[str, str], settings: Settings | None, window_sample: int | None
+    ) -> Settings:
+        fmt = meta.get("format")
+        if fmt != str(FORMAT_VERSION):
+            raise IncompatibleIndexError(
+                f"{location}: index format {fmt} (written by dedup {meta.get('dedup_version', '?')}); "
+                f"this version reads format {FORMAT_VERSION}: rebuild the index"
+            )
+        stored = _meta_settings(meta, location)
+        problems = []
+        if window_sample is not None and str(window_sample) != meta.get("window_sample"):
+            problems.append(f"window_sample: index {meta.get('window_sample')}, requested {window_sample}")
+        if settings is None:
+            used = stored
+        else:
+            wanted = settings.signature_dict()
+            have = stored.signature_dict()
+            for name in sorted(set(wanted) | set(have)):
+                if wanted.get(name) != have.get(name):
+                    problems.append(f"{name}: index {have.get(name)!r}, requested {wanted.get(name)!r}")
+            used = settings
+        if problems:
+            raise IncompatibleIndexError(
+                f"{location}: built with other settings than requested ({'; '.join(problems)})"
+            )
+        return used
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- fingerprints ---------------------------------------------------------------------------------
+
+    def _keys(self, doc: Document) -> list[int]:
+        fp = doc.fingerprint
+        windows = np.unique(fp.window_keys.ravel())
+        if self.window_sample > 1:
+            windows = windows[windows <= self._sample_limit]
+        keys: npt.NDArray[np.uint64] = np.unique(
+            np.concatenate([fp.document_keys.astype(np.uint64), windows ^ _WINDOW_SALT])
+        )
+        out: list[int] = keys.view(np.int64).tolist()
+        return out
+
+    def _prepare(self, article: Article) -> _Prepared:
+        published = None
+        if article.published is not None and article.published.strip():
+            published = parse_published(article.published, source=article.origin)
+        doc = self.detector.document(article)
+        lines, line_keys = _unique_lines(doc.lines)
+        return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
+
+    def _learned(self, prepared: _Prepared) -> set[int]:
+        """Lines of the new article that the index has learned are boilerplate."""
+        stats = self.store.line_stats([h for h, _ in prepared.lines])
+        min_docs = self.settings.boilerplate_min_docs
+        edge_of = dict(prepared.lines)
+        frequent = {
+            h: st
+            for h, st in stats.items()
+            if st.docs + 1 >= min_docs and (st.edges + int(edge_of[h])) * 2 >= st.docs + 1
+        }
+        if not frequent:
+            return set()
+        wanted = sorted({d for st in frequent.values() for d in st.sample[: LINE_SAMPLE - 1]})
+        signatures = {
+            d: np.frombuffer(blob, dtype=np.uint32) for d, blob in self.store.signatures(wanted).items()
+        }
+        own = prepared.doc.fingerprint.signature
+        learned = set()
+        for h, st in frequent.items():
+            sigs = [signatures[d] for d in st.sample[: LINE_SAMPLE - 1] if d in signatures] + [own]
+            pairs = [(x, y) for i, x in enumerate(sigs) for y in sigs[i + 1 :]]
+            if pairs and sum(estimate_jaccard(x, y) for x, y in pairs) / len(pairs) >= _RELATEDNESS:
+                continue  # the holders are related: a reprinted story, not boilerplate
+            learned.add(h)
+        return learned
+
+    def _apply_masked(self, doc: Document, keys_by_hash: dict[int, str], masked: Iterable[int]) -> bool:
+        chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}
+        if chosen and mask_lines(doc.lines, chosen, doc.mask):
+            doc.fingerprint = self.detector.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
+            return True
+        return False
+
+    def _stored_document(self, record: StoredRecord, extra: set[str]) -> Document:
+        """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
+        cached = self._documents.get(record.doc)
+        if cached is None:
+            cached = self.detector.document(self._article(record))
+            self._apply_masked(cached, {_line_hash(ln.key): ln.key for ln in cached.lines}, record.masked)
+            self._documents[record.doc] = cached
+            if len(self._documents) > _DOCUMENT_CACHE:
+                self._documents.popitem(last=False)
+        else:
+            self._documents.move_to_end(record.doc)
+        if extra and any(line.key in extra for line in cached.lines):
+            doc = Document(
+                article=cached.article,
+                fingerprint=cached.fingerprint,
+                mask=cached.mask.copy(),
+                lines=cached.lines,
+            )
+            chosen = dict.fromkeys(extra, 1)
+            if mask_lines(doc.lines, chosen, doc.mask):
+                doc.fingerprint = self.detector.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
+            return doc
+        return cached
+
+    @staticmethod
+    def _article(record: StoredRecord) -> Article:
+        meta = record.metadata
+        return Article(
+            id=record.id,
+            text=record.text,
+            title=meta.get("title"),
+            source=meta.get("source"),
+            published=meta.get("published"),
+            url=meta.get("url"),
+        )
+
+    # -- deciding -------------------------------------------------------------------------------------
+
+    def _decide(
+        self, prepared: _Prepared, window: dt.timedelta | None
+    ) -> tuple[Decision, list[int], set[int]]:
+        """Decide about a prepared article against the current state (inside a transaction)."""
+        article = prepared.doc.article
+        if self.store.find([article.id]):
+            decision = Decision(
+                id=article.id,
+                action="reject",
+                relation="already-stored",
+                matches=(Match(id=article.id, relation="already-stored"),),
+                reason=f"id {article.id!r} is already in the index",
+            )
+            return decision, [], set()
+        learned = self._learned(prepared)
+        doc = prepared.doc
+        if learned:
+            doc = Document(
+                article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
+            )
+            self._apply_masked(doc, prepared.line_keys, learned)
+        keys = self._keys(doc)
+        hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
+        ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
+        records = self.store.fetch(ranked)
+        extra = {prepared.line_keys[h] for h in learned}
+        matches = []
+        for record in records:
+            if (
+                window is not None
+                and prepared.published is not None
+                and record.published is not None
+                and abs(record.published - prepared.published) > window.total_seconds()
+            ):
+                continue
+            pair = self.detector.pair(doc, self._stored_document(record, extra))
+            if pair is not None:
+                matches.append(Match.from_pair(pair, dict(record.metadata)))
+        matches.sort(key=Match.sort_key)
+        reasons = [m for m in matches if self.policy.rejects(m, article.id)]
+        action: Action = "reject" if reasons else "keep"
+        strongest = reasons[0] if reasons else (matches[0] if matches else None)
+        decision = Decision(
+            id=article.id,
+            action=action,
+            relation=strongest.relation if strongest else None,
+            matches=tuple(matches),
+            reason=self._reason(strongest, article.id) if strongest else "",
+        )
+        return decision, keys, learned
+
+    @staticmethod
+    def _reason(match: Match, new_id: str) -> str:
+        share = max(match.coverage, match.stored_coverage)
+        if match.relation == "near-duplicate":
+            return f"near-duplicate of {match.id!r} ({match.coverage:.0%} of its words shared)"
+        if match.relation == "containment":
+            if match.contained == new_id:
+                return f"contained in {match.id!r} ({match.coverage:.0%} of its words)"
+            return f"contains {match.id!r} ({match.stored_coverage:.0%} of that article)"
+        return f"shares {len(match.passages)} passage(s) with {match.id!r} ({share:.0%})"
+
+    def _record(self, prepared: _Prepared, keys: list[int], learned: set[int]) -> NewRecord:
+        doc = prepared.doc
+        return NewRecord(
+            id=doc.article.id,
+            text=doc.article.text,
+            metadata=doc.article.metadata(),
+            published=prepared.published,
+            added=time.time(),
+            signature=doc.fingerprint.signature.astype("<u4").tobytes(),
+            keys=keys,
+            lines=prepared.lines,
+            masked=sorted(learned),
+        )
+
+    def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` without adding it.
+
+        ``window`` (default: the index's) limits matches to stored articles whose ``published`` lies
+        within that distance of the article's (articles without ``published`` are always compared).
+        """
+        prepared = self._prepare(article)
+        with self.store.read_transaction():
+            decision, _, _ = self._decide(prepared, window if window is not None else self.window)
+        return decision
+
+    def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` and, when it is kept, store it: atomically, across processes.
+
+        Two processes given copies of the same article at the same moment keep exactly one: the
+        decision and the insert run in one write transaction, which excludes other writers.
+        """
+        prepared = self._prepare(article)
+        with self.store.write_transaction():
+            decision, keys, learned = self._decide(prepared, window if window is not None else self.window)
+            if decision.action == "keep":
+                self.store.insert([self._record(prepared, keys, learned)])
+                decision = Decision(
+                    id=decision.id,
+                    action=decision.action,
+                    relation=decision.relation,
+                    matches=decision.matches,
+                    stored=True,
+                    reason=decision.reason,
+                )
+        return decision
+
+    def add(self, article: Article) -> bool:
+        """Store ``article`` whatever it matches; False when its id is already stored."""
+        return self.add_many([article]).added == 1
+
+    def add_many(
+        self,
+        articles: Iterable[Article],
+        *,
+        batch: int = 2000,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
+        """Store articles without checking them (loading an archive), ``batch`` per transaction.
+
+        Ids already stored are skipped and listed. Learned boilerplate is taken from what was stored
+        before each batch.
+        """
+        added = 0
+        existing: list[str] = []
+        chunk: list[Article] = []
+        done = 0
+
+        def flush() -> None:
+            nonlocal added, done
+            prepared = [self._prepare(a) for a in chunk]
+            with self.store.write_transaction():
+                stored = self.store.find([p.doc.article.id for p in prepared])
+                records = []
+                seen: set[str] = set()
+                for p in prepared:
+                    aid = p.doc.article.id
+                    if aid in stored or aid in seen:
+                        existing.append(aid)
+                        continue
+                    seen.add(aid)
+                    learned = self._learned(p)
+                    doc = p.doc
+                    if learned:
+                        self._apply_masked(doc, p.line_keys, learned)
+                    records.append(self._record(p, self._keys(doc), learned))
+                added += len(self.store.insert(records))
+            done += len(chunk)
+            chunk.clear()
+            if progress is not None:
+                progress(done)
+
+        for article in articles:
+            chunk.append(article)
+            if len(chunk) >= batch:
+                flush()
+        if chunk:
+            flush()
+        return AddResult(added=added, already_stored=existing)
+
+    # -- reading and maintenance ----------------------------------------------------------------------
+
+    def get(self, article_id: str) -> StoredArticle | None:
+        """The stored article with this id, or None."""
+        with self.store.read_transaction():
+            found = self.store.find([article_id])
+            records = self.store.fetch(list(found.values()))
+        if not records:
+            return None
+        return StoredArticle(article=self._article(records[0]), added=records[0].added)
+
+    def __contains__(self, article_id: object) -> bool:
+        return isinstance(article_id, str) and bool(self.store.find([article_id]))
+
+    def __len__(self) -> int:
+        return self.store.counts()["articles"]
+
+    def _remove_docs(self, docs: Sequence[int]) -> int:
+        removed = 0
+        with self.store.write_transaction():
+            for record in self.store.fetch(list(docs)):
+                doc = self.detector.document(self._article(record))
+                lines, keys_by_hash = _unique_lines(doc.lines)
+                self._apply_masked(doc, keys_by_hash, record.masked)
+                self.store.delete(record.doc, self._keys(doc), lines)
+                removed += 1
+        self._documents.clear()
+        return removed
+
+    def remove(self, article_id: str) -> bool:
+        """Remove the article with this id (its keys and line statistics too); False if absent."""
+        with self.store.write_transaction():
+            found = self.store.find([article_id])
+            return bool(found) and self._remove_docs(list(found.values())) == 1
+
+    def prune(self, *, older_than: dt.timedelta, now: float | None = None, batch: int = 500) -> int:
+        """Remove articles published (or, without ``published``, added) more than ``older_than`` ago."""
+        cutoff = (time.time() if now is None else now) - older_than.total_seconds()
+        docs = self.store.older_than(cutoff)
+        removed = 0
+        for start in range(0, len(docs), batch):
+            removed += self._remove_docs(docs[start : start + batch])
+        return removed
+
+    def ids(self) -> list[str]:
+        """Every stored id, in insertion order."""
+        return list(self.store.iter_ids())
+
+    def stats(self) -> IndexStats:
+        """Sizes, settings and versions of the index."""
+        counts = self.store.counts()
+        oldest, newest = self.store.time_range()
+        boilerplate = self.store.count_lines(min_docs=self.settings.boilerplate_min_docs)
+        return IndexStats(
+            location=self.store.location,
+            articles=counts["articles"],
+            keys=counts["keys"],
+            lines=counts["lines"],
+            boilerplate_lines=boilerplate,
+            bytes=counts["bytes"],
+            settings=self.settings,
+            window_sample=self.window_sample,
+            format=int(self.meta.get("format", "0")),
+            dedup_version=self.meta.get("dedup_version", "?"),
+            created=self.meta.get("created", ""),
+            oldest_published=oldest,
+            newest_published=newest,
+        )
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by the store's own consistency check (empty when sound)."""
+        return self.store.integrity_check()

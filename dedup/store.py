@@ -1,0 +1,170 @@
+"""The storage interface under :class:`dedup.index.Index`.
+
+The index logic (fingerprinting, candidate ranking, verification, policy) lives in
+:mod:`dedup.index`; a store only keeps records and answers batched look-ups. Every method takes or
+returns whole batches, so that one article costs a bounded number of round trips whatever its length:
+
+1. :meth:`Store.line_stats` for the article's lines (learned boilerplate),
+2. :meth:`Store.signatures` for a few holders of a frequent line (only when one qualifies),
+3. :meth:`Store.lookup` for all its band keys at once,
+4. :meth:`Store.fetch` for the candidates it returned,
+5. :meth:`Store.insert` when the article is kept.
+
+Check-and-add runs steps 1-5 inside :meth:`Store.write_transaction`, which excludes every other
+writer (on any process) until it ends: SQLite takes its write lock with ``BEGIN IMMEDIATE``; a
+networked store must provide the same guarantee (a lock, or an optimistic transaction that is
+retried).
+
+Stored articles are numbered by the store (``doc``, an integer that is never reused), so that
+key tables hold small integers rather than ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["LINE_SAMPLE", "LineStat", "NewRecord", "Store", "StoredRecord"]
+
+#: Holders of a line kept in its statistics (to tell a site's footer from a reprinted story).
+LINE_SAMPLE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class LineStat:
+    """How many stored articles hold a line, how many at their head or foot, and a few of them."""
+
+    docs: int
+    edges: int
+    #: Up to :data:`LINE_SAMPLE` holders (doc numbers), the first stored.
+    sample: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """An article as the index stores it, with everything needed to find it and to remove it again."""
+
+    id: str
+    text: str
+    #: Optional metadata (title, source, published, url) as given.
+    metadata: Mapping[str, str]
+    #: ``published`` as seconds since the epoch (UTC), when the article has a readable one.
+    published: float | None
+    #: When the article was added (seconds since the epoch).
+    added: float
+    #: Whole-document MinHash signature (uint32 values, little-endian bytes).
+    signature: bytes
+    #: Band keys (document and sampled window keys), as signed 64-bit integers, unique.
+    keys: Sequence[int]
+    #: Line hashes of the article's lines (each once) and whether the line lies at its head or foot.
+    lines: Sequence[tuple[int, bool]]
+    #: Hashes of the lines that were masked as learned boilerplate when it was stored.
+    masked: Sequence[int] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A stored article as read back."""
+
+    doc: int
+    id: str
+    text: str
+    metadata: Mapping[str, str]
+    published: float | None
+    added: float
+    signature: bytes
+    masked: tuple[int, ...]
+
+
+class Store(Protocol):
+    """What :class:`dedup.index.Index` needs from a persistent store."""
+
+    #: Where the store lives, for messages (a path or a URL without credentials).
+    location: str
+
+    # -- metadata -------------------------------------------------------------------------------------
+
+    def read_meta(self) -> dict[str, str]:
+        """The index's metadata (settings, versions); empty for a new store."""
+        ...
+
+    def write_meta(self, meta: Mapping[str, str]) -> None:
+        """Record metadata (done once, when the index is created)."""
+        ...
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    def read_transaction(self) -> AbstractContextManager[None]:
+        """A consistent view for a sequence of reads."""
+        ...
+
+    def write_transaction(self) -> AbstractContextManager[None]:
+        """An exclusive, atomic section: no other writer runs until it ends; rolled back on error."""
+        ...
+
+    # -- look-ups -------------------------------------------------------------------------------------
+
+    def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
+        """Stored docs sharing any of ``keys``, with how many keys each shares.
+
+        Keys held by more than ``max_bucket`` docs are ignored; the second value counts them.
+        """
+        ...
+
+    def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
+        """The records of ``docs`` (missing ones are left out)."""
+        ...
+
+    def find(self, ids: Sequence[str]) -> dict[str, int]:
+        """Doc numbers of the stored ids among ``ids``."""
+        ...
+
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, LineStat]:
+        """Statistics of the stored lines among ``hashes`` (lines no stored article holds are left out)."""
+        ...
+
+    def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
+        """Whole-document signatures of ``docs``."""
+        ...
+
+    # -- changes (inside a write transaction) ---------------------------------------------------------
+
+    def insert(self, records: Sequence[NewRecord]) -> list[int]:
+        """Store records whose ids are not stored yet; return their doc numbers."""
+        ...
+
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
+        """Remove a stored article, its keys and its share of the line statistics."""
+        ...
+
+    # -- maintenance ----------------------------------------------------------------------------------
+
+    def older_than(self, cutoff: float) -> list[int]:
+        """Docs published (or, without ``published``, added) before ``cutoff`` (seconds since the epoch)."""
+        ...
+
+    def iter_ids(self) -> Iterator[str]:
+        """Every stored id, in insertion order."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """Sizes: ``articles``, ``keys``, ``lines``, and ``bytes`` on disk where known."""
+        ...
+
+    def count_lines(self, *, min_docs: int) -> int:
+        """Lines held by at least ``min_docs`` stored articles."""
+        ...
+
+    def time_range(self) -> tuple[float | None, float | None]:
+        """Oldest and newest ``published`` among stored articles."""
+        ...
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by the store's own consistency check (empty when sound)."""
+        ...
+
+    def close(self) -> None:
+        """Release the store."""
+        ...

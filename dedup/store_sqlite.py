@@ -1,0 +1,351 @@
+"""The embedded store: one SQLite file, in WAL mode, safe for several processes at once.
+
+Tables:
+
+* ``meta``: settings, versions and counters of the index.
+* ``articles``: one row per stored article (``doc`` never reused), its text and metadata.
+* ``keys``: ``(key, doc)`` with the key first, ``WITHOUT ROWID``: a look-up of any number of keys is
+  one statement that probes this B-tree once per key (the keys travel as one JSON array parameter,
+  so the statement is prepared once and cached).
+* ``lines``: per line hash, how many stored articles hold it (and how many at their head or foot):
+  the statistics from which the index learns its boilerplate.
+
+Concurrency: readers never block (WAL); a writer takes the write lock with ``BEGIN IMMEDIATE``
+before it reads, so that check-and-add decides on the latest committed state and no other process
+can insert in between. ``busy_timeout`` makes a second writer wait instead of failing.
+``synchronous=NORMAL`` in WAL mode never corrupts the file; a power cut may lose the last
+transactions, a killed process loses nothing it committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
+from pathlib import Path
+
+from dedup.errors import IndexStoreError
+from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    doc INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    published REAL,
+    added REAL NOT NULL,
+    signature BLOB NOT NULL,
+    masked TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS keys (
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY (key, doc)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lines (
+    hash INTEGER PRIMARY KEY,
+    docs INTEGER NOT NULL,
+    edges INTEGER NOT NULL,
+    sample TEXT NOT NULL
+);
+"""
+
+_UPSERT_LINE = f"""
+INSERT INTO lines (hash, docs, edges, sample) VALUES (?, 1, ?, ?)
+ON CONFLICT (hash) DO UPDATE SET
+    docs = docs + 1,
+    edges = edges + excluded.edges,
+    sample = CASE WHEN docs < {LINE_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
+"""
+
+_ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x)
+
+
+class SQLiteStore:
+    """A :class:`~dedup.store.Store` in one SQLite file."""
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
+        self.path = Path(path)
+        self.location = str(self.path)
+        if not create and not self.path.exists():
+            raise IndexStoreError(f"{self.location}: no such index (create it with `dedup index create`)")
+        try:
+            self._db = sqlite3.connect(
+                self.location, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise IndexStoreError(f"{self.location}: cannot open: {exc}") from None
+        self._depth = 0
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise IndexStoreError(f"{self.location}: cannot switch to WAL mode (got {mode!r})")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.execute("PRAGMA cache_size = -131072")  # 128 MiB of page cache
+            self._db.execute("PRAGMA mmap_size = 1073741824")
+            if create:
+                self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise IndexStoreError(f"{self.location}: not a usable SQLite index: {exc}") from None
+
+    # -- metadata -------------------------------------------------------------------------------------
+
+    def read_meta(self) -> dict[str, str]:
+        """The index's metadata; empty when the file holds no index."""
+        try:
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return {}
+            raise IndexStoreError(f"{self.location}: cannot read: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            raise IndexStoreError(f"{self.location}: not a usable SQLite index: {exc}") from None
+        return {str(k): str(v) for k, v in rows}
+
+    def write_meta(self, meta: Mapping[str, str]) -> None:
+        """Record metadata."""
+        with self.write_transaction():
+            self._db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(meta.items()),
+            )
+
+    def _bump(self, name: str, delta: int) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + excluded.value",
+            (name, delta),
+        )
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, begin: str) -> Iterator[None]:
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self._db.execute(begin)
+        except sqlite3.OperationalError as exc:
+            raise IndexStoreError(f"{self.location}: cannot start a transaction: {exc}") from None
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        try:
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise IndexStoreError(f"{self.location}: cannot commit: {exc}") from None
+
+    def read_transaction(self) -> AbstractContextManager[None]:
+        """A consistent snapshot for several reads (WAL readers do not block writers)."""
+        return self._transaction("BEGIN DEFERRED")
+
+    def write_transaction(self) -> AbstractContextManager[None]:
+        """Take the write lock now (``BEGIN IMMEDIATE``): other writers wait until this one commits."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    # -- look-ups -------------------------------------------------------------------------------------
+
+    def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
+        """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
+        if not len(keys):
+            return {}, 0
+        rows = self._db.execute(
+            "SELECT k.key, k.doc FROM json_each(?) AS j JOIN keys AS k ON k.key = j.value",
+            (json.dumps(list(keys)),),
+        ).fetchall()
+        buckets: dict[int, list[int]] = {}
+        for key, doc in rows:
+            buckets.setdefault(key, []).append(doc)
+        hits: dict[int, int] = {}
+        skipped = 0
+        for docs in buckets.values():
+            if len(docs) > max_bucket:
+                skipped += 1
+                continue
+            for doc in docs:
+                hits[doc] = hits.get(doc, 0) + 1
+        return hits, skipped
+
+    def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
+        """Records of ``docs`` in the order asked."""
+        if not docs:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE doc IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(docs)),),
+        ).fetchall()
+        by_doc = {row[0]: row for row in rows}
+        return [self._record(by_doc[d]) for d in docs if d in by_doc]
+
+    @staticmethod
+    def _record(row: tuple[object, ...]) -> StoredRecord:
+        doc, id_, text, metadata, published, added, signature, masked = row
+        return StoredRecord(
+            doc=int(doc),  # type: ignore[call-overload]
+            id=str(id_),
+            text=str(text),
+            metadata=json.loads(str(metadata)),
+            published=None if published is None else float(published),  # type: ignore[arg-type]
+            added=float(added),  # type: ignore[arg-type]
+            signature=bytes(signature),  # type: ignore[call-overload]
+            masked=_ints(str(masked)),
+        )
+
+    def find(self, ids: Sequence[str]) -> dict[str, int]:
+        """Doc numbers of the stored ids among ``ids``."""
+        if not ids:
+            return {}
+        rows = self._db.execute(
+            "SELECT id, doc FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        ).fetchall()
+        return {str(i): int(d) for i, d in rows}
+
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, LineStat]:
+        """Statistics of the stored lines among ``hashes``."""
+        if not hashes:
+            return {}
+        rows = self._db.execute(
+            "SELECT hash, docs, edges, sample FROM lines WHERE hash IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(hashes)),),
+        ).fetchall()
+        return {int(h): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
+
+    def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
+        """Whole-document signatures of ``docs``."""
+        if not docs:
+            return {}
+        rows = self._db.execute(
+            "SELECT doc, signature FROM articles WHERE doc IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(docs)),),
+        ).fetchall()
+        return {int(d): bytes(s) for d, s in rows}
+
+    # -- changes --------------------------------------------------------------------------------------
+
+    def insert(self, records: Sequence[NewRecord]) -> list[int]:
+        """Store new records (ids already stored are skipped); return their doc numbers."""
+        out: list[int] = []
+        key_rows: list[tuple[int, int]] = []
+        line_rows: list[tuple[int, int, str]] = []
+        with self.write_transaction():
+            for r in records:
+                cur = self._db.execute(
+                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (
+                        r.id,
+                        r.text,
+                        json.dumps(dict(r.metadata), ensure_ascii=False, sort_keys=True),
+                        r.published,
+                        r.added,
+                        r.signature,
+                        ",".join(str(h) for h in r.masked),
+                    ),
+                )
+                if cur.rowcount != 1 or cur.lastrowid is None:
+                    continue
+                doc = int(cur.lastrowid)
+                out.append(doc)
+                key_rows.extend((k, doc) for k in r.keys)
+                line_rows.extend((h, int(edge), str(doc)) for h, edge in r.lines)
+            if len(records) > 1:
+                key_rows.sort()
+            self._db.executemany("INSERT OR IGNORE INTO keys (key, doc) VALUES (?, ?)", key_rows)
+            self._db.executemany(_UPSERT_LINE, line_rows)
+            self._bump("count_keys", len(key_rows))
+        return out
+
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
+        """Remove one stored article, its keys and its share of the line statistics."""
+        with self.write_transaction():
+            cur = self._db.executemany("DELETE FROM keys WHERE key = ? AND doc = ?", [(k, doc) for k in keys])
+            self._bump("count_keys", -max(cur.rowcount, 0))
+            edges = dict(lines)
+            for h, st in self.line_stats(list(edges)).items():
+                if st.docs <= 1:
+                    self._db.execute("DELETE FROM lines WHERE hash = ?", (h,))
+                    continue
+                self._db.execute(
+                    "UPDATE lines SET docs = docs - 1, edges = max(edges - ?, 0), sample = ? WHERE hash = ?",
+                    (int(edges[h]), ",".join(str(d) for d in st.sample if d != doc), h),
+                )
+            self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
+
+    # -- maintenance ----------------------------------------------------------------------------------
+
+    def older_than(self, cutoff: float) -> list[int]:
+        """Docs published (or, without ``published``, added) before ``cutoff``."""
+        rows = self._db.execute(
+            "SELECT doc FROM articles WHERE coalesce(published, added) < ? ORDER BY doc", (cutoff,)
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def iter_ids(self) -> Iterator[str]:
+        """Every stored id, in insertion order."""
+        for (id_,) in self._db.execute("SELECT id FROM articles ORDER BY doc"):
+            yield str(id_)
+
+    def counts(self) -> dict[str, int]:
+        """Articles, keys, lines and bytes on disk (file plus write-ahead log)."""
+        articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        lines = self._db.execute("SELECT count(*) FROM lines").fetchone()[0]
+        keys = self._db.execute("SELECT value FROM meta WHERE key = 'count_keys'").fetchone()
+        size = 0
+        for suffix in ("", "-wal"):
+            with suppress(OSError):
+                size += os.path.getsize(self.location + suffix)
+        return {
+            "articles": int(articles),
+            "keys": int(keys[0]) if keys else 0,
+            "lines": int(lines),
+            "bytes": size,
+        }
+
+    def count_lines(self, *, min_docs: int) -> int:
+        """Lines held by at least ``min_docs`` stored articles."""
+        return int(self._db.execute("SELECT count(*) FROM lines WHERE docs >= ?", (min_docs,)).fetchone()[0])
+
+    def time_range(self) -> tuple[float | None, float | None]:
+        """Oldest and newest ``published``."""
+        lo, hi = self._db.execute("SELECT min(published), max(published) FROM articles").fetchone()
+        return (None if lo is None else float(lo), None if hi is None else float(hi))
+
+    def integrity_check(self) -> list[str]:
+        """``PRAGMA integrity_check``: empty when the file is sound."""
+        rows = [str(r[0]) for r in self._db.execute("PRAGMA integrity_check").fetchall()]
+        return [] if rows == ["ok"] else rows
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the main file (after a bulk load)."""
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
