@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from newsgen import stories
 
 from dedup import (
     Article,
@@ -24,6 +23,7 @@ from dedup import (
     SettingsError,
 )
 from dedup.index import parse_duration, parse_published
+from tests.newsgen import stories
 
 ROOT = Path(__file__).resolve().parent.parent
 
