@@ -16,8 +16,9 @@ matches and as words to cover.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,7 +27,7 @@ import regex
 
 from dedup.normalize import Tokens
 
-__all__ = ["Line", "learn_boilerplate", "lines_of", "mask_lines", "static_mask"]
+__all__ = ["Line", "learn_boilerplate", "line_key", "lines_of", "mask_lines", "static_mask"]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -64,12 +65,23 @@ MIN_LINE_WORDS = 4
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A line of a text: its word range and a key that identifies its normalised words."""
+    """A line of a text: its word range, a stable 64-bit key of its normalised words, its position."""
 
     first: int
     last: int
-    key: str
+    key: int
+    #: True when the line is at the head or foot of the text.
     edge: bool
+
+    def text(self, tokens: Tokens) -> str:
+        """The line's normalised words."""
+        return " ".join(tokens.words[self.first : self.last])
+
+
+def line_key(words: Sequence[str]) -> int:
+    """Stable 64-bit key of a line's normalised words (the same in every process)."""
+    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
 
 
 def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
@@ -127,36 +139,37 @@ def lines_of(text: str, tokens: Tokens) -> list[Line]:
         if hi - lo < MIN_LINE_WORDS:
             continue
         edge = i in head or i in foot or spans[i][0] >= tail_start
-        out.append(Line(first=lo, last=hi, key=" ".join(tokens.words[lo:hi]), edge=edge))
+        out.append(Line(first=lo, last=hi, key=line_key(tokens.words[lo:hi]), edge=edge))
     return out
 
 
 def learn_boilerplate(
-    doc_lines: Sequence[Sequence[Line]],
+    doc_lines: Sequence[Sequence[tuple[int, bool]]],
     similarity: Callable[[int, int], float] | None,
     *,
     min_docs: int,
     related: float = 0.5,
     sample: int = 8,
-) -> dict[str, int]:
+) -> dict[int, int]:
     """Learn boilerplate lines from a corpus.
 
-    ``doc_lines[d]`` are the lines of document ``d``; ``similarity(d1, d2)`` estimates how much two
-    documents share overall (whole-document Jaccard). A line is boilerplate when it recurs in at
-    least ``min_docs`` documents, lies at the head or foot in most of them, and those documents are
-    not related to each other (mean pairwise similarity below ``related`` over a sample).
+    ``doc_lines[d]`` are the (line key, at head or foot) of document ``d``; ``similarity(d1, d2)``
+    estimates how much two documents share overall (whole-document Jaccard). A line is boilerplate when
+    it recurs in at least ``min_docs`` documents, lies at the head or foot in most of them, and those
+    documents are not related to each other (mean pairwise similarity below ``related`` over a sample
+    of the first ``sample`` holders).
 
-    Returns the boilerplate lines (normalised text) with the number of documents holding each.
+    Returns the boilerplate line keys with the number of documents holding each.
     """
-    holders: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    holders: dict[int, list[tuple[int, bool]]] = defaultdict(list)
     for d, lines in enumerate(doc_lines):
-        seen: set[str] = set()
-        for line in lines:
-            if line.key in seen:
+        seen: set[int] = set()
+        for key, edge in lines:
+            if key in seen:
                 continue
-            seen.add(line.key)
-            holders[line.key].append((d, line.edge))
-    out: dict[str, int] = {}
+            seen.add(key)
+            holders[key].append((d, edge))
+    out: dict[int, int] = {}
     for key, docs in holders.items():
         if len(docs) < min_docs:
             continue
@@ -173,7 +186,7 @@ def learn_boilerplate(
     return out
 
 
-def mask_lines(lines: Iterable[Line], boilerplate: dict[str, int], mask: BoolArray) -> bool:
+def mask_lines(lines: Iterable[Line], boilerplate: Mapping[int, int], mask: BoolArray) -> bool:
     """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked."""
     changed = False
     for line in lines:

@@ -8,17 +8,15 @@ find candidates (:mod:`dedup.lsh`), verify and align them (:mod:`dedup.align`), 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.align import Match, align_pair
-from dedup.boilerplate import Line, learn_boilerplate, lines_of, mask_lines, static_mask
+from dedup.boilerplate import Line, lines_of, mask_lines, static_mask
 from dedup.cluster import star_clusters
-from dedup.errors import InputError
-from dedup.lsh import candidate_pairs
 from dedup.model import Article, BadRecord, Notice, Pair, Passage, Relation, Report
 from dedup.normalize import tokenize
 from dedup.settings import Settings
@@ -88,29 +86,16 @@ class Detector:
 
     # -- stages ---------------------------------------------------------------------------------------
 
-    def document(self, article: Article) -> Document:
-        """Tokenise, mask known boilerplate and fingerprint one article."""
+    def document(self, article: Article, boilerplate: Mapping[int, int] | None = None) -> Document:
+        """Tokenise, mask boilerplate (known, and the learned ``boilerplate`` lines) and fingerprint."""
         tokens = tokenize(article.text)
         mask = static_mask(article.text, tokens)
+        lines = lines_of(article.text, tokens)
+        if boilerplate:
+            mask_lines(lines, boilerplate, mask)
         return Document(
-            article=article,
-            fingerprint=self.signer.fingerprint(tokens, mask),
-            mask=mask,
-            lines=lines_of(article.text, tokens),
+            article=article, fingerprint=self.signer.fingerprint(tokens, mask), mask=mask, lines=lines
         )
-
-    def learn_boilerplate(self, docs: Sequence[Document]) -> dict[str, int]:
-        """Learn the corpus' boilerplate lines and mask them in ``docs`` (re-fingerprinting those)."""
-        learned = learn_boilerplate(
-            [d.lines for d in docs],
-            lambda x, y: estimate_jaccard(docs[x].fingerprint.signature, docs[y].fingerprint.signature),
-            min_docs=self.settings.boilerplate_min_docs,
-        )
-        if learned:
-            for d in docs:
-                if mask_lines(d.lines, learned, d.mask):
-                    d.fingerprint = self.signer.fingerprint(d.fingerprint.tokens, d.mask)
-        return learned
 
     def matches(self, da: Document, db: Document) -> list[Match]:
         """Shared passages of two documents, in word coordinates."""
@@ -177,57 +162,77 @@ class Detector:
         self,
         articles: Iterable[Article],
         *,
+        workers: int = 1,
         progress: Progress | None = None,
         notices: Sequence[Notice] = (),
         bad_records: Sequence[BadRecord] = (),
     ) -> Report:
-        """Run the whole pipeline over a corpus.
+        """Run the whole pipeline over a corpus (streamed; in parallel for large corpora).
 
-        Ids must be unique (:class:`~dedup.errors.InputError` otherwise). ``notices`` and
+        Ids must be unique (:class:`~dedup.errors.InputError` otherwise). ``workers`` is the number of
+        processes (the result is the same for any number); with more than one, large corpora are
+        fingerprinted and verified by worker processes started with the ``spawn`` method, so a script
+        that calls this must guard its entry point with ``if __name__ == "__main__":``. ``notices`` and
         ``bad_records`` from reading the input are carried into the report.
         """
-        docs: list[Document] = []
-        seen: dict[str, str | None] = {}
-        for article in articles:
-            if article.id in seen:
-                first = seen[article.id]
-                raise InputError(
-                    f"duplicate id {article.id!r}" + (f" (first seen at {first})" if first else ""),
-                    source=article.origin,
-                )
-            seen[article.id] = article.origin
-            docs.append(self.document(article))
-            if progress is not None:
-                progress("fingerprint", len(docs), 0)
-        learned = self.learn_boilerplate(docs)
+        from dedup.batch import run_batch
+
+        result = run_batch(self.settings, articles, workers=workers, progress=progress)
+        return self._finish(
+            result.articles,
+            result.words,
+            result.pairs,
+            result.boilerplate,
+            result.skipped_buckets,
+            notices,
+            bad_records,
+        )
+
+    def _finish(
+        self,
+        articles: Sequence[Article],
+        words: Sequence[int],
+        pairs: list[Pair],
+        boilerplate: Mapping[int, int],
+        skipped_buckets: int,
+        notices: Sequence[Notice],
+        bad_records: Sequence[BadRecord],
+    ) -> Report:
+        """Sort pairs, cluster, name the learned boilerplate: the report both paths produce."""
         s = self.settings
-        doc_cands = candidate_pairs([d.fingerprint.document_keys for d in docs], max_bucket=s.max_bucket)
-        win_cands = candidate_pairs([d.fingerprint.window_keys for d in docs], max_bucket=s.max_bucket)
-        candidates = sorted(doc_cands.pairs | win_cands.pairs)
-        pairs: list[Pair] = []
-        for n, (x, y) in enumerate(candidates, 1):
-            pair = self.pair(docs[x], docs[y])
-            if pair is not None:
-                pairs.append(pair)
-            if progress is not None:
-                progress("verify", n, len(candidates))
-        pairs.sort(key=Pair.sort_key)
-        index = {d.article.id: i for i, d in enumerate(docs)}
+        pairs = sorted(pairs, key=Pair.sort_key)
+        index = {a.id: i for i, a in enumerate(articles)}
         edges = [(index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")]
-        clusters = star_clusters([d.words for d in docs], edges)
+        clusters = star_clusters(list(words), edges)
         all_notices = list(notices)
-        skipped = doc_cands.skipped_buckets + win_cands.skipped_buckets
-        if skipped:
+        if skipped_buckets:
             all_notices.append(
-                Notice(f"{skipped} LSH buckets held more than {s.max_bucket} articles and were skipped")
+                Notice(
+                    f"{skipped_buckets} LSH buckets held more than {s.max_bucket} articles and were skipped"
+                )
             )
         return Report(
-            documents=len(docs),
+            documents=len(articles),
             settings=s,
             pairs=tuple(pairs),
-            clusters=tuple(tuple(docs[i].article.id for i in c) for c in clusters),
+            clusters=tuple(tuple(articles[i].id for i in c) for c in clusters),
             notices=tuple(all_notices),
             bad_records=tuple(bad_records),
-            boilerplate=tuple(sorted(learned.items(), key=lambda kv: (-kv[1], kv[0]))),
-            ids=tuple(d.article.id for d in docs),
+            boilerplate=self._boilerplate_texts(articles, boilerplate),
+            ids=tuple(a.id for a in articles),
         )
+
+    def _boilerplate_texts(
+        self, articles: Sequence[Article], boilerplate: Mapping[int, int]
+    ) -> tuple[tuple[str, int], ...]:
+        """The normalised text of each learned boilerplate line, most frequent first."""
+        texts: dict[int, str] = {}
+        if boilerplate:
+            for article in articles:
+                tokens = tokenize(article.text)
+                for line in lines_of(article.text, tokens):
+                    if line.key in boilerplate and line.key not in texts:
+                        texts[line.key] = line.text(tokens)
+                if len(texts) == len(boilerplate):
+                    break
+        return tuple(sorted(((texts[k], n) for k, n in boilerplate.items()), key=lambda kv: (-kv[1], kv[0])))

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import hashlib
 import json
 import os
 import time
@@ -136,8 +135,9 @@ def parse_published(value: str, *, source: str | None = None) -> float:
     return when.timestamp()
 
 
-def _line_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest(), "little", signed=True)
+def _line_hash(key: int) -> int:
+    """A line key (unsigned 64-bit, :func:`dedup.boilerplate.line_key`) as SQLite's signed integer."""
+    return key - (1 << 64) if key >= 1 << 63 else key
 
 
 # -- results ------------------------------------------------------------------------------------------
@@ -396,12 +396,12 @@ class _Prepared:
     doc: Document
     published: float | None
     lines: list[tuple[int, bool]]
-    line_keys: dict[int, str]
+    line_keys: dict[int, int]
 
 
-def _unique_lines(lines: Sequence[Line]) -> tuple[list[tuple[int, bool]], dict[int, str]]:
+def _unique_lines(lines: Sequence[Line]) -> tuple[list[tuple[int, bool]], dict[int, int]]:
     edges: dict[int, bool] = {}
-    keys: dict[int, str] = {}
+    keys: dict[int, int] = {}
     for line in lines:
         h = _line_hash(line.key)
         edges[h] = edges.get(h, False) or line.edge
@@ -621,14 +621,14 @@ class Index:
             learned.add(h)
         return learned
 
-    def _apply_masked(self, doc: Document, keys_by_hash: dict[int, str], masked: Iterable[int]) -> bool:
+    def _apply_masked(self, doc: Document, keys_by_hash: dict[int, int], masked: Iterable[int]) -> bool:
         chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}
         if chosen and mask_lines(doc.lines, chosen, doc.mask):
             doc.fingerprint = self.detector.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
             return True
         return False
 
-    def _stored_document(self, record: StoredRecord, extra: set[str]) -> Document:
+    def _stored_document(self, record: StoredRecord, extra: set[int]) -> Document:
         """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
         cached = self._documents.get(record.doc)
         if cached is None:

@@ -1,15 +1,17 @@
 """Candidate generation: articles whose LSH band keys collide.
 
-In batch, every (band key, article) pair of the corpus is put in one array and sorted; runs of equal
-keys are the buckets, and articles sharing a bucket are candidates. This is datasketch ``MinHashLSH``'s
-rule (same bands and rows, see :func:`dedup.signature.optimal_bands`) without one dict operation per
-key. Buckets larger than ``max_bucket`` are skipped: a key shared by that many articles is boilerplate
-that slipped through, and would cost a quadratic number of pairs.
+In batch, the (band key, article) entries of the whole corpus are grouped by sorting, not by one dict
+operation per key: keys are split into partitions by their top bits as articles are fingerprinted
+(the *map* side), then each partition is sorted on its own and its runs of equal keys are the buckets
+(the *reduce* side). Articles sharing a bucket are candidates. This is datasketch ``MinHashLSH``'s rule
+(same bands and rows, see :func:`dedup.signature.optimal_bands`). Buckets larger than ``max_bucket``
+are skipped: a key shared by that many articles is boilerplate that slipped through, and would cost a
+quadratic number of pairs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +19,11 @@ import numpy.typing as npt
 
 from dedup.signature import unique_sorted
 
-__all__ = ["Candidates", "candidate_pairs"]
+__all__ = ["Candidates", "KeyTable", "candidate_pairs"]
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+U32 = npt.NDArray[np.uint32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,34 +34,110 @@ class Candidates:
     skipped_buckets: int
 
 
-def candidate_pairs(keys: Sequence[npt.NDArray[np.uint64]], *, max_bucket: int) -> Candidates:
+class KeyTable:
+    """(key, document) entries, partitioned by the keys' top bits, grouped into buckets on demand.
+
+    A document's keys can be replaced (``add(doc, keys, replace=True)``): its earlier entries are then
+    ignored when buckets are formed.
+    """
+
+    def __init__(self, partition_bits: int = 4) -> None:
+        self.bits = partition_bits
+        self.parts: list[list[tuple[U64, npt.NDArray[np.uint32], int]]] = [
+            [] for _ in range(1 << partition_bits)
+        ]
+        self.replaced: dict[int, int] = {}
+        self.seq = 0
+        self.entries = 0
+
+    def add_many(self, docs: Iterable[tuple[int, U64]], *, replace: bool = False) -> None:
+        """Add the distinct keys of several documents as one batch (cheaper than one by one)."""
+        keys_list: list[U64] = []
+        doc_list: list[npt.NDArray[np.uint32]] = []
+        self.seq += 1
+        for doc, keys in docs:
+            k = unique_sorted(keys)
+            keys_list.append(k)
+            doc_list.append(np.full(len(k), doc, dtype=np.uint32))
+            if replace:
+                self.replaced[doc] = self.seq
+        if not keys_list:
+            return
+        keys = np.concatenate(keys_list)
+        owners = np.concatenate(doc_list)
+        self.entries += len(keys)
+        part = (
+            (keys >> np.uint64(64 - self.bits)).astype(np.int64)
+            if self.bits
+            else np.zeros(len(keys), np.int64)
+        )
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange((1 << self.bits) + 1))
+        for p in range(1 << self.bits):
+            sel = order[bounds[p] : bounds[p + 1]]
+            if len(sel):
+                self.parts[p].append((keys[sel], owners[sel], self.seq))
+
+    def _partition(self, p: int) -> tuple[U64, npt.NDArray[np.uint32]]:
+        chunks = self.parts[p]
+        if not chunks:
+            return np.zeros(0, np.uint64), np.zeros(0, np.uint32)
+        keys = np.concatenate([c[0] for c in chunks])
+        docs = np.concatenate([c[1] for c in chunks])
+        if self.replaced:
+            seqs = np.concatenate([np.full(len(c[0]), c[2], dtype=np.int64) for c in chunks])
+            stale_docs = np.fromiter(self.replaced.keys(), dtype=np.uint32, count=len(self.replaced))
+            stale_seq = np.fromiter(self.replaced.values(), dtype=np.int64, count=len(self.replaced))
+            lookup = dict(zip(stale_docs.tolist(), stale_seq.tolist(), strict=True))
+            hit = np.isin(docs, stale_docs)
+            if hit.any():
+                idx = np.flatnonzero(hit)
+                need = np.fromiter((lookup[d] for d in docs[idx].tolist()), dtype=np.int64, count=len(idx))
+                keep = np.ones(len(keys), dtype=np.bool_)
+                keep[idx] = seqs[idx] >= need
+                keys, docs = keys[keep], docs[keep]
+        return keys, docs
+
+    def pairs(
+        self, *, max_bucket: int, progress: Callable[[int, int], None] | None = None
+    ) -> tuple[I64, int]:
+        """Candidate pairs as an (n, 2) array of (x < y), sorted, and the number of skipped buckets."""
+        found: list[I64] = []
+        skipped = 0
+        nparts = len(self.parts)
+        for p in range(nparts):
+            keys, docs = self._partition(p)
+            self.parts[p] = []  # the partition is consumed: free it as we go
+            if len(keys) < 2:
+                if progress:
+                    progress(p + 1, nparts)
+                continue
+            order = np.lexsort((docs, keys))
+            keys, docs = keys[order], docs[order].astype(np.int64)
+            change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+            starts = np.concatenate(([0], change))
+            sizes = np.diff(np.concatenate((starts, [len(keys)])))
+            two = starts[sizes == 2]
+            if len(two):
+                found.append(np.column_stack((docs[two], docs[two + 1])))
+            big = (sizes > 2) & (sizes <= max_bucket)
+            skipped += int(np.count_nonzero(sizes > max_bucket))
+            for s, n in zip(starts[big].tolist(), sizes[big].tolist(), strict=True):
+                members = docs[s : s + n]
+                i, j = np.triu_indices(n, k=1)
+                found.append(np.column_stack((members[i], members[j])))
+            if progress:
+                progress(p + 1, nparts)
+        if not found:
+            return np.zeros((0, 2), dtype=np.int64), skipped
+        allp = np.concatenate(found)
+        allp = np.unique(allp, axis=0)
+        return allp, skipped
+
+
+def candidate_pairs(keys: Sequence[U64], *, max_bucket: int) -> Candidates:
     """Pairs of documents that share at least one key; ``keys[d]`` holds document ``d``'s keys."""
-    parts_k = []
-    parts_d = []
-    for d, k in enumerate(keys):
-        u = unique_sorted(k)
-        if len(u):
-            parts_k.append(u)
-            parts_d.append(np.full(len(u), d, dtype=np.int64))
-    if not parts_k:
-        return Candidates(frozenset(), 0)
-    all_k = np.concatenate(parts_k)
-    all_d = np.concatenate(parts_d)
-    order = np.argsort(all_k, kind="stable")
-    all_k = all_k[order]
-    all_d = all_d[order]
-    bounds = np.flatnonzero(np.diff(all_k)) + 1
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(all_k)]))
-    sizes = ends - starts
-    pairs: set[tuple[int, int]] = set()
-    skipped = 0
-    for s, e in zip(starts[sizes > 1].tolist(), ends[sizes > 1].tolist(), strict=True):
-        if e - s > max_bucket:
-            skipped += 1
-            continue
-        docs = all_d[s:e].tolist()
-        for i, x in enumerate(docs):
-            for y in docs[i + 1 :]:
-                pairs.add((x, y) if x < y else (y, x))
-    return Candidates(frozenset(pairs), skipped)
+    table = KeyTable(partition_bits=0)
+    table.add_many(enumerate(keys))
+    pairs, skipped = table.pairs(max_bucket=max_bucket)
+    return Candidates(frozenset((int(x), int(y)) for x, y in pairs.tolist()), skipped)

@@ -7,6 +7,8 @@ typography while every reported passage maps back to exact offsets in the user's
 
 from __future__ import annotations
 
+import hashlib
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-__all__ = ["Tokens", "normalize_word", "tokenize"]
+__all__ = ["Tokens", "normalize_word", "tokenize", "word_hash"]
 
 # Ideographic and syllabic scripts written without spaces: every character is a word.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
@@ -24,11 +26,10 @@ _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
 _WORD = r"[\p{L}\p{N}][\p{L}\p{N}\p{M}]*(?:['’][\p{L}\p{N}][\p{L}\p{N}\p{M}]*)*"
 _TOKEN_RE = regex.compile(rf"(?:{_CJK})\p{{M}}*|(?:(?!{_CJK}){_WORD})", regex.V1)
 
-# Fast path: texts without combining marks and without scripts written without spaces tokenise the same
-# with the standard library's ``re`` (its ``[^\W_]`` is letters and digits), several times faster.
-# ``_SLOW_CHARS`` lists the blocks holding combining marks or space-less scripts; a text with any of
-# them takes the full ``regex`` path above.
-_FAST_TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Fast path: in texts without combining marks and without scripts written without spaces, a word is a
+# run of letters and digits (``str.isalnum``) with inner apostrophes, which numpy finds over the code
+# points several times faster than a regular expression. ``_SLOW_CHARS`` lists the blocks holding
+# combining marks or space-less scripts; a text with any of them takes the full ``regex`` path above.
 _SLOW_CHARS = re.compile(
     "["
     "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
@@ -152,11 +153,61 @@ def normalize_word(word: str) -> str:
     return out
 
 
+def word_hash(word: str) -> int:
+    """Stable 64-bit hash of a normalised word (blake2b; the same in every process and version)."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+class _Vocabulary:
+    """Raw word -> id, with each id's normalised form and hash (bounded; reset when full)."""
+
+    limit = 1 << 20
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.norms: list[str] = []
+        self.hashes = np.zeros(1 << 12, dtype=np.uint64)
+
+    def lookup(self, raws: list[str]) -> list[int]:
+        if len(self.ids) + len(raws) > self.limit:
+            self.__init__()  # type: ignore[misc]
+        get = self.ids.get
+        ids = [get(r, -1) for r in raws]
+        if -1 in ids:
+            for n, raw in enumerate(raws):
+                if ids[n] == -1:
+                    ids[n] = self._add(raw)
+        return ids
+
+    def _add(self, raw: str) -> int:
+        known = self.ids.get(raw)
+        if known is not None:
+            return known
+        norm = normalize_word(raw)
+        new = len(self.norms)
+        if new >= len(self.hashes):
+            self.hashes = np.concatenate((self.hashes, np.zeros(len(self.hashes), dtype=np.uint64)))
+        self.norms.append(norm)
+        self.hashes[new] = word_hash(norm)
+        self.ids[raw] = new
+        return new
+
+
+_VOCABULARY = _Vocabulary()
+
+# Which BMP code points are letters or digits (``str.isalnum``, the same as ``re``'s ``[^\W_]``).
+_ALNUM = np.array([chr(c).isalnum() for c in range(0x10000)], dtype=np.bool_)
+_APOSTROPHE = np.zeros(0x10000, dtype=np.bool_)
+_APOSTROPHE[[ord("'"), ord("’")]] = True
+
+
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The words of a text: normalised forms with their (start, end) offsets in the original text."""
+    """The words of a text: normalised forms, their hashes and their offsets in the original text."""
 
     words: tuple[str, ...]
+    #: Stable 64-bit hash of each normalised word (:func:`word_hash`).
+    hashes: npt.NDArray[np.uint64]
     starts: npt.NDArray[np.int64]
     ends: npt.NDArray[np.int64]
 
@@ -168,26 +219,35 @@ class Tokens:
         return int(self.starts[first]), int(self.ends[last - 1])
 
 
+def _fast_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """Word spans computed with numpy over the code points (None if the text needs the full path)."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if len(points) and int(points.max()) >= 0x10000:
+        return None
+    alnum = _ALNUM[points]
+    word = alnum.copy()
+    if len(points) > 2:
+        # an apostrophe between two letters or digits is inside the word ("Russia’s", "don't")
+        word[1:-1] |= _APOSTROPHE[points[1:-1]] & alnum[:-2] & alnum[2:]
+    edges = np.diff(word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1).astype(np.int64), np.flatnonzero(edges == -1).astype(np.int64)
+
+
 def tokenize(text: str) -> Tokens:
     """Split ``text`` into normalised words, keeping their offsets into ``text``."""
-    pattern = _TOKEN_RE if _SLOW_CHARS.search(text) else _FAST_TOKEN_RE
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    cache = _NORMALIZED
-    for match in pattern.finditer(text):
-        raw = match.group()
-        norm = cache.get(raw)
-        if norm is None:
-            norm = normalize_word(raw)
-        if not norm:
-            continue
-        start, end = match.span()
-        words.append(norm)
-        starts.append(start)
-        ends.append(end)
-    return Tokens(
-        words=tuple(words),
-        starts=np.asarray(starts, dtype=np.int64),
-        ends=np.asarray(ends, dtype=np.int64),
-    )
+    spans = None if _SLOW_CHARS.search(text) else _fast_spans(text)
+    if spans is None:
+        pairs = [m.span() for m in _TOKEN_RE.finditer(text)]
+        starts = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+        ends = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+    else:
+        starts, ends = spans
+    raws = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    vocab = _VOCABULARY
+    ids = vocab.lookup(raws)
+    if len(ids) > 1:
+        words: tuple[str, ...] = operator.itemgetter(*ids)(vocab.norms)
+    else:
+        words = tuple(vocab.norms[i] for i in ids)
+    hashes = vocab.hashes[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.uint64)
+    return Tokens(words=words, hashes=hashes, starts=starts, ends=ends)

@@ -12,14 +12,12 @@ This module is the only one that touches datasketch, whose API is untyped.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-from dedup.normalize import Tokens
+from dedup.normalize import Tokens, word_hash
 from dedup.settings import HASH_SCHEME, Settings
 
 __all__ = [
@@ -61,12 +59,6 @@ def datasketch_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
     a = np.asarray(perm[0], dtype=np.uint32)
     b = np.asarray(perm[1], dtype=np.uint32)
     return a, b
-
-
-@lru_cache(maxsize=1 << 20)
-def word_hash(word: str) -> int:
-    """Stable 64-bit hash of a normalised word (blake2b; the same in every process and version)."""
-    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _fmix64(h: U64) -> U64:
@@ -183,8 +175,7 @@ class Signer:
     def fingerprint(self, tokens: Tokens, mask: npt.NDArray[np.bool_] | None = None) -> Fingerprint:
         """Fingerprint a tokenised text; words where ``mask`` is True are boilerplate (not evidence)."""
         s = self.settings
-        hashes = np.fromiter((word_hash(w) for w in tokens.words), dtype=np.uint64, count=len(tokens))
-        shingles = shingle_hashes(hashes, s.shingle_size)
+        shingles = shingle_hashes(tokens.hashes, s.shingle_size)
         n = len(shingles)
         k = min(s.shingle_size, len(tokens)) if len(tokens) else 0
         if mask is not None and n and mask.any():

@@ -1,0 +1,258 @@
+"""The batch path of ``dedup report``: map/reduce shaped, parallel, streaming its input.
+
+1. **map**: articles are read in chunks and fingerprinted by worker processes; the parent keeps, per
+   article, only its text, whole-document signature, line keys and LSH band keys (the last go straight
+   into the partitioned :class:`~dedup.lsh.KeyTable`).
+2. **boilerplate**: lines recurring at the head or foot of unrelated articles are learned from the line
+   keys; the few articles holding them are fingerprinted again with those lines masked.
+3. **reduce**: each key partition is sorted and its buckets give the candidate pairs.
+4. **verify**: candidate pairs are aligned by the workers, in chunks, and come back as
+   :class:`~dedup.model.Pair` objects.
+
+The result does not depend on the number of workers: chunks are processed in order and every
+output is sorted.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.boilerplate import learn_boilerplate
+from dedup.errors import InputError
+from dedup.lsh import KeyTable
+from dedup.model import Article, Pair
+from dedup.settings import Settings
+from dedup.signature import estimate_jaccard
+
+__all__ = ["Summary", "run_batch"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Articles per map task and pairs per verify task.
+CHUNK_ARTICLES = 256
+CHUNK_PAIRS = 512
+#: Below this many articles the work is done in-process (starting workers costs more than it saves).
+PARALLEL_MIN_ARTICLES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the map stage keeps of one article."""
+
+    words: int
+    signature: npt.NDArray[np.uint32]
+    keys: npt.NDArray[np.uint64]
+    line_keys: tuple[tuple[int, bool], ...]
+
+
+# -- worker side ----------------------------------------------------------------------------------------
+
+_WORKER: Any = None
+
+
+def _detector(settings: Settings) -> Any:
+    global _WORKER
+    if _WORKER is None or _WORKER.settings != settings:
+        from dedup.detector import Detector
+
+        _WORKER = Detector(settings)
+    return _WORKER
+
+
+def _summarize(
+    settings: Settings, articles: Sequence[Article], boilerplate: Mapping[int, int] | None
+) -> list[Summary]:
+    detector = _detector(settings)
+    out = []
+    for article in articles:
+        doc = detector.document(article, boilerplate)
+        fp = doc.fingerprint
+        out.append(
+            Summary(
+                words=doc.words,
+                signature=fp.signature,
+                keys=np.concatenate((fp.document_keys, fp.window_keys)),
+                line_keys=tuple((line.key, line.edge) for line in doc.lines),
+            )
+        )
+    return out
+
+
+def _verify(
+    settings: Settings,
+    articles: Mapping[int, Article],
+    pairs: Sequence[tuple[int, int]],
+    boilerplate: Mapping[int, int],
+) -> list[Pair | None]:
+    detector = _detector(settings)
+    docs = {i: detector.document(a, boilerplate) for i, a in articles.items()}
+    return [detector.pair(docs[x], docs[y]) for x, y in pairs]
+
+
+# -- parent side ----------------------------------------------------------------------------------------
+
+
+def _ordered(
+    executor: Executor | None, tasks: Iterator[tuple[Callable[..., R], tuple[Any, ...]]], window: int
+) -> Iterator[R]:
+    """Run tasks (in-process, or on ``executor`` with at most ``window`` in flight), results in order."""
+    if executor is None:
+        for func, args in tasks:
+            yield func(*args)
+        return
+    pending: list[Future[R]] = []
+    for func, args in tasks:
+        pending.append(executor.submit(func, *args))
+        if len(pending) >= window:
+            yield pending.pop(0).result()
+    while pending:
+        yield pending.pop(0).result()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def default_workers() -> int:
+    """Worker processes used by default: the CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Everything the report needs from the batch run."""
+
+    articles: list[Article]
+    words: list[int]
+    pairs: list[Pair]
+    boilerplate: dict[int, int]
+    skipped_buckets: int
+
+
+def run_batch(
+    settings: Settings,
+    articles: Iterable[Article],
+    *,
+    workers: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> BatchResult:
+    """Run the map, boilerplate, reduce and verify stages over ``articles``."""
+    n_workers = workers
+    if n_workers < 1:
+        raise ValueError("workers must be at least 1")
+    stored: list[Article] = []
+    summaries_sig: list[npt.NDArray[np.uint32]] = []
+    line_keys: list[tuple[tuple[int, bool], ...]] = []
+    words: list[int] = []
+    table = KeyTable()
+    seen: dict[str, str | None] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if progress is not None:
+            progress(stage, done, total)
+
+    executor: ProcessPoolExecutor | None = None
+    source = iter(articles)
+    # Peek: small inputs run in-process.
+    head: list[Article] = []
+    for article in source:
+        head.append(article)
+        if len(head) >= PARALLEL_MIN_ARTICLES:
+            break
+    if n_workers > 1 and len(head) >= PARALLEL_MIN_ARTICLES:
+        executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def all_articles() -> Iterator[Article]:
+        yield from head
+        yield from source
+
+    def checked() -> Iterator[Article]:
+        for article in all_articles():
+            if article.id in seen:
+                first = seen[article.id]
+                raise InputError(
+                    f"duplicate id {article.id!r}" + (f" (first seen at {first})" if first else ""),
+                    source=article.origin,
+                )
+            seen[article.id] = article.origin
+            stored.append(article)
+            yield article
+
+    try:
+        chunks = _chunks(checked(), CHUNK_ARTICLES)
+        tasks = ((_summarize, (settings, chunk, None)) for chunk in chunks)
+        base = 0
+        for summaries in _ordered(executor, tasks, window=2 * n_workers):
+            table.add_many((base + i, s.keys) for i, s in enumerate(summaries))
+            for s in summaries:
+                summaries_sig.append(s.signature)
+                line_keys.append(s.line_keys)
+                words.append(s.words)
+            base += len(summaries)
+            tick("fingerprint", base, 0)
+
+        learned = learn_boilerplate(
+            line_keys,
+            lambda x, y: estimate_jaccard(summaries_sig[x], summaries_sig[y]),
+            min_docs=settings.boilerplate_min_docs,
+        )
+        if learned:
+            affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _ in lines)]
+            redo: Iterator[tuple[Callable[..., list[Summary]], tuple[Any, ...]]] = (
+                (_summarize, (settings, [stored[d] for d in chunk], learned))
+                for chunk in _chunks(affected, CHUNK_ARTICLES)
+            )
+            done = 0
+            results = _ordered(executor, redo, 2 * n_workers)
+            for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
+                table.add_many(((d, s.keys) for d, s in zip(chunk, summaries, strict=True)), replace=True)
+                for d, s in zip(chunk, summaries, strict=True):
+                    words[d] = s.words
+                done += len(chunk)
+                tick("boilerplate", done, len(affected))
+        summaries_sig.clear()
+        line_keys.clear()
+
+        candidates, skipped = table.pairs(
+            max_bucket=settings.max_bucket, progress=lambda d, t: tick("candidates", d, t)
+        )
+        del table
+        pair_list = [(int(x), int(y)) for x, y in candidates.tolist()]
+        verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
+            (
+                _verify,
+                (settings, {i: stored[i] for pair in chunk for i in pair}, chunk, learned),
+            )
+            for chunk in _chunks(pair_list, CHUNK_PAIRS)
+        )
+        pairs: list[Pair] = []
+        done = 0
+        for verified in _ordered(executor, verify_tasks, window=2 * n_workers):
+            pairs.extend(p for p in verified if p is not None)
+            done += len(verified)
+            tick("verify", done, len(pair_list))
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+    return BatchResult(
+        articles=stored, words=words, pairs=pairs, boilerplate=learned, skipped_buckets=skipped
+    )
