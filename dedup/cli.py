@@ -19,9 +19,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup import __version__
+from dedup.batch import default_workers
 from dedup.detector import Detector
 from dedup.errors import DedupError
-from dedup.readers import ReadOptions, read_corpus
+from dedup.model import BadRecord, Notice
+from dedup.readers import ReadOptions, stream_articles
 from dedup.render import render_json, render_table
 from dedup.settings import Settings
 
@@ -108,21 +110,25 @@ def progress_bar(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None
         return
     console = _stderr()
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description:<12}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.speed} /s" if False else ""),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,
     ) as bar:
         tasks: dict[str, Any] = {}
+        units = {"fingerprint": "articles", "boilerplate": "articles", "candidates": "partitions"}
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total or None)
-            bar.update(tasks[stage], completed=done, total=total or None)
+                tasks[stage] = bar.add_task(stage, total=total or None, rate="")
+            task = bar.tasks[tasks[stage]]
+            speed = task.speed
+            rate = f"{speed:,.0f} {units.get(stage, 'pairs')}/s" if speed else ""
+            bar.update(tasks[stage], completed=done, total=total or None, rate=rate)
 
         yield update
 
@@ -151,10 +157,22 @@ def cli(ctx: click.Context, debug: bool) -> None:
     "--limit", type=click.IntRange(min=0), default=None, help="Show at most this many pairs (table)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for large corpora  [default: the CPUs available]",
+)
 @read_options
 @settings_options
 def report(
-    inputs: tuple[str, ...], fmt: str, output: str | None, limit: int | None, quiet: bool, **values: Any
+    inputs: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    limit: int | None,
+    quiet: bool,
+    workers: int | None,
+    **values: Any,
 ) -> None:
     """Report which articles in INPUTS overlap, how, and exactly which passages they share.
 
@@ -162,15 +180,21 @@ def report(
     (one article each), .jsonl/.csv/.tsv files, or - for JSONL on stdin.
     """
     settings = settings_from(values)
-    corpus = read_corpus(inputs, make_read_options(values))
-    if not quiet:
-        err = _stderr()
-        for notice in corpus.notices:
-            err.print(f"[yellow]warning:[/] {notice}", markup=True, highlight=False)
+    notices: list[Notice] = []
+    bad_records: list[BadRecord] = []
+    articles = stream_articles(inputs, make_read_options(values), notices=notices, bad_records=bad_records)
     with progress_bar(quiet) as progress:
         result = Detector(settings).report(
-            corpus.articles, progress=progress, notices=corpus.notices, bad_records=corpus.bad_records
+            articles,
+            workers=workers if workers is not None else default_workers(),
+            progress=progress,
+            notices=notices,
+            bad_records=bad_records,
         )
+    if not quiet:
+        err = _stderr()
+        for notice in notices:
+            err.print(f"[yellow]warning:[/] {notice}", markup=True, highlight=False)
     if fmt == "json":
         text = render_json(result)
         if output:

@@ -31,6 +31,7 @@ __all__ = [
     "iter_articles",
     "parse_record",
     "read_corpus",
+    "stream_articles",
 ]
 
 InputFormat = Literal["auto", "jsonl", "csv", "tsv", "text"]
@@ -346,26 +347,31 @@ def iter_articles(
             yield _read_text(data, article_id=path.name, source=name, options=opts, emit=notify)
 
 
-def read_corpus(
+def stream_articles(
     inputs: Sequence[str | os.PathLike[str]],
     options: ReadOptions | None = None,
     *,
+    notices: list[Notice],
+    bad_records: list[BadRecord],
     stdin: BinaryIO | None = None,
-) -> Corpus:
-    """Read every input into a :class:`Corpus`; duplicate ids are an error (a bad record with skip_bad)."""
+) -> Iterator[Article]:
+    """Articles from every input, one at a time, with unique ids.
+
+    Notices are appended to ``notices`` as they arise. A duplicate id is an error, or with
+    ``skip_bad`` a bad record appended to ``bad_records`` (as are unusable records).
+    """
     opts = options or ReadOptions()
-    corpus = Corpus()
     seen: dict[str, str | None] = {}
-    for item in iter_articles(inputs, opts, emit=corpus.notices.append, stdin=stdin):
+    for item in iter_articles(inputs, opts, emit=notices.append, stdin=stdin):
         if isinstance(item, BadRecord):
-            corpus.bad_records.append(item)
+            bad_records.append(item)
             continue
         if item.id in seen:
             where, _, line = (item.origin or "").rpartition(":")
             message = f"duplicate id {item.id!r} (first seen at {seen[item.id]})"
             if not opts.skip_bad:
                 raise InputError(message, source=item.origin)
-            corpus.bad_records.append(
+            bad_records.append(
                 BadRecord(
                     source=where or (item.origin or ""),
                     line=int(line) if line.isdigit() else None,
@@ -375,5 +381,18 @@ def read_corpus(
             )
             continue
         seen[item.id] = item.origin
-        corpus.articles.append(item)
+        yield item
+
+
+def read_corpus(
+    inputs: Sequence[str | os.PathLike[str]],
+    options: ReadOptions | None = None,
+    *,
+    stdin: BinaryIO | None = None,
+) -> Corpus:
+    """Read every input into a :class:`Corpus`; duplicate ids are an error (a bad record with skip_bad)."""
+    corpus = Corpus()
+    corpus.articles.extend(
+        stream_articles(inputs, options, notices=corpus.notices, bad_records=corpus.bad_records, stdin=stdin)
+    )
     return corpus
