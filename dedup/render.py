@@ -1,20 +1,41 @@
-"""Rendering a :class:`~dedup.model.Report`: JSON for scripts, a rich table for people."""
+"""Rendering a :class:`~dedup.model.Report`: JSON for scripts, a rich table for people.
+
+The table fits the console it is printed on: on a narrow terminal the two ids of a pair are stacked
+in one column instead of being folded into slivers, and an id too long for any layout is shortened
+in its middle (the pair's heading below the table always shows the ids in full). Passage snippets
+show the words the two sides share and, inside a fuzzy passage, the words that differ.
+"""
 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
+from collections.abc import Sequence
 
+import regex
+from rich import box
 from rich.console import Console, Group
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from dedup.model import Pair, Passage, Report
+from dedup.diff import word_diff
+from dedup.model import Pair, Report
 from dedup.normalize import tokenize
 
 __all__ = ["render_json", "render_table", "snippet"]
 
 _RELATION_STYLE = {"near-duplicate": "bold red", "containment": "bold yellow", "overlap": "bold cyan"}
+#: Styles of words in passage snippets.
+SHARED_STYLE = "green"
+CHANGED_STYLE = "bold magenta underline"
+#: Narrowest width given to ids when they must be shortened.
+MIN_ID_WIDTH = 12
+#: Consoles at least this wide show a passage's two sides next to each other.
+SIDE_BY_SIDE_WIDTH = 100
+
+_NON_SPACE = regex.compile(r"\S+")
 
 
 def render_json(report: Report) -> str:
@@ -22,44 +43,151 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def _shorten(text: str, width: int) -> tuple[str, int]:
-    """Cut ``text`` to about ``width`` characters around its middle; return it and the cut offset."""
-    flat = " ".join(text.split())
+def _flatten(text: Text) -> tuple[Text, list[int]]:
+    """``text`` with runs of white space collapsed to one space, and the length of each word."""
+    chunks = [(m.start(), m.end()) for m in _NON_SPACE.finditer(text.plain)]
+    return Text(" ").join(text[s:e] for s, e in chunks), [e - s for s, e in chunks]
+
+
+def _shorten(flat: Text, lengths: Sequence[int], width: int) -> Text:
+    """Cut ``flat`` to at most ``width`` characters at word boundaries, keeping its head and tail."""
     if len(flat) <= width:
-        return flat, -1
-    half = (width - 3) // 2
-    return flat[:half] + " … " + flat[-half:], half
+        return flat
+    budget = max(1, (width - 3) // 2)
+    head = 0
+    for n in lengths:
+        if head + n + (1 if head else 0) > budget:
+            break
+        head += n + (1 if head else 0)
+    tail = 0
+    for n in reversed(lengths):
+        if tail + n + (1 if tail else 0) > budget:
+            break
+        tail += n + (1 if tail else 0)
+    head = head or budget
+    tail = tail or budget
+    return Text.assemble(flat[:head], (" … ", "dim"), flat[len(flat) - tail :])
 
 
 def snippet(text: str, other: str, *, width: int = 160) -> Text:
-    """``text`` shortened to ``width``, its words that also occur in ``other`` highlighted."""
-    flat, _ = _shorten(text, width)
-    shared = set(tokenize(other).words)
-    out = Text(flat, style="dim")
-    tokens = tokenize(flat)
-    for word, start, end in zip(tokens.words, tokens.starts.tolist(), tokens.ends.tolist(), strict=True):
-        if word in shared:
-            out.stylize("bold green", start, end)
-    return out
+    """``text`` on one line of at most ``width`` characters, its words styled against ``other``.
+
+    Words aligned with ``other`` are green; words that differ (in a fuzzy passage) are magenta and
+    underlined. A long text keeps its head and tail, cut at word boundaries.
+    """
+    styled = Text(text)
+    changed = word_diff(text, other).a
+    ends = [e for _, e in changed]
+    tokens = tokenize(text)
+    for start, end in zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True):
+        n = bisect_right(ends, start)
+        inside = n < len(changed) and changed[n][0] <= start
+        styled.stylize(CHANGED_STYLE if inside else SHARED_STYLE, start, end)
+    flat, lengths = _flatten(styled)
+    return _shorten(flat, lengths, width)
 
 
-def _passage_rows(pair: Pair, passages: tuple[Passage, ...], width: int) -> Table:
+def _elide(text: str, width: int) -> str:
+    """``text`` shortened in its middle to ``width`` characters (ids keep their distinctive ends)."""
+    if len(text) <= width:
+        return text
+    keep = width - 1
+    return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2 :]
+
+
+#: Relation names in the compact table layout.
+_SHORT_RELATION = {"near-duplicate": "near-dup", "containment": "contain", "overlap": "overlap"}
+
+
+def _pairs_table(
+    shown: Sequence[Pair], *, stacked: bool, compact: bool = False, id_width: int | None = None
+) -> Table:
+    """The ranked pair table.
+
+    ``stacked`` puts a pair's two ids (and coverages) on two lines; ``compact`` also shortens headers
+    and relation names; ``id_width`` shortens longer ids in their middle.
+    """
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title="Pairs, strongest first",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
+    )
+
+    def ident(text: str) -> str:
+        return text if id_width is None else _elide(text, id_width)
+
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("relation", no_wrap=True)
+    if stacked:
+        table.add_column("articles a / b", no_wrap=True)
+        table.add_column("cov", justify="right", no_wrap=True)
+    else:
+        table.add_column("a", no_wrap=True)
+        table.add_column("b", no_wrap=True)
+        table.add_column("cov a", justify="right", no_wrap=True)
+        table.add_column("cov b", justify="right", no_wrap=True)
+    table.add_column("jacc" if compact else "jaccard", justify="right", no_wrap=True)
+    table.add_column("psg" if compact else "passages", justify="right", no_wrap=True)
+    for n, pair in enumerate(shown, 1):
+        name = _SHORT_RELATION[pair.relation] if compact else pair.relation
+        relation = Text(name, style=_RELATION_STYLE[pair.relation])
+        cov_a, cov_b = f"{pair.coverage_a:.2f}", f"{pair.coverage_b:.2f}"
+        ids: list[str | Text]
+        if stacked:
+            ids = [f"{ident(pair.a)}\n{ident(pair.b)}", f"{cov_a}\n{cov_b}"]
+        else:
+            ids = [ident(pair.a), ident(pair.b), cov_a, cov_b]
+        table.add_row(str(n), relation, *ids, f"{pair.jaccard:.3f}", str(len(pair.passages)))
+    return table
+
+
+def pairs_table(shown: Sequence[Pair], console: Console) -> Table:
+    """The pair table in the first layout that fits ``console``'s width, with ids whole where possible."""
+    unbounded = console.options.update_width(1_000_000)
+
+    def width_of(table: Table) -> int:
+        return Measurement.get(console, unbounded, table).maximum
+
+    for stacked in (False, True):
+        table = _pairs_table(shown, stacked=stacked, id_width=None)
+        if width_of(table) <= console.width:
+            return table
+    longest = max(len(i) for p in shown for i in (p.a, p.b))
+    spare = console.width - width_of(_pairs_table(shown, stacked=True, compact=True, id_width=MIN_ID_WIDTH))
+    id_width = min(longest, max(MIN_ID_WIDTH, MIN_ID_WIDTH + spare))
+    return _pairs_table(shown, stacked=True, compact=True, id_width=id_width)
+
+
+def _passages(pair: Pair, count: int, width: int) -> Table:
+    """A pair's first ``count`` passages: offsets, similarity and snippets of both sides."""
     grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(width=4, no_wrap=True)
-    grid.add_column(ratio=1)
-    grid.add_column(ratio=1)
-    for n, p in enumerate(passages, 1):
-        grid.add_row(
-            Text(f"{n}.", style="bold"),
-            Group(
-                Text(f"{pair.a} [{p.a_start}:{p.a_end}]", style="italic"),
-                snippet(p.a_text, p.b_text, width=width),
-            ),
-            Group(
-                Text(f"{pair.b} [{p.b_start}:{p.b_end}]", style="italic"),
-                snippet(p.b_text, p.a_text, width=width),
-            ),
+    grid.add_column(no_wrap=True)
+    side_by_side = width >= SIDE_BY_SIDE_WIDTH
+    if side_by_side:
+        column = (width - 8) // 2
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+    else:
+        column = width - 8
+        grid.add_column(ratio=1)
+    for n, p in enumerate(pair.passages[:count], 1):
+        a = Group(
+            Text(f"a [{p.a_start}:{p.a_end}]", style="italic"),
+            snippet(p.a_text, p.b_text, width=column * 3 if side_by_side else column * 2),
         )
+        b = Group(
+            Text(f"b [{p.b_start}:{p.b_end}]", style="italic"),
+            snippet(p.b_text, p.a_text, width=column * 3 if side_by_side else column * 2),
+        )
+        label = Text.assemble((f"{n}.", "bold"), (f" {p.similarity:.2f}", "dim"))
+        if side_by_side:
+            grid.add_row(label, a, b)
+        else:
+            grid.add_row(label, a)
+            grid.add_row("", b)
     return grid
 
 
@@ -73,38 +201,30 @@ def render_table(report: Report, console: Console, *, limit: int | None = None, 
     )
     shown = report.pairs if limit is None else report.pairs[:limit]
     if shown:
-        table = Table(show_lines=False, expand=False, title="Pairs, strongest first", title_justify="left")
-        table.add_column("#", justify="right", no_wrap=True)
-        table.add_column("relation", no_wrap=True)
-        table.add_column("a", overflow="fold")
-        table.add_column("b", overflow="fold")
-        table.add_column("jaccard", justify="right", no_wrap=True)
-        table.add_column("cov a", justify="right", no_wrap=True)
-        table.add_column("cov b", justify="right", no_wrap=True)
-        table.add_column("passages", justify="right", no_wrap=True)
-        for n, pair in enumerate(shown, 1):
-            table.add_row(
-                str(n),
-                Text(pair.relation, style=_RELATION_STYLE[pair.relation]),
-                pair.a,
-                pair.b,
-                f"{pair.jaccard:.3f}",
-                f"{pair.coverage_a:.2f}",
-                f"{pair.coverage_b:.2f}",
-                str(len(pair.passages)),
+        console.print(pairs_table(shown, console))
+        console.print(
+            Text.assemble(
+                ("Passages (similarity; ", "dim"),
+                ("shared words", SHARED_STYLE),
+                (", ", "dim"),
+                ("words that differ", CHANGED_STYLE),
+                ("):", "dim"),
             )
-        console.print(table)
-        width = max(60, min(240, (console.width - 8) // 2 * 2))
+        )
         for n, pair in enumerate(shown, 1):
             head = Text.assemble(
                 (f"{n}. ", "bold"),
                 (pair.relation, _RELATION_STYLE[pair.relation]),
-                f"  {pair.a}  ~  {pair.b}",
+                ("  a: ", "dim"),
+                pair.a,
+                ("  b: ", "dim"),
+                pair.b,
             )
             if pair.contained:
-                head.append(f"  ({pair.contained} is contained in the other)", style="italic")
+                side = "a" if pair.contained == pair.a else "b"
+                head.append(f"  ({side} is contained in the other)", style="italic")
             console.print(head)
-            console.print(Padding(_passage_rows(pair, pair.passages[:passages], width), (0, 0, 0, 2)))
+            console.print(Padding(_passages(pair, passages, console.width - 2), (0, 0, 0, 2)))
             if len(pair.passages) > passages:
                 console.print(Text(f"   … and {len(pair.passages) - passages} more passages", style="dim"))
         if limit is not None and len(report.pairs) > limit:
@@ -114,7 +234,7 @@ def render_table(report: Report, console: Console, *, limit: int | None = None, 
     if report.clusters:
         console.print(Text("Clusters", style="bold"))
         for n, cluster in enumerate(report.clusters, 1):
-            console.print(f"  {n}. " + ", ".join(cluster))
+            console.print(Text(f"  {n}. " + ", ".join(cluster)))
     for notice in report.notices:
         console.print(Text(f"note: {notice}", style="yellow"))
     for bad in report.bad_records:
