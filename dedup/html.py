@@ -1,0 +1,359 @@
+"""A self-contained HTML page for a :class:`~dedup.model.Report`: pairs, side-by-side passages, clusters.
+
+The page is one file with no network access: inline CSS, a small vanilla script, and the report's data
+embedded as JSON in a ``<script type="application/json">`` block. The script builds every piece of
+article text and metadata with ``textContent``, never as markup, so an article holding ``<script>`` or
+``<img onerror=...>`` shows those characters and runs nothing. A Content-Security-Policy admits only
+the page's own script and style (by hash) and forbids every fetch, as a second line of defence.
+
+Everything that needs text processing is computed here, in Python: the character ranges of each
+shared passage on both sides (in the UTF-16 units a browser indexes strings by) and the words that
+differ inside a fuzzy passage (:func:`dedup.diff.word_diff`). The script only lays them out.
+
+Large reports stay responsive: the pair list is paginated and a pair's texts are laid out only when
+the pair is opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from dedup import __version__
+from dedup.diff import word_diff
+from dedup.errors import DedupError
+from dedup.model import RELATIONS, Article, Pair, Report
+
+__all__ = ["PAGE_SIZE", "render_html"]
+
+#: Pairs per page of the pair list.
+PAGE_SIZE = 100
+#: Distinct passage colours; passage ``n`` uses colour ``n % PALETTE`` on both sides.
+PALETTE = 8
+#: Most notices and bad records listed in the page (all of them are in the JSON report).
+MAX_LISTED = 200
+
+
+def _asset(name: str) -> str:
+    return resources.files("dedup").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def _csp_hash(source: str) -> str:
+    digest = hashlib.sha256(source.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def embed_json(data: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` appears literally.
+
+    ``</script>`` and ``<!--`` in the data can therefore not end or confuse the element; ``JSON.parse``
+    reads the escapes back as the original characters.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def utf16_offsets(text: str) -> Callable[[int], int]:
+    """Map a Python ``str`` offset into ``text`` to the UTF-16 offset a browser uses for the same place."""
+    if not text or max(text) <= "\uffff":
+        return lambda i: i
+    table = [0]
+    for ch in text:
+        table.append(table[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return table.__getitem__
+
+
+@dataclass(frozen=True, slots=True)
+class _Span:
+    start: int
+    end: int
+    passage: int
+    changed: tuple[tuple[int, int], ...]
+
+
+def _uncovered(start: int, end: int, blocks: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """Parts of [start, end) outside every block (blocks are disjoint)."""
+    pieces: list[tuple[int, int]] = []
+    pos = start
+    for s, e, _ in sorted(blocks):
+        if e <= pos or s >= end:
+            continue
+        if s > pos:
+            pieces.append((pos, s))
+        pos = max(pos, e)
+        if pos >= end:
+            break
+    if pos < end:
+        pieces.append((pos, end))
+    return pieces
+
+
+def side_marks(spans: list[_Span], utf16: Callable[[int], int]) -> tuple[list[list[int]], list[int]]:
+    """Lay out one side's passages as non-overlapping marks, and say which mark stands for each passage.
+
+    Returns ``marks`` as ``[start, end, passage, changed]`` (UTF-16 offsets, sorted, disjoint;
+    ``changed`` is 1 for words that differ from the other side) and ``owner``: for each passage the
+    passage whose mark shows it (itself, unless passages before it on this side cover it entirely).
+    Where passages overlap on one side, the earlier (then longer) one keeps the shared characters.
+    """
+    owner = [s.passage for s in spans]
+    blocks: list[tuple[int, int, int]] = []
+    marks: list[list[int]] = []
+    for n in sorted(range(len(spans)), key=lambda i: (spans[i].start, -spans[i].end, i)):
+        span = spans[n]
+        pieces = _uncovered(span.start, span.end, blocks)
+        if not pieces:
+            owner[n] = next((p for s, e, p in blocks if s < span.end and span.start < e), span.passage)
+            continue
+        for start, end in pieces:
+            blocks.append((start, end, span.passage))
+            pos = start
+            for cs, ce in span.changed:
+                cs, ce = max(cs, start), min(ce, end)
+                if cs >= ce:
+                    continue
+                if cs > pos:
+                    marks.append([utf16(pos), utf16(cs), span.passage, 0])
+                marks.append([utf16(cs), utf16(ce), span.passage, 1])
+                pos = ce
+            if pos < end:
+                marks.append([utf16(pos), utf16(end), span.passage, 0])
+    marks.sort()
+    return marks, owner
+
+
+def _check_text(article: Article, start: int, end: int, expected: str, pair: Pair) -> None:
+    if article.text[start:end] != expected:
+        raise DedupError(
+            f"article {article.id!r} does not match the report: pair {pair.a!r} ~ {pair.b!r} has a "
+            f"passage at [{start}:{end}] that is not in its text (render the report with the articles "
+            "it was made from)"
+        )
+
+
+def _pair_data(
+    pair: Pair, rank: int, index: Mapping[str, int], by_id: Mapping[str, Article]
+) -> dict[str, Any]:
+    art_a, art_b = by_id[pair.a], by_id[pair.b]
+    spans_a: list[_Span] = []
+    spans_b: list[_Span] = []
+    passages: list[dict[str, Any]] = []
+    for n, p in enumerate(pair.passages):
+        _check_text(art_a, p.a_start, p.a_end, p.a_text, pair)
+        _check_text(art_b, p.b_start, p.b_end, p.b_text, pair)
+        diff = word_diff(p.a_text, p.b_text)
+        spans_a.append(_Span(p.a_start, p.a_end, n, tuple((p.a_start + s, p.a_start + e) for s, e in diff.a)))
+        spans_b.append(_Span(p.b_start, p.b_end, n, tuple((p.b_start + s, p.b_start + e) for s, e in diff.b)))
+        passages.append(
+            {
+                "a": [p.a_start, p.a_end],
+                "b": [p.b_start, p.b_end],
+                "similarity": round(p.similarity, 4),
+                "matched_words": p.matched_words,
+                "changed": len(diff.a) + len(diff.b),
+            }
+        )
+    marks_a, owner_a = side_marks(spans_a, utf16_offsets(art_a.text))
+    marks_b, owner_b = side_marks(spans_b, utf16_offsets(art_b.text))
+    return {
+        "rank": rank,
+        "a": index[pair.a],
+        "b": index[pair.b],
+        "relation": pair.relation,
+        "jaccard": round(pair.jaccard, 4),
+        "jaccard_estimate": round(pair.jaccard_estimate, 4),
+        "coverage_a": round(pair.coverage_a, 4),
+        "coverage_b": round(pair.coverage_b, 4),
+        "contained": None if pair.contained is None else index[pair.contained],
+        "passages": passages,
+        "marks_a": marks_a,
+        "marks_b": marks_b,
+        "owner_a": owner_a,
+        "owner_b": owner_b,
+    }
+
+
+def report_data(
+    report: Report, articles: Iterable[Article] | Mapping[str, Article], *, limit: int | None = None
+) -> dict[str, Any]:
+    """The data the page's script reads: the articles involved, the pairs with their marks, clusters.
+
+    Raises :class:`~dedup.errors.DedupError` when an article of the report is missing from
+    ``articles`` or its text does not hold the report's passages.
+    """
+    pool = articles.values() if isinstance(articles, Mapping) else articles
+    pairs = report.pairs if limit is None else report.pairs[:limit]
+    wanted = {i for p in pairs for i in (p.a, p.b)} | {i for c in report.clusters for i in c}
+    by_id: dict[str, Article] = {}
+    order: list[str] = []
+    for article in pool:
+        if article.id in wanted and article.id not in by_id:
+            by_id[article.id] = article
+            order.append(article.id)
+    missing = sorted(wanted - by_id.keys())
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise DedupError(
+            "the report refers to articles that were not given: "
+            + ", ".join(repr(i) for i in missing[:3])
+            + more
+        )
+    index = {article_id: n for n, article_id in enumerate(order)}
+    return {
+        "page_size": PAGE_SIZE,
+        "palette": PALETTE,
+        "total_pairs": len(report.pairs),
+        "articles": [
+            {
+                "id": a.id,
+                "title": a.title,
+                "source": a.source,
+                "published": a.published,
+                "url": a.url,
+                "text": a.text,
+            }
+            for a in (by_id[i] for i in order)
+        ],
+        "pairs": [_pair_data(p, n, index, by_id) for n, p in enumerate(pairs, 1)],
+        "clusters": [[index[i] for i in c] for c in report.clusters],
+    }
+
+
+def _summary(report: Report, shown: int) -> str:
+    esc = html.escape
+    counts = report.counts()
+    rows = [
+        f'<div class="stat"><b>{report.documents:,}</b> articles</div>',
+        f'<div class="stat"><b>{len(report.pairs):,}</b> pairs</div>',
+        *(
+            f'<div class="stat"><span class="badge {rel}">{rel}</span> <b>{counts[rel]:,}</b></div>'
+            for rel in RELATIONS
+        ),
+        f'<div class="stat"><b>{len(report.clusters):,}</b> clusters</div>',
+    ]
+    parts = [f'<div class="stats">{"".join(rows)}</div>']
+    if shown < len(report.pairs):
+        parts.append(
+            f'<p class="note">This page holds the {shown:,} strongest pairs of {len(report.pairs):,} '
+            "(limited when it was written).</p>"
+        )
+    settings = "".join(
+        f"<tr><th>{esc(str(k))}</th><td>{esc(str(v))}</td></tr>" for k, v in report.settings.to_dict().items()
+    )
+    parts.append(
+        f"<details><summary>Settings (fingerprint {esc(report.settings.fingerprint())}, "
+        f'dedup {esc(__version__)})</summary><table class="settings">{settings}</table></details>'
+    )
+    for label, items in (
+        ("Notices", [str(n) for n in report.notices]),
+        (
+            "Skipped records",
+            [
+                b.source + (f", line {b.line}" if b.line is not None else "") + f": {b.error}"
+                for b in report.bad_records
+            ],
+        ),
+        ("Boilerplate lines ignored", [f"{text} ({n} articles)" for text, n in report.boilerplate]),
+    ):
+        if not items:
+            continue
+        listed = "".join(f"<li>{esc(item)}</li>" for item in items[:MAX_LISTED])
+        if len(items) > MAX_LISTED:
+            listed += f'<li class="note">and {len(items) - MAX_LISTED:,} more (see the JSON report)</li>'
+        parts.append(f"<details><summary>{label}: {len(items):,}</summary><ul>{listed}</ul></details>")
+    return "\n".join(parts)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
+<meta name="generator" content="dedup {version}">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+<header class="top"><h1>{title}</h1>
+<nav><a href="#pairs">Pairs</a> <a href="#clusters">Clusters</a></nav></header>
+<main id="overview">
+<section id="summary">
+{summary}
+</section>
+<section id="pairs">
+<h2>Pairs, strongest first</h2>
+<noscript><p class="note">The pair list and the side-by-side view need JavaScript; the JSON report
+(<code>--format json</code>) holds the same data.</p></noscript>
+<div class="filters" id="filters"></div>
+<div class="table-wrap"><table class="pairs" id="pair-table">
+<thead><tr><th class="num">#</th><th>relation</th><th>article a</th><th>article b</th>
+<th class="num" title="share of a's words inside shared passages">cov a</th>
+<th class="num" title="share of b's words inside shared passages">cov b</th>
+<th class="num" title="Jaccard similarity of the word 3-gram sets">jaccard</th>
+<th class="num">passages</th></tr></thead>
+<tbody id="pair-rows"></tbody>
+</table></div>
+<div class="pager" id="pager"></div>
+</section>
+<section id="clusters">
+<h2>Clusters</h2>
+<p class="note">Articles joined by near-duplicate and containment pairs; the first is the longest.</p>
+<ol id="cluster-list"></ol>
+<div id="cluster-more"></div>
+</section>
+</main>
+<main id="pair-view" hidden></main>
+<script type="application/json" id="dedup-data">{data}</script>
+<script>{js}</script>
+</body>
+</html>
+"""
+
+
+def render_html(
+    report: Report,
+    articles: Iterable[Article] | Mapping[str, Article],
+    *,
+    limit: int | None = None,
+    title: str = "dedup report",
+) -> str:
+    """One self-contained HTML page showing ``report``; ``articles`` supplies the texts it refers to.
+
+    ``articles`` may hold more articles than the report needs (the whole corpus, say); only those in a
+    pair or cluster are embedded. ``limit`` keeps the strongest ``limit`` pairs.
+    """
+    data = report_data(report, articles, limit=limit)
+    css = _asset("report.css")
+    js = _asset("report.js")
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {_csp_hash(js)}",
+            f"style-src {_csp_hash(css)}",
+            "img-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
+    return _PAGE.format(
+        csp=html.escape(csp),
+        version=html.escape(__version__),
+        title=html.escape(title),
+        css=css,
+        summary=_summary(report, len(data["pairs"])),
+        data=embed_json(data),
+        js=js,
+    )
