@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,7 +22,8 @@ from dedup import __version__
 from dedup.batch import default_workers
 from dedup.detector import Detector
 from dedup.errors import DedupError
-from dedup.model import BadRecord, Notice
+from dedup.html import render_html
+from dedup.model import Article, BadRecord, Notice
 from dedup.readers import ReadOptions, stream_articles
 from dedup.render import render_json, render_table
 from dedup.settings import Settings
@@ -147,14 +148,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "html"]),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format (html: one self-contained page with the passages side by side).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
 @click.option(
-    "--limit", type=click.IntRange(min=0), default=None, help="Show at most this many pairs (table)."
+    "--limit", type=click.IntRange(min=0), default=None, help="Show at most this many pairs (table, html)."
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.option(
@@ -183,6 +184,11 @@ def report(
     notices: list[Notice] = []
     bad_records: list[BadRecord] = []
     articles = stream_articles(inputs, make_read_options(values), notices=notices, bad_records=bad_records)
+    # The page shows the texts of the paired articles: files are read again afterwards (memory stays
+    # bounded); articles from stdin are kept as they stream by.
+    kept: list[Article] | None = [] if fmt == "html" and "-" in inputs else None
+    if kept is not None:
+        articles = _keeping(articles, kept)
     with progress_bar(quiet) as progress:
         result = Detector(settings).report(
             articles,
@@ -195,8 +201,16 @@ def report(
         err = _stderr()
         for notice in notices:
             err.print(f"[yellow]warning:[/] {notice}", markup=True, highlight=False)
-    if fmt == "json":
-        text = render_json(result)
+    if fmt in ("json", "html"):
+        if fmt == "json":
+            text = render_json(result)
+        else:
+            texts: Iterable[Article] = (
+                kept
+                if kept is not None
+                else stream_articles(inputs, make_read_options(values), notices=[], bad_records=[])
+            )
+            text = render_html(result, texts, limit=limit)
         if output:
             Path(output).write_text(text, encoding="utf-8")
         else:
@@ -207,6 +221,12 @@ def report(
             render_table(result, Console(file=fh, width=120, force_terminal=False), limit=limit)
     else:
         render_table(result, Console(), limit=limit)
+
+
+def _keeping(articles: Iterator[Article], kept: list[Article]) -> Iterator[Article]:
+    for article in articles:
+        kept.append(article)
+        yield article
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,6 +7,8 @@ import hashlib
 import itertools
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,43 @@ def test_limit_keeps_the_strongest_pairs() -> None:
     assert data["total_pairs"] == 3
     assert data["pairs"][0]["relation"] == report.pairs[0].relation
     assert "holds the 1 strongest pairs of 3" in page
+
+
+@pytest.mark.parametrize("to_file", [True, False])
+def test_cli_writes_the_page(tmp_path: Path, to_file: bool) -> None:
+    out = tmp_path / "report.html"
+    args = [sys.executable, "-m", "dedup", "report", str(EXAMPLES), "--format", "html", "-q"]
+    run = subprocess.run(
+        args + (["-o", str(out)] if to_file else []), check=True, capture_output=True, text=True
+    )
+    page = out.read_text(encoding="utf-8") if to_file else run.stdout
+    assert page.startswith("<!DOCTYPE html>")
+    data = _data(page)
+    assert {p["relation"] for p in data["pairs"]} == {"near-duplicate", "containment", "overlap"}
+    assert len(data["clusters"]) == 2
+    texts = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLES.glob("*.txt")}
+    assert {a["id"]: a["text"] for a in data["articles"]}.items() <= texts.items()
+
+
+def test_cli_page_from_stdin() -> None:
+    lines = "".join(
+        json.dumps({"id": p.stem, "text": p.read_text(encoding="utf-8")}) + "\n"
+        for p in sorted(EXAMPLES.glob("*.txt"))
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "dedup", "report", "-", "--format", "html", "-q", "--workers", "1"],
+        input=lines,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data = _data(run.stdout)
+    assert len(data["pairs"]) == 3
+    assert {a["id"] for a in data["articles"]} == {
+        "harbour-bridge-reprint",
+        "harbour-bridge-wire",
+        "morning-digest",
+        "school-meals-wire",
+        "river-flooding-herald",
+        "river-flooding-ledger",
+    }
