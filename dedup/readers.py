@@ -2,18 +2,22 @@
 
 Bytes are decoded strictly as UTF-8 (or as the encoding a byte-order mark declares); bytes that are
 not UTF-8 are decoded with a fallback encoding (cp1252 by default, then latin-1, which never fails)
-and a :class:`~dedup.model.Notice` says so: no text is dropped. A record that cannot be used raises
-:class:`~dedup.errors.InputError` naming the file, line and field, or, with ``skip_bad``, becomes a
-:class:`~dedup.model.BadRecord` that the caller reports.
+and a :class:`~dedup.model.Notice` says so: no text is dropped. UTF-16 without a byte-order mark is
+recognised by its NUL bytes. A record that cannot be used raises :class:`~dedup.errors.InputError`
+naming the file, line and field, or, with ``skip_bad``, becomes a :class:`~dedup.model.BadRecord` that
+the caller reports. docs/errors.md lists every case and what happens to the article.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import io
 import json
 import os
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +43,8 @@ InputFormat = Literal["auto", "jsonl", "csv", "tsv", "text"]
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 META_FIELDS = ("title", "source", "published", "url")
+
+Emit = Callable[[Notice], None]
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -78,10 +84,30 @@ class Corpus:
     bad_records: list[BadRecord] = field(default_factory=list)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` looks like UTF-16 text without a byte-order mark.
+
+    UTF-16 text in a Latin script has a NUL byte in every other position; no UTF-8 text does.
+    """
+    sample = data[:4096]
+    if len(data) % 2 or len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    if odd.count(0) >= 0.9 * half and even.count(0) <= 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * half and odd.count(0) <= 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
 def decode(
     data: bytes, *, source: str, line: int | None = None, fallback: str = "cp1252"
 ) -> tuple[str, Notice | None]:
-    """Decode bytes: a byte-order mark's encoding, else UTF-8, else ``fallback``, else latin-1."""
+    """Decode bytes: a BOM's encoding, else UTF-16 told by its NUL bytes, else UTF-8, else ``fallback``.
+
+    latin-1, which decodes any bytes, is the last resort.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -92,6 +118,16 @@ def decode(
                     source=source,
                     line=line,
                 ) from None
+    utf16 = utf16_without_bom(data)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), Notice(
+                f"no byte-order mark, but NUL bytes in every other position: decoded as {utf16}",
+                source=source,
+                line=line,
+            )
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -109,11 +145,86 @@ def decode(
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
-def _scalar(value: Any, *, name: str, source: str, line: int | None) -> str | None:
+#: Control characters other than white space (tab, newlines, form feed); NUL included.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+#: A text is binary data when at least this share of its first characters (and at least 4 of them) are
+#: control characters.
+BINARY_SHARE = 0.1
+_BINARY_SAMPLE = 1 << 16
+_BINARY_MIN = 4
+
+
+def check_text(
+    text: str, *, source: str, line: int | None = None, field: str | None = None, emit: Emit | None = None
+) -> str:
+    r"""Check an article's text: binary data is an InputError; lone surrogates become U+FFFD.
+
+    A lone surrogate (a JSON escape such as ``\ud800`` that is half of a pair) is not a character and
+    cannot be written out as UTF-8; U+FFFD takes its place, so every offset stays the same.
+
+    Control characters below the binary share (a stray NUL byte) are kept, with a notice: they separate
+    words like white space does.
+    """
+    if _CONTROLS.search(text) is not None:
+        sample = text[:_BINARY_SAMPLE]
+        controls = len(_CONTROLS.findall(sample))
+        share = controls / len(sample)
+        if share >= BINARY_SHARE and controls >= _BINARY_MIN:
+            raise InputError(
+                f"binary data, not text ({share:.0%} of the first {len(sample):,} characters are control "
+                "characters such as NUL)",
+                source=source,
+                line=line,
+                field=field,
+            )
+        if emit is not None:
+            found = _CONTROLS.findall(text)
+            nul = found.count("\x00")
+            emit(
+                Notice(
+                    _in_field(
+                        field,
+                        f"{len(found)} control character(s) ({nul} NUL) kept; they separate words",
+                    ),
+                    source=source,
+                    line=line,
+                )
+            )
+    return _replace_surrogates(text, source=source, line=line, field=field, emit=emit)
+
+
+def _in_field(field: str | None, message: str) -> str:
+    return f"field {field!r}: {message}" if field is not None else message
+
+
+def _replace_surrogates(
+    value: str, *, source: str, line: int | None, field: str | None, emit: Emit | None
+) -> str:
+    first = _SURROGATES.search(value)
+    if first is None:
+        return value
+    if emit is not None:
+        count = len(_SURROGATES.findall(value))
+        emit(
+            Notice(
+                _in_field(
+                    field,
+                    f"{count} lone surrogate(s) (first \\u{ord(first.group()):04x} at offset "
+                    f"{first.start()}) replaced by U+FFFD (offsets unchanged)",
+                ),
+                source=source,
+                line=line,
+            )
+        )
+    return _SURROGATES.sub("\ufffd", value)
+
+
+def _scalar(value: Any, *, name: str, source: str, line: int | None, emit: Emit | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value
+        return _replace_surrogates(value, source=source, line=line, field=name, emit=emit)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(
             f"must be a string, got {type(value).__name__}", source=source, line=line, field=name
@@ -121,10 +232,47 @@ def _scalar(value: Any, *, name: str, source: str, line: int | None) -> str | No
     return str(value)
 
 
-def parse_record(record: Any, options: ReadOptions, *, source: str, line: int | None) -> Article:
-    """Turn one decoded record (a JSON object or CSV row) into an Article, or raise InputError."""
+class JsonObject(dict[str, Any]):
+    """A decoded JSON object that remembers the keys it held more than once (the last value wins)."""
+
+    duplicates: frozenset[str] = frozenset()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
+    out = JsonObject(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        out.duplicates = frozenset(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+    return out
+
+
+def parse_json(line: str, *, source: str, line_number: int | None) -> Any:
+    """Decode one JSON text, turning every way it can fail into an :class:`InputError`."""
+    try:
+        return json.loads(line, object_pairs_hook=_json_object)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=line_number
+        ) from None
+    except RecursionError:
+        raise InputError("malformed JSON: nested too deeply", source=source, line=line_number) from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise InputError(f"malformed JSON: {exc}", source=source, line=line_number) from None
+
+
+def parse_record(
+    record: Any, options: ReadOptions, *, source: str, line: int | None, emit: Emit | None = None
+) -> Article:
+    """Turn one decoded record (a JSON object or CSV row) into an Article, or raise InputError.
+
+    The text is checked with :func:`check_text` (``emit`` receives its notices).
+    """
     if not isinstance(record, dict):
         raise InputError(f"expected a JSON object, got {type(record).__name__}", source=source, line=line)
+    if isinstance(record, JsonObject) and record.duplicates:
+        used = {options.id_field, options.text_field, *META_FIELDS}
+        for name in sorted(record.duplicates & used):
+            raise InputError("appears more than once in the object", source=source, line=line, field=name)
     raw_id = record.get(options.id_field)
     if raw_id is None:
         raise InputError("missing", source=source, line=line, field=options.id_field)
@@ -138,6 +286,14 @@ def parse_record(record: Any, options: ReadOptions, *, source: str, line: int | 
     article_id = str(raw_id)
     if not article_id.strip():
         raise InputError("is empty", source=source, line=line, field=options.id_field)
+    bad = _SURROGATES.search(article_id)
+    if bad is not None:
+        raise InputError(
+            f"holds a lone surrogate (\\u{ord(bad.group()):04x}), which is not a character",
+            source=source,
+            line=line,
+            field=options.id_field,
+        )
     text = record.get(options.text_field)
     if text is None:
         raise InputError("missing", source=source, line=line, field=options.text_field)
@@ -145,21 +301,26 @@ def parse_record(record: Any, options: ReadOptions, *, source: str, line: int | 
         raise InputError(
             f"must be a string, got {type(text).__name__}", source=source, line=line, field=options.text_field
         )
-    meta = {name: _scalar(record.get(name), name=name, source=source, line=line) for name in META_FIELDS}
+    text = check_text(text, source=source, line=line, field=options.text_field, emit=emit)
+    meta = {
+        name: _scalar(record.get(name), name=name, source=source, line=line, emit=emit)
+        for name in META_FIELDS
+    }
     origin = f"{source}:{line}" if line is not None else source
     return Article(id=article_id, text=text, origin=origin, **meta)
 
 
-Emit = Callable[[Notice], None]
-
-
 def _jsonl_lines(data: bytes, *, source: str, options: ReadOptions, emit: Emit) -> Iterator[tuple[int, str]]:
-    """Decoded lines of a JSONL byte stream (UTF-16/32 files are decoded whole)."""
-    if any(data.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig"):
+    """Decoded lines of a JSONL byte stream (UTF-16/32 files are decoded whole).
+
+    Lines are split at line feeds only: JSON strings cannot hold a raw newline, but they may hold U+2028 or
+    a form feed, which ``str.splitlines`` would also split at.
+    """
+    if utf16_without_bom(data) or any(data.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig"):
         text, notice = decode(data, source=source, fallback=options.fallback_encoding)
         if notice:
             emit(notice)
-        for n, line in enumerate(text.splitlines(), 1):
+        for n, line in enumerate(text.split("\n"), 1):
             yield n, line
         return
     for n, raw in enumerate(data.split(b"\n"), 1):
@@ -174,21 +335,20 @@ def _jsonl_lines(data: bytes, *, source: str, options: ReadOptions, emit: Emit) 
 def _read_jsonl(
     data: bytes, *, source: str, options: ReadOptions, emit: Emit
 ) -> Iterator[Article | BadRecord]:
+    records = 0
     for n, line in _jsonl_lines(data, source=source, options=options, emit=emit):
         if not line.strip():
             continue
+        records += 1
         try:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=n
-                ) from None
-            yield parse_record(record, options, source=source, line=n)
+            record = parse_json(line, source=source, line_number=n)
+            yield parse_record(record, options, source=source, line=n, emit=emit)
         except InputError as exc:
             if not options.skip_bad:
                 raise
             yield BadRecord(source=source, line=n, error=exc.reason, field=exc.field, raw=line[:200])
+    if not records:
+        emit(Notice("holds no records", source=source))
 
 
 def _read_csv(
@@ -198,10 +358,12 @@ def _read_csv(
     if notice:
         emit(notice)
     csv.field_size_limit(sys.maxsize)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: an unterminated quote is an error, not a field that swallows the records after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
+        emit(Notice("holds no header and no records", source=source))
         return
     except csv.Error as exc:
         raise InputError(f"malformed CSV: {exc}", source=source, line=1) from None
@@ -213,44 +375,80 @@ def _read_csv(
                 source=source,
                 line=1,
             )
+        if header.count(name) > 1:
+            raise InputError(f"column {name!r} appears more than once in the header", source=source, line=1)
+    records = 0
     while True:
+        first_line = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", source=source, line=reader.line_num) from None
-        n = reader.line_num
+            # the record cannot be delimited, so neither can the ones after it: always an error
+            raise InputError(
+                f"malformed CSV in the record starting here: {exc}", source=source, line=first_line
+            ) from None
+        n = first_line
         if not row:
             continue
+        records += 1
         try:
             if len(row) != len(header):
                 raise InputError(
                     f"has {len(row)} fields, the header has {len(header)}", source=source, line=n
                 )
-            yield parse_record(dict(zip(header, row, strict=True)), options, source=source, line=n)
+            yield parse_record(dict(zip(header, row, strict=True)), options, source=source, line=n, emit=emit)
         except InputError as exc:
             if not options.skip_bad:
                 raise
             yield BadRecord(source=source, line=n, error=exc.reason, field=exc.field)
+    if not records:
+        emit(Notice("holds a header but no records", source=source))
 
 
 def _read_text(data: bytes, *, article_id: str, source: str, options: ReadOptions, emit: Emit) -> Article:
     text, notice = decode(data, source=source, fallback=options.fallback_encoding)
     if notice:
         emit(notice)
-    return Article(id=article_id, text=text, origin=source)
+    return Article(id=article_id, text=check_text(text, source=source, emit=emit), origin=source)
 
 
-def _read_file(path: Path) -> bytes:
+def _read_file(path: Path, *, listed: bool = False) -> bytes:
+    """The bytes of ``path``.
+
+    Files found in a folder (``listed``) must be regular files: a FIFO or a device there is an error,
+    never a read that could block for ever.
+    """
     try:
-        return path.read_bytes()
+        if not listed:
+            return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb", closefd=True) as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise InputError(f"not a regular file ({_kind(mode)}); not read", source=str(path))
+            return fh.read()
     except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
+        message = "vanished after the folder was listed" if listed else "no such file"
+        raise InputError(message, source=str(path)) from None
     except IsADirectoryError:
         raise InputError("is a directory", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def _kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def _format_of(path: Path, options: ReadOptions) -> InputFormat:
@@ -271,13 +469,64 @@ def _format_of(path: Path, options: ReadOptions) -> InputFormat:
     )
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    """Text files under ``root``, sorted, recursing without following directory symlinks."""
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            if Path(name).suffix.lower() in TEXT_SUFFIXES:
-                yield Path(dirpath) / name
+def _walk(root: Path, emit: Emit) -> Iterator[Path | InputError]:
+    """Text files under ``root`` in sorted order, or an :class:`InputError` for each that cannot be read.
+
+    Symbolic links to folders are followed, except one that leads back to a folder being walked (a loop:
+    a notice says so; its files are read once, under the path that reached them first). Files that are
+    not .txt/.md/.text are counted in a notice.
+    """
+    ignored: list[str] = []
+
+    def visit(folder: Path, ancestors: frozenset[tuple[int, int]]) -> Iterator[Path | InputError]:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            yield InputError(f"cannot list the folder: {exc.strerror or exc}", source=str(folder))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            is_text = path.suffix.lower() in TEXT_SUFFIXES
+            try:
+                st = os.stat(path)  # follows symbolic links
+            except OSError as exc:
+                if not entry.is_symlink() and isinstance(exc, FileNotFoundError):
+                    if is_text:
+                        yield InputError("vanished after the folder was listed", source=str(path))
+                    continue
+                if is_text or not isinstance(exc, FileNotFoundError):
+                    reason = {
+                        errno.ELOOP: "a symbolic link loop",
+                        errno.ENOENT: "a broken symbolic link",
+                    }.get(exc.errno or 0, f"cannot read: {exc.strerror or exc}")
+                    yield InputError(f"{reason}; not read", source=str(path))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                key = (st.st_dev, st.st_ino)
+                if key in ancestors:
+                    emit(
+                        Notice(
+                            "symbolic link loop (leads back to a folder above it); not followed",
+                            source=str(path),
+                        )
+                    )
+                    continue
+                yield from visit(path, ancestors | {key})
+            elif is_text:
+                yield path
+            else:
+                ignored.append(str(path.relative_to(root)))
+
+    try:
+        st = os.stat(root)
+    except OSError as exc:
+        yield InputError(f"cannot read: {exc.strerror or exc}", source=str(root))
+        return
+    yield from visit(root, frozenset({(st.st_dev, st.st_ino)}))
+    if ignored:
+        shown = ", ".join(ignored[:5]) + (", ..." if len(ignored) > 5 else "")
+        emit(Notice(f"{len(ignored)} files ignored (not .txt, .md or .text): {shown}", source=str(root)))
 
 
 def iter_articles(
@@ -316,22 +565,23 @@ def iter_articles(
         path = Path(name)
         if path.is_dir():
             found = False
-            for file in _walk(path):
-                found = True
+            for file in _walk(path, notify):
                 try:
-                    data = _read_file(file)
+                    if isinstance(file, InputError):
+                        raise file
+                    found = True
+                    data = _read_file(file, listed=True)
+                    yield _read_text(
+                        data,
+                        article_id=file.relative_to(path).as_posix(),
+                        source=str(file),
+                        options=opts,
+                        emit=notify,
+                    )
                 except InputError as exc:
                     if not opts.skip_bad:
                         raise
-                    yield BadRecord(source=str(file), line=None, error=exc.reason)
-                    continue
-                yield _read_text(
-                    data,
-                    article_id=file.relative_to(path).as_posix(),
-                    source=str(file),
-                    options=opts,
-                    emit=notify,
-                )
+                    yield BadRecord(source=exc.source or str(file), line=None, error=exc.reason)
             if not found:
                 notify(Notice("folder holds no .txt or .md file", source=name))
             continue
@@ -344,7 +594,12 @@ def iter_articles(
                 data, source=name, options=opts, emit=notify, delimiter="," if fmt == "csv" else "\t"
             )
         else:
-            yield _read_text(data, article_id=path.name, source=name, options=opts, emit=notify)
+            try:
+                yield _read_text(data, article_id=path.name, source=name, options=opts, emit=notify)
+            except InputError as exc:
+                if not opts.skip_bad:
+                    raise
+                yield BadRecord(source=name, line=None, error=exc.reason)
 
 
 def stream_articles(
