@@ -1,22 +1,28 @@
 """The ``dedup`` command line: a thin layer that reads inputs, calls the library and renders its objects.
 
-Exit status: 0 success; 1 a check found articles that would be rejected; 2 an error (bad input,
-bad settings, unusable index). Errors print one line; ``--debug`` prints the traceback too.
+Exit status: 0 success; 1 a check found articles that would be rejected; 2 an error the user can fix
+(bad input, bad settings, unusable index, a file that cannot be read or written); 3 an internal error
+(a bug); 130 interrupted. Errors print one line on stderr, never a traceback; ``--debug`` (or
+``DEDUP_DEBUG=1``) prints the traceback too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from dedup import __version__
 from dedup.batch import default_workers
@@ -28,7 +34,14 @@ from dedup.readers import ReadOptions, stream_articles
 from dedup.render import render_json, render_table
 from dedup.settings import Settings
 
-__all__ = ["cli", "main"]
+__all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "cli", "main", "write_output"]
+
+#: Exit status of an error the user can fix: bad input or settings, an unusable index, an I/O error.
+EXIT_ERROR = 2
+#: Exit status of an internal error (a bug in dedup).
+EXIT_INTERNAL = 3
+#: Exit status after Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +114,44 @@ def make_read_options(values: dict[str, Any]) -> ReadOptions:
 
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False)
+
+
+def warn(console: Console, message: object) -> None:
+    """One warning line on stderr (the message is printed as it is, never read as rich markup)."""
+    console.print(Text.assemble(("warning: ", "yellow"), str(message)), soft_wrap=True)
+
+
+def _new_file_mode(target: Path) -> int:
+    """The mode ``open(target, "w")`` would give: the existing file's, else 0o666 less the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_output(path: str, write: Callable[[TextIO], object]) -> None:
+    """Write a file all at once: into a temporary file beside it, renamed over it when complete.
+
+    A run that fails half-way (disk full, Ctrl-C) leaves any earlier file as it was, never half a file.
+    """
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, path) from None
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
+            write(fh)
+        os.chmod(tmp, _new_file_mode(target))
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, path) from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @contextmanager
@@ -200,7 +251,7 @@ def report(
     if not quiet:
         err = _stderr()
         for notice in notices:
-            err.print(f"[yellow]warning:[/] {notice}", markup=True, highlight=False)
+            warn(err, notice)
     if fmt in ("json", "html"):
         if fmt == "json":
             text = render_json(result)
@@ -212,13 +263,17 @@ def report(
             )
             text = render_html(result, texts, limit=limit)
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            write_output(output, lambda fh: fh.write(text))
         else:
-            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.flush()
         return
     if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            render_table(result, Console(file=fh, width=120, force_terminal=False), limit=limit)
+        write_output(
+            output,
+            lambda fh: render_table(result, Console(file=fh, width=120, force_terminal=False), limit=limit),
+        )
     else:
         render_table(result, Console(), limit=limit)
 
@@ -229,21 +284,52 @@ def _keeping(articles: Iterator[Article], kept: list[Article]) -> Iterator[Artic
         yield article
 
 
+def _fail(message: str, status: int, debug: bool) -> None:
+    if debug:
+        traceback.print_exc()
+    click.echo(f"dedup: {message}", err=True)
+    sys.exit(status)
+
+
+def _os_error(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename is not None else ""
+    return f"error: {where}{exc.strerror or exc}"
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the CLI, turning library errors into one line and exit status 2."""
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    """Console entry point: run the CLI; errors become one line on stderr and an exit status.
+
+    0 success, 1 a check found rejects, 2 an error the user can fix, 3 an internal error (a bug),
+    130 interrupted. ``--debug`` or ``DEDUP_DEBUG=1`` adds the traceback.
+    """
+    args = list(argv if argv is not None else sys.argv[1:])
+    debug = "--debug" in args or os.environ.get("DEDUP_DEBUG", "") not in ("", "0")
+    for stream in (sys.stdout, sys.stderr):
+        # an id or a passage the terminal's encoding cannot show is escaped, not a crash
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
-        cli.main(args=argv, prog_name="dedup", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except DedupError as exc:
+        status = cli.main(args=args, prog_name="dedup", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
         if debug:
             traceback.print_exc()
-        click.echo(f"dedup: error: {exc}", err=True)
-        sys.exit(2)
-    except BrokenPipeError:
-        sys.exit(0)
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except DedupError as exc:
+        _fail(f"error: {exc}", EXIT_ERROR, debug)
+    except OSError as exc:  # an output file that cannot be written, a full disk...
+        _fail(_os_error(exc), EXIT_ERROR, debug)
+    except MemoryError:
+        _fail("error: out of memory", EXIT_ERROR, debug)
+    except Exception as exc:
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc} (this is a bug in dedup; run again with --debug "
+            "for the traceback and report it)",
+            EXIT_INTERNAL,
+            debug,
+        )
+    if isinstance(status, int) and status:
+        sys.exit(status)

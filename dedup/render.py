@@ -9,6 +9,7 @@ show the words the two sides share and, inside a fuzzy passage, the words that d
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
@@ -38,9 +39,17 @@ SIDE_BY_SIDE_WIDTH = 100
 _NON_SPACE = regex.compile(r"\S+")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def render_json(report: Report) -> str:
-    """The JSON contract, byte-identical for the same input and settings."""
-    return json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    r"""The JSON contract, byte-identical for the same input and settings.
+
+    A lone surrogate in a string (possible in a Report built from Python strings, never in one read by
+    :mod:`dedup.readers`) is written as its ``\udXXXX`` escape, so the output is always valid UTF-8.
+    """
+    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _flatten(text: Text) -> tuple[Text, list[int]]:
@@ -136,10 +145,11 @@ def _pairs_table(
         relation = Text(name, style=_RELATION_STYLE[pair.relation])
         cov_a, cov_b = f"{pair.coverage_a:.2f}", f"{pair.coverage_b:.2f}"
         ids: list[str | Text]
+        # ids are plain Text: an id such as "[/]x" is not rich markup
         if stacked:
-            ids = [f"{ident(pair.a)}\n{ident(pair.b)}", f"{cov_a}\n{cov_b}"]
+            ids = [Text(f"{ident(pair.a)}\n{ident(pair.b)}"), f"{cov_a}\n{cov_b}"]
         else:
-            ids = [ident(pair.a), ident(pair.b), cov_a, cov_b]
+            ids = [Text(ident(pair.a)), Text(ident(pair.b)), cov_a, cov_b]
         table.add_row(str(n), relation, *ids, f"{pair.jaccard:.3f}", str(len(pair.passages)))
     return table
 
