@@ -202,9 +202,18 @@ class Detector:
         s = self.settings
         pairs = sorted(pairs, key=Pair.sort_key)
         index = {a.id: i for i, a in enumerate(articles)}
+        short = [a.id for a, n in zip(articles, words, strict=True) if n < s.min_passage_words]
         edges = [(index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")]
         clusters = star_clusters(list(words), edges)
         all_notices = list(notices)
+        if short:
+            shown = ", ".join(repr(i) for i in short[:10]) + (", ..." if len(short) > 10 else "")
+            all_notices.append(
+                Notice(
+                    f"{len(short)} article(s) have fewer than {s.min_passage_words} words outside "
+                    f"boilerplate and cannot share a passage: {shown}"
+                )
+            )
         if skipped_buckets:
             all_notices.append(
                 Notice(

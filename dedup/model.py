@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dedup.errors import InputError
 from dedup.settings import Settings
 
 __all__ = [
@@ -36,6 +37,18 @@ class Article:
     url: str | None = None
     #: Where the article was read from (file, and line for JSONL/CSV), for messages.
     origin: str | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        """Refuse what is not text, with an error naming the field (a caller's record may hold None)."""
+        for name in ("id", "text", "title", "source", "published", "url"):
+            value = getattr(self, name)
+            if not isinstance(value, str) and (value is not None or name in ("id", "text")):
+                raise InputError(
+                    f"must be a string, got {type(value).__name__}"
+                    + (f" (article {self.id!r})" if name != "id" and isinstance(self.id, str) else ""),
+                    source=self.origin,
+                    field=name,
+                )
 
     def metadata(self) -> dict[str, str]:
         """The optional metadata fields that are set."""
