@@ -12,8 +12,7 @@ How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
    boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
    learned are boilerplate, because they recur at the head or foot of several stored articles that
    are otherwise unrelated (a site's footer).
-2. Its whole-document band keys and a fixed sample of its window band keys are looked up in the
-   store in one batch. Stored articles sharing keys are candidates, ranked by how many they share.
+2. Its whole-document band keys and its window band keys are looked up in the store in one batch. Stored articles sharing keys are candidates, ranked by how many they share.
 3. Each candidate (up to ``max_candidates``, within the time ``window`` when one is set) is verified
    with :meth:`Detector.pair <dedup.detector.Detector.pair>` against its stored text: shared passages
    with exact offsets, coverage of each side, relation.
@@ -21,11 +20,13 @@ How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
    stored article and an article mostly contained in a stored one, ``keep`` anything else, with its
    matches (an overlap, or a digest page that contains stored articles) as annotations.
 
-Window keys are sampled by value (a key is stored and looked up only when it falls in the first
-``1/window_sample`` of the key space), identically on both sides, so a key shared by two articles is
-either kept by both or by neither. This divides the size of the key table by ``window_sample`` while
-reprints (found by the document keys and by many window keys) are still always found; only an
-overlap resting on one or two shared windows can be missed.
+By default every window key is stored, so the index finds exactly the candidates that
+:meth:`Detector.report <dedup.detector.Detector.report>` would. An index created with
+``window_sample=N`` stores and looks up one window key in ``N``, chosen by value (a key is kept
+when it falls in the first ``1/N`` of the key space), identically on both sides, so a key shared by
+two articles is kept by both or by neither. That divides the key table by ``N``; reprints (found by
+the document keys and by many window keys) are still found, but an overlap resting on a few shared
+windows can be missed.
 """
 
 from __future__ import annotations
@@ -71,15 +72,13 @@ __all__ = [
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 FORMAT_VERSION = 1
 #: One window key in this many is stored and looked up (see the module documentation).
-DEFAULT_WINDOW_SAMPLE = 4
+DEFAULT_WINDOW_SAMPLE = 1
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 32
 
 Action = Literal["keep", "reject"]
 DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
 
-# Window keys live in the same table as document keys; this constant keeps the two apart.
-_WINDOW_SALT = np.uint64(0x5851F42D4C957F2D)
 _RELATEDNESS = 0.5
 _DOCUMENT_CACHE = 2048
 
@@ -578,11 +577,11 @@ class Index:
 
     def _keys(self, doc: Document) -> list[int]:
         fp = doc.fingerprint
-        windows = np.unique(fp.window_keys.ravel())
+        windows = fp.window_keys  # distinct, and salted apart from document keys
         if self.window_sample > 1:
             windows = windows[windows <= self._sample_limit]
         keys: npt.NDArray[np.uint64] = np.unique(
-            np.concatenate([fp.document_keys.astype(np.uint64), windows ^ _WINDOW_SALT])
+            np.concatenate([fp.document_keys.astype(np.uint64), windows])
         )
         out: list[int] = keys.view(np.int64).tolist()
         return out

@@ -171,7 +171,7 @@ def test_article_inside_stored_digest_is_rejected(
         lenient = Index(
             index.store,
             index.settings,
-            window_sample=4,
+            window_sample=index.window_sample,
             meta=index.meta,
             policy=Policy(reject_contained=False),
         ).check(seed_articles[1])
@@ -319,7 +319,7 @@ def test_incompatible_settings_say_what_differs(tmp_path: Path) -> None:
     message = str(err.value)
     assert "window_size: index 10, requested 12" in message
     assert "num_perm: index 128, requested 64" in message
-    with pytest.raises(IncompatibleIndexError, match="window_sample: index 4, requested 8"):
+    with pytest.raises(IncompatibleIndexError, match="window_sample: index 1, requested 8"):
         Index.open(path, window_sample=8)
     # verification settings may differ; the index keeps its own signature settings
     with Index.open(path, Settings(window_size=10, min_passage_words=12)) as index:
