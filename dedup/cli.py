@@ -26,6 +26,7 @@ from rich.text import Text
 
 from dedup import __version__
 from dedup.batch import default_workers
+from dedup.cli_filter import register as register_filter_commands
 from dedup.detector import Detector
 from dedup.errors import DedupError
 from dedup.html import render_html
@@ -333,3 +334,6 @@ def main(argv: list[str] | None = None) -> None:
         )
     if isinstance(status, int) and status:
         sys.exit(status)
+
+
+register_filter_commands(cli, settings_options, settings_from)

@@ -12,7 +12,8 @@ How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
    boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
    learned are boilerplate, because they recur at the head or foot of several stored articles that
    are otherwise unrelated (a site's footer).
-2. Its whole-document band keys and its window band keys are looked up in the store in one batch. Stored articles sharing keys are candidates, ranked by how many they share.
+2. Its whole-document band keys and its window band keys are looked up in the store in one
+   batch. Stored articles sharing keys are candidates, ranked by how many they share.
 3. Each candidate (up to ``max_candidates``, within the time ``window`` when one is set) is verified
    with :meth:`Detector.pair <dedup.detector.Detector.pair>` against its stored text: shared passages
    with exact offsets, coverage of each side, relation.

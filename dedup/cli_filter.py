@@ -1,0 +1,413 @@
+"""The pre-ingest filter on the command line: ``dedup index ...``, ``dedup check`` and ``dedup filter``.
+
+Exit status: 0 success (``check``: every article is new); 1 ``check`` found an article that would be
+rejected, or ``index remove`` did not find an id; 2 an error (an unusable index or input; for
+``filter``, some input lines were error records, the others were all decided).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from dedup.errors import DedupError, InputError
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.model import Article, BadRecord
+from dedup.readers import ReadOptions, decode, iter_articles, parse_record
+
+__all__ = ["register"]
+
+_DEFAULT_REJECT = "near-duplicate,contained"
+
+
+def _policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--reject",
+        "reject",
+        default=_DEFAULT_REJECT,
+        show_default=True,
+        metavar="CASES",
+        help="Comma-separated cases that reject an article: near-duplicate, contained (mostly inside a "
+        "stored article), containing (holds a stored article: a digest page), overlap; or none.",
+    )(func)
+
+
+def _window_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--window",
+        default=None,
+        metavar="DURATION",
+        help="Compare only with stored articles published within this distance (e.g. 3d, 12h).",
+    )(func)
+
+
+def _open(path: str, reject: str, window: str | None, *, create: bool = False) -> Index:
+    """Open the index with the policy and window options (checked before anything is created)."""
+    policy = Policy.from_names(reject.split(","))
+    span = parse_duration(window) if window else None
+    return Index.open(path, create=create, policy=policy, window=span)
+
+
+def _say(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _json_line(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class _Progress:
+    """A status line on stderr every ``every`` seconds, and a summary at the end."""
+
+    def __init__(self, label: str, *, quiet: bool, every: float = 5.0) -> None:
+        self.label = label
+        self.quiet = quiet
+        self.every = every
+        self.start = time.monotonic()
+        self.last = self.start
+        self.counts = {"kept": 0, "rejected": 0, "errors": 0}
+
+    def count(self, what: str) -> None:
+        self.counts[what] += 1
+        now = time.monotonic()
+        if not self.quiet and now - self.last >= self.every:
+            self.last = now
+            _say(self.line())
+
+    def line(self) -> str:
+        total = sum(self.counts.values())
+        rate = total / max(time.monotonic() - self.start, 1e-9)
+        c = self.counts
+        return (
+            f"dedup {self.label}: {total:,} articles ({c['kept']:,} kept, {c['rejected']:,} rejected, "
+            f"{c['errors']:,} errors), {rate:,.0f}/s"
+        )
+
+
+# -- dedup index ... ----------------------------------------------------------------------------------
+
+
+@click.group("index")
+def index_group() -> None:
+    """Create and maintain a persistent index of articles (one SQLite file)."""
+
+
+def _register_create(settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]) -> None:
+    @index_group.command("create")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option(
+        "--window-sample",
+        type=click.IntRange(1, 1024),
+        default=DEFAULT_WINDOW_SAMPLE,
+        show_default=True,
+        help="Store one window key in N (a smaller index that may miss overlaps resting on few windows).",
+    )
+    @settings_options
+    def create(path: str, window_sample: int, **values: Any) -> None:
+        """Create an empty index at PATH with the given detection settings."""
+        settings = settings_from(values)
+        with Index.create(path, settings, window_sample=window_sample) as index:
+            click.echo(f"created {path} (settings {index.settings.fingerprint()})")
+
+
+@index_group.command("add")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
+@click.option(
+    "--skip-bad", is_flag=True, help="Report unusable records and go on (exit status 2 at the end)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
+def add(
+    path: str, inputs: tuple[str, ...], id_field: str, text_field: str, skip_bad: bool, quiet: bool
+) -> None:
+    """Store every article of INPUTS in the index at PATH, without checking them (loading an archive).
+
+    Ids already stored are skipped. To keep duplicates out, use ``dedup filter`` instead.
+    """
+    options = ReadOptions(id_field=id_field, text_field=text_field, skip_bad=skip_bad)
+    bad: list[BadRecord] = []
+
+    def articles() -> Iterator[Article]:
+        for item in iter_articles(inputs, options, emit=lambda n: None if quiet else _say(f"warning: {n}")):
+            if isinstance(item, BadRecord):
+                bad.append(item)
+                where = item.source + (f", line {item.line}" if item.line is not None else "")
+                _say(f"dedup: error: {where}: {item.error}")
+                continue
+            yield item
+
+    start = time.monotonic()
+
+    def progress(done: int) -> None:
+        if not quiet:
+            _say(f"dedup index add: {done:,} articles, {done / (time.monotonic() - start):,.0f}/s")
+
+    with Index.open(path) as index:
+        result = index.add_many(articles(), progress=progress)
+    click.echo(f"added {result.added}, already stored {len(result.already_stored)}")
+    if bad:
+        _say(f"dedup: {len(bad)} unusable record(s) not added")
+        sys.exit(2)
+
+
+@index_group.command("stats")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def stats(path: str, as_json: bool) -> None:
+    """Size, settings and versions of the index at PATH."""
+    with Index.open(path) as index:
+        data = index.stats().to_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    for key, value in data.items():
+        if key == "settings":
+            continue
+        click.echo(f"{key:18} {value}")
+    click.echo(f"{'settings':18} " + ", ".join(f"{k}={v}" for k, v in data["settings"].items()))
+
+
+@index_group.command("get")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("ids", nargs=-1, required=True)
+def get(path: str, ids: tuple[str, ...]) -> None:
+    """Print the stored articles with these IDS as JSON lines (exit status 1 if one is missing)."""
+    missing = []
+    with Index.open(path) as index:
+        for article_id in ids:
+            stored = index.get(article_id)
+            if stored is None:
+                missing.append(article_id)
+            else:
+                click.echo(json.dumps(stored.to_dict(), ensure_ascii=False))
+    if missing:
+        _say("not found: " + ", ".join(missing))
+        sys.exit(1)
+
+
+@index_group.command("remove")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("ids", nargs=-1, required=True)
+def remove(path: str, ids: tuple[str, ...]) -> None:
+    """Remove the articles with these IDS (exit status 1 if one was not stored)."""
+    with Index.open(path) as index:
+        missing = [article_id for article_id in ids if not index.remove(article_id)]
+    click.echo(f"removed {len(ids) - len(missing)}")
+    if missing:
+        _say("not found: " + ", ".join(missing))
+        sys.exit(1)
+
+
+@index_group.command("prune")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--older-than", required=True, metavar="DURATION", help="Age, e.g. 30d, 12h, 2w.")
+def prune(path: str, older_than: str) -> None:
+    """Remove articles published (or, without a date, added) more than DURATION ago."""
+    with Index.open(path) as index:
+        removed = index.prune(older_than=parse_duration(older_than))
+    click.echo(f"removed {removed}")
+
+
+# -- dedup check --------------------------------------------------------------------------------------
+
+
+@click.command("check")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="The index.")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
+@click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
+@click.option("--skip-bad", is_flag=True, help="Write an error line for unusable records and go on.")
+@_policy_option
+@_window_option
+def check(
+    index_path: str,
+    inputs: tuple[str, ...],
+    output: str | None,
+    id_field: str,
+    text_field: str,
+    skip_bad: bool,
+    reject: str,
+    window: str | None,
+) -> None:
+    """Decide about each article of INPUTS against the index, adding nothing: one JSON line each.
+
+    Exit status: 0 if every article is new, 1 if any would be rejected, 2 on an error.
+    Articles of INPUTS are not compared with each other, only with the index.
+    """
+    options = ReadOptions(id_field=id_field, text_field=text_field, skip_bad=skip_bad)
+    rejected = errors = 0
+    with ExitStack() as stack:
+        out: IO[bytes] = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
+        index = stack.enter_context(_open(index_path, reject, window))
+        for item in iter_articles(inputs, options, emit=lambda n: _say(f"warning: {n}")):
+            if isinstance(item, BadRecord):
+                errors += 1
+                out.write(_json_line(_error_record(item.error, line=item.line, source=item.source)))
+                continue
+            try:
+                decision = index.check(item)
+            except InputError as exc:
+                if not skip_bad:
+                    raise
+                errors += 1
+                out.write(_json_line(_error_record(str(exc), article_id=item.id, source=item.origin)))
+                continue
+            rejected += decision.rejected
+            out.write(_json_line(decision.to_dict()))
+    if errors:
+        sys.exit(2)
+    if rejected:
+        sys.exit(1)
+
+
+def _error_record(
+    message: str, *, line: int | None = None, article_id: str | None = None, source: str | None = None
+) -> dict[str, Any]:
+    return {"id": article_id, "action": "error", "error": message, "source": source, "line": line}
+
+
+# -- dedup filter -------------------------------------------------------------------------------------
+
+
+@click.command("filter")
+@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="The index.")
+@click.option(
+    "--decisions",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write one decision line per input line.",
+)
+@click.option("--rejects", type=click.Path(dir_okay=False, writable=True), help="Write rejected lines here.")
+@click.option(
+    "--errors",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write unusable input lines here, unchanged.",
+)
+@click.option("--id-field", default="id", show_default=True, help="JSON field holding the id.")
+@click.option("--text-field", default="text", show_default=True, help="JSON field holding the text.")
+@click.option(
+    "--encoding",
+    "fallback_encoding",
+    default="cp1252",
+    show_default=True,
+    help="Encoding tried for lines that are not UTF-8 (with a warning).",
+)
+@click.option(
+    "--create/--no-create", default=True, show_default=True, help="Create the index if it is missing."
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress or summary on stderr.")
+@click.option(
+    "--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
+)
+@_policy_option
+@_window_option
+def filter_command(
+    index_path: str,
+    decisions: str | None,
+    rejects: str | None,
+    errors: str | None,
+    id_field: str,
+    text_field: str,
+    fallback_encoding: str,
+    create: bool,
+    quiet: bool,
+    progress_every: float,
+    reject: str,
+    window: str | None,
+) -> None:
+    """Keep duplicates out of a JSONL stream: read articles on stdin, check-and-add each in order.
+
+    Kept lines go to stdout unchanged; rejected lines to --rejects; unusable lines to --errors; one
+    decision per input line to --decisions ({"id", "action", "relation", "reason", "stored",
+    "matches", "line"}). Every input line ends up in exactly one of kept, rejected or error. An id
+    already stored is rejected with relation "already-stored", so a re-run adds nothing twice.
+    """
+    options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
+    progress = _Progress("filter", quiet=quiet, every=progress_every)
+    Policy.from_names(reject.split(","))  # bad options stop the run before the index is created
+    if window:
+        parse_duration(window)
+    if not Path(index_path).exists():
+        if not create:
+            raise DedupError(f"{index_path}: no such index")
+        if not quiet:
+            _say(f"dedup filter: creating {index_path} with default settings")
+    with ExitStack() as stack:
+        index = stack.enter_context(_open(index_path, reject, window, create=create))
+        kept_out = sys.stdout.buffer
+        decision_out = stack.enter_context(open(decisions, "ab")) if decisions else None
+        reject_out = stack.enter_context(open(rejects, "ab")) if rejects else None
+        error_out = stack.enter_context(open(errors, "ab")) if errors else None
+        for n, raw in enumerate(sys.stdin.buffer, 1):
+            line = raw.rstrip(b"\r\n")
+            if not line.strip():
+                continue
+            result = _filter_line(index, line, n, options)
+            # The index has committed the decision: make it visible at once, the line first.
+            if isinstance(result, Decision):
+                target = kept_out if result.action == "keep" else reject_out
+            else:
+                target = error_out
+            if target is not None:
+                target.write(line + b"\n")
+                target.flush()
+            if isinstance(result, Decision):
+                record = {**result.to_dict(), "line": n}
+                progress.count("kept" if result.action == "keep" else "rejected")
+            else:
+                record = result
+                progress.count("errors")
+                if not quiet and error_out is None and decision_out is None:
+                    _say(f"dedup: error: <stdin>, line {n}: {record['error']}")
+            if decision_out is not None:
+                decision_out.write(_json_line(record))
+                decision_out.flush()
+    if not quiet:
+        _say(progress.line())
+    if progress.counts["errors"]:
+        if not quiet:
+            _say(f"dedup filter: {progress.counts['errors']} input line(s) could not be used")
+        sys.exit(2)
+
+
+def _filter_line(index: Index, line: bytes, n: int, options: ReadOptions) -> Decision | dict[str, Any]:
+    """Check-and-add one input line; an error record when the line is unusable."""
+    article_id = None
+    try:
+        text, notice = decode(line, source="<stdin>", line=n, fallback=options.fallback_encoding)
+        if notice is not None:
+            _say(f"warning: {notice}")
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON: {exc.msg} (column {exc.colno})", source="<stdin>", line=n
+            ) from None
+        if isinstance(record, dict) and isinstance(record.get(options.id_field), str | int):
+            article_id = str(record[options.id_field])
+        article = parse_record(record, options, source="<stdin>", line=n)
+        return index.check_and_add(article)
+    except InputError as exc:
+        out = _error_record(exc.reason, line=n, article_id=article_id, source="<stdin>")
+        if exc.field is not None:
+            out["field"] = exc.field
+        return out
+
+
+def register(
+    group: click.Group, settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]
+) -> None:
+    """Add ``index``, ``check`` and ``filter`` to the ``dedup`` command group."""
+    _register_create(settings_options, settings_from)
+    group.add_command(index_group)
+    group.add_command(check)
+    group.add_command(filter_command)
