@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from dedup.normalize import tokenize
+from dedup.normalize import Tokens, tokenize
 
-__all__ = ["WordDiff", "word_diff"]
+__all__ = ["WordDiff", "passage_diff", "word_diff"]
 
 Span = tuple[int, int]
 
@@ -33,7 +34,7 @@ class WordDiff:
     equal_words: int
 
 
-def _spans(starts: list[int], ends: list[int], runs: list[tuple[int, int]]) -> tuple[Span, ...]:
+def _spans(tokens: Tokens, runs: list[tuple[int, int]]) -> tuple[Span, ...]:
     merged: list[list[int]] = []
     for first, last in runs:
         if first >= last:
@@ -42,7 +43,25 @@ def _spans(starts: list[int], ends: list[int], runs: list[tuple[int, int]]) -> t
             merged[-1][1] = max(merged[-1][1], last)
         else:
             merged.append([first, last])
-    return tuple((starts[first], ends[last - 1]) for first, last in merged)
+    return tuple((int(tokens.starts[first]), int(tokens.ends[last - 1])) for first, last in merged)
+
+
+def _diff(ta: Tokens, tb: Tokens, a: tuple[int, int], b: tuple[int, int]) -> WordDiff:
+    """Differences between words ``a[0]:a[1]`` of ``ta`` and ``b[0]:b[1]`` of ``tb``."""
+    changed_a: list[tuple[int, int]] = []
+    changed_b: list[tuple[int, int]] = []
+    equal = 0
+    for op in Levenshtein.opcodes(ta.words[a[0] : a[1]], tb.words[b[0] : b[1]]):
+        if op.tag == "equal":
+            equal += op.src_end - op.src_start
+            continue
+        changed_a.append((a[0] + op.src_start, a[0] + op.src_end))
+        changed_b.append((b[0] + op.dest_start, b[0] + op.dest_end))
+    return WordDiff(
+        a=_spans(ta, changed_a),
+        b=_spans(tb, changed_b),
+        equal_words=equal,
+    )
 
 
 def word_diff(a_text: str, b_text: str) -> WordDiff:
@@ -52,17 +71,19 @@ def word_diff(a_text: str, b_text: str) -> WordDiff:
     as changes); punctuation is not a word, so "meeting we" and "meeting, we" are the same.
     """
     ta, tb = tokenize(a_text), tokenize(b_text)
-    changed_a: list[tuple[int, int]] = []
-    changed_b: list[tuple[int, int]] = []
-    equal = 0
-    for op in Levenshtein.opcodes(list(ta.words), list(tb.words)):
-        if op.tag == "equal":
-            equal += op.src_end - op.src_start
-            continue
-        changed_a.append((op.src_start, op.src_end))
-        changed_b.append((op.dest_start, op.dest_end))
-    return WordDiff(
-        a=_spans(ta.starts.tolist(), ta.ends.tolist(), changed_a),
-        b=_spans(tb.starts.tolist(), tb.ends.tolist(), changed_b),
-        equal_words=equal,
-    )
+    return _diff(ta, tb, (0, len(ta)), (0, len(tb)))
+
+
+def _words_within(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
+    first = int(np.searchsorted(tokens.starts, start, side="left"))
+    last = int(np.searchsorted(tokens.ends, end, side="right"))
+    return first, max(first, last)
+
+
+def passage_diff(ta: Tokens, a_start: int, a_end: int, tb: Tokens, b_start: int, b_end: int) -> WordDiff:
+    """:func:`word_diff` of a passage given as character ranges of two tokenised texts.
+
+    The spans returned are offsets into the two whole texts. Tokenising each article once and
+    slicing is much faster than tokenising every passage of a large report on its own.
+    """
+    return _diff(ta, tb, _words_within(ta, a_start, a_end), _words_within(tb, b_start, b_end))

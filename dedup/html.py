@@ -26,9 +26,10 @@ from importlib import resources
 from typing import Any
 
 from dedup import __version__
-from dedup.diff import word_diff
+from dedup.diff import passage_diff
 from dedup.errors import DedupError
 from dedup.model import RELATIONS, Article, Pair, Report
+from dedup.normalize import Tokens, tokenize
 
 __all__ = ["PAGE_SIZE", "render_html"]
 
@@ -143,19 +144,40 @@ def _check_text(article: Article, start: int, end: int, expected: str, pair: Pai
         )
 
 
-def _pair_data(
-    pair: Pair, rank: int, index: Mapping[str, int], by_id: Mapping[str, Article]
-) -> dict[str, Any]:
-    art_a, art_b = by_id[pair.a], by_id[pair.b]
+class _Doc:
+    """An article with what rendering derives from it, computed once however many pairs it is in."""
+
+    __slots__ = ("_tokens", "_utf16", "article")
+
+    def __init__(self, article: Article) -> None:
+        self.article = article
+        self._tokens: Tokens | None = None
+        self._utf16: Callable[[int], int] | None = None
+
+    @property
+    def tokens(self) -> Tokens:
+        if self._tokens is None:
+            self._tokens = tokenize(self.article.text)
+        return self._tokens
+
+    @property
+    def utf16(self) -> Callable[[int], int]:
+        if self._utf16 is None:
+            self._utf16 = utf16_offsets(self.article.text)
+        return self._utf16
+
+
+def _pair_data(pair: Pair, rank: int, index: Mapping[str, int], docs: Mapping[str, _Doc]) -> dict[str, Any]:
+    doc_a, doc_b = docs[pair.a], docs[pair.b]
     spans_a: list[_Span] = []
     spans_b: list[_Span] = []
     passages: list[dict[str, Any]] = []
     for n, p in enumerate(pair.passages):
-        _check_text(art_a, p.a_start, p.a_end, p.a_text, pair)
-        _check_text(art_b, p.b_start, p.b_end, p.b_text, pair)
-        diff = word_diff(p.a_text, p.b_text)
-        spans_a.append(_Span(p.a_start, p.a_end, n, tuple((p.a_start + s, p.a_start + e) for s, e in diff.a)))
-        spans_b.append(_Span(p.b_start, p.b_end, n, tuple((p.b_start + s, p.b_start + e) for s, e in diff.b)))
+        _check_text(doc_a.article, p.a_start, p.a_end, p.a_text, pair)
+        _check_text(doc_b.article, p.b_start, p.b_end, p.b_text, pair)
+        diff = passage_diff(doc_a.tokens, p.a_start, p.a_end, doc_b.tokens, p.b_start, p.b_end)
+        spans_a.append(_Span(p.a_start, p.a_end, n, diff.a))
+        spans_b.append(_Span(p.b_start, p.b_end, n, diff.b))
         passages.append(
             {
                 "a": [p.a_start, p.a_end],
@@ -165,8 +187,8 @@ def _pair_data(
                 "changed": len(diff.a) + len(diff.b),
             }
         )
-    marks_a, owner_a = side_marks(spans_a, utf16_offsets(art_a.text))
-    marks_b, owner_b = side_marks(spans_b, utf16_offsets(art_b.text))
+    marks_a, owner_a = side_marks(spans_a, doc_a.utf16)
+    marks_b, owner_b = side_marks(spans_b, doc_b.utf16)
     return {
         "rank": rank,
         "a": index[pair.a],
@@ -195,7 +217,9 @@ def report_data(
     """
     pool = articles.values() if isinstance(articles, Mapping) else articles
     pairs = report.pairs if limit is None else report.pairs[:limit]
-    wanted = {i for p in pairs for i in (p.a, p.b)} | {i for c in report.clusters for i in c}
+    # the texts of paired articles are shown; articles only in a cluster are listed by id and title
+    paired = {i for p in pairs for i in (p.a, p.b)}
+    wanted = paired | {i for c in report.clusters for i in c}
     by_id: dict[str, Article] = {}
     order: list[str] = []
     for article in pool:
@@ -211,6 +235,7 @@ def report_data(
             + more
         )
     index = {article_id: n for n, article_id in enumerate(order)}
+    docs = {i: _Doc(by_id[i]) for i in paired}
     return {
         "page_size": PAGE_SIZE,
         "palette": PALETTE,
@@ -222,11 +247,11 @@ def report_data(
                 "source": a.source,
                 "published": a.published,
                 "url": a.url,
-                "text": a.text,
+                "text": a.text if a.id in paired else None,
             }
             for a in (by_id[i] for i in order)
         ],
-        "pairs": [_pair_data(p, n, index, by_id) for n, p in enumerate(pairs, 1)],
+        "pairs": [_pair_data(p, n, index, docs) for n, p in enumerate(pairs, 1)],
         "clusters": [[index[i] for i in c] for c in report.clusters],
     }
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.diff import word_diff
+from dedup import Article, Detector
+from dedup.diff import passage_diff, word_diff
 from dedup.normalize import tokenize
 
 MT = (
@@ -81,3 +83,18 @@ def test_words_outside_the_changes_are_the_same_on_both_sides(wa: list[str], wb:
             assert 0 <= s < e <= len(text)
             assert text[s].isalnum()
             assert text[e - 1].isalnum()
+
+
+def test_passage_diff_equals_the_diff_of_the_passage_texts() -> None:
+    folder = Path(__file__).resolve().parent.parent / "examples" / "news"
+    articles = {p.name: Article(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))}
+    report = Detector().report(articles.values(), workers=1)
+    assert report.pairs
+    for pair in report.pairs:
+        ta, tb = tokenize(articles[pair.a].text), tokenize(articles[pair.b].text)
+        for p in pair.passages:
+            whole = passage_diff(ta, p.a_start, p.a_end, tb, p.b_start, p.b_end)
+            alone = word_diff(p.a_text, p.b_text)
+            assert whole.a == tuple((p.a_start + s, p.a_start + e) for s, e in alone.a)
+            assert whole.b == tuple((p.b_start + s, p.b_start + e) for s, e in alone.b)
+            assert whole.equal_words == alone.equal_words
