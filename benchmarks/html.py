@@ -29,21 +29,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-# This file is named like the standard library's html module: keep its folder off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# Run as a script, this file's folder comes first on the import path, where its name would hide the
+# standard library's html module: put the repository root there instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent) if Path(p or ".").resolve() == _HERE else p for p in sys.path]
 
+from benchmarks.browser import CHROMIUM_ARGS, chromium_executable  # noqa: E402
 from dedup import Article, Detector, Report  # noqa: E402
 from dedup.html import render_html  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 _SYLLABLES = "ba be bi bo da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se"
 _COMMON = "the a of to in and said on for with was by at from that it as is were"
 
@@ -171,9 +165,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pairs", type=int, default=2000, help="pairs in the large report")
     ap.add_argument("--runs", type=int, default=7, help="page loads per variant")
-    ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    ap.add_argument("--chromium", default=chromium_executable(), help="the browser binary")
     ap.add_argument("--keep", type=Path, help="also write the pages into this folder")
     args = ap.parse_args()
+    if args.chromium is None:
+        sys.exit("chromium not found: apt-get install chromium, or pass --chromium PATH")
 
     from playwright.sync_api import sync_playwright
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from benchmarks.browser import CHROMIUM_ARGS, chromium_executable
 from dedup import RELATIONS, Article, Pair, Passage, Report, Settings
 from dedup.html import PAGE_SIZE, render_html, utf16_offsets
 
@@ -27,15 +27,6 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # Records what a page did that it should not: script dialogs are caught by Playwright; Content-Security
 # -Policy violations (an injected <script> or onerror attribute would raise one) are collected here.
@@ -78,15 +69,10 @@ IN_VIEW = """
 """
 
 
-def _chromium() -> str | None:
-    found = os.environ.get("DEDUP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    return found if Path(found).exists() else None
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     required = os.environ.get("DEDUP_REQUIRE_BROWSER") == "1"
-    executable = _chromium()
+    executable = chromium_executable()
     reason = None
     try:
         from playwright.sync_api import sync_playwright
