@@ -252,6 +252,7 @@ class Site:
     style: Style
     footer: str
     dateline: str  # format with {city} and {date}
+    digest_header: str
 
 
 SITES = (
@@ -262,6 +263,7 @@ SITES = (
         "Harbour Times is an independent newspaper owned by its readers. Support local journalism and "
         "become a member from 5 crowns a month.",
         "{city} (Harbour Times) —",
+        "Harbour Times briefing\n\nFive minutes, everything you need to know before work.",
     ),
     Site(
         "valley-ledger",
@@ -270,6 +272,7 @@ SITES = (
         "Got a story? Contact the Valley Ledger newsroom on 555 0142 or write to us at 14 Mill Street, "
         "Westford, and follow us for breaking news.",
         "{city}, {date} /Valley Ledger/.",
+        "Morning digest - The Valley Ledger\n\nToday's top stories from around the region.",
     ),
     Site(
         "morning-post",
@@ -278,6 +281,7 @@ SITES = (
         "The Morning Post brings you news, sport and weather from the coast every day. Download our app "
         "to get the stories that matter to you first.",
         "{city} —",
+        "THE MORNING POST | YOUR DAY AHEAD\n\nCatch up with the headlines from the coast and beyond.",
     ),
 )
 
@@ -353,7 +357,8 @@ def reprint(article: BaseArticle, site: Site, rng: random.Random, *, number: int
 def digest(articles: Sequence[BaseArticle], site: Site, rng: random.Random, *, number: int) -> Doc:
     """A page carrying the top of several stories, headlines included, under "Read more:" separators."""
     doc = Doc(f"{site.key}/digest-{number}", "digest")
-    doc.add(f"Morning digest - {site.name}\n\nToday's top stories from around the region.\n\n")
+    doc.add(site.digest_header, boilerplate=True)
+    doc.add("\n\n")
     for n, article in enumerate(articles):
         if n:
             doc.add("\n\nRead more:\n\n")
@@ -510,22 +515,22 @@ def generate(seed: int = 1, articles: Sequence[BaseArticle] | None = None) -> Sy
     digested = rng.sample(others, 6)
     donors = [a for a in others if _quote_sentences(a)]
     docs: list[Doc] = [original(a) for a in base if a not in hosts]
-    site_of = {site.key: site for site in SITES}
     numbers: dict[str, int] = {}
-
-    def next_site() -> Site:
-        return site_of[rng.choice(sorted(site_of))]
+    # every outlet publishes several pages (a footer is only recognisable once seen under several
+    # unrelated articles), and at most one digest
+    order = list(SITES)
+    rng.shuffle(order)
 
     def number(key: str) -> int:
         numbers[key] = numbers.get(key, 0) + 1
         return numbers[key]
 
-    for n, article in enumerate(reprinted):
-        for _ in range(2 if n < 2 else 1):
-            site = next_site()
-            docs.append(reprint(article, site, rng, number=number(f"{site.key}/{article.name}")))
+    jobs = [article for n, article in enumerate(reprinted) for _ in range(2 if n < 2 else 1)]
+    for n, article in enumerate(jobs):
+        site = order[n % len(order)]
+        docs.append(reprint(article, site, rng, number=number(f"{site.key}/{article.name}")))
     for n in range(2):
-        site = next_site()
+        site = order[n]
         docs.append(digest(digested[3 * n : 3 * n + 3], site, rng, number=number(f"{site.key}/digest")))
     for n, host in enumerate(hosts):
         donor = rng.choice([d for d in donors if d.name != host.name])
