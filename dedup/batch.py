@@ -30,7 +30,6 @@ from dedup.errors import InputError
 from dedup.lsh import KeyTable
 from dedup.model import Article, Pair
 from dedup.settings import Settings
-from dedup.signature import estimate_jaccard
 
 __all__ = ["Summary", "run_batch"]
 
@@ -51,7 +50,7 @@ class Summary:
     words: int
     signature: npt.NDArray[np.uint32]
     keys: npt.NDArray[np.uint64]
-    line_keys: tuple[tuple[int, bool], ...]
+    line_keys: tuple[tuple[int, bool, int], ...]
 
 
 # -- worker side ----------------------------------------------------------------------------------------
@@ -81,7 +80,7 @@ def _summarize(
                 words=doc.words,
                 signature=fp.signature,
                 keys=np.concatenate((fp.document_keys, fp.window_keys)),
-                line_keys=tuple((line.key, line.edge) for line in doc.lines),
+                line_keys=tuple((line.key, line.edge, line.last - line.first) for line in doc.lines),
             )
         )
     return out
@@ -161,7 +160,7 @@ def run_batch(
         raise ValueError("workers must be at least 1")
     stored: list[Article] = []
     summaries_sig: list[npt.NDArray[np.uint32]] = []
-    line_keys: list[tuple[tuple[int, bool], ...]] = []
+    line_keys: list[tuple[tuple[int, bool, int], ...]] = []
     words: list[int] = []
     table = KeyTable()
     seen: dict[str, str | None] = {}
@@ -212,11 +211,11 @@ def run_batch(
 
         learned = learn_boilerplate(
             line_keys,
-            lambda x, y: estimate_jaccard(summaries_sig[x], summaries_sig[y]),
+            summaries_sig,
             min_docs=settings.boilerplate_min_docs,
         )
         if learned:
-            affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _ in lines)]
+            affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _, _ in lines)]
             redo: Iterator[tuple[Callable[..., list[Summary]], tuple[Any, ...]]] = (
                 (_summarize, (settings, [stored[d] for d in chunk], learned))
                 for chunk in _chunks(affected, CHUNK_ARTICLES)

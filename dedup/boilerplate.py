@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +27,18 @@ import regex
 
 from dedup.normalize import Tokens
 
-__all__ = ["Line", "learn_boilerplate", "line_key", "lines_of", "mask_lines", "static_mask"]
+__all__ = [
+    "RELATED",
+    "Line",
+    "cardinality",
+    "independent_groups",
+    "learn_boilerplate",
+    "line_key",
+    "lines_of",
+    "mask_lines",
+    "related_beyond",
+    "static_mask",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -143,32 +154,86 @@ def lines_of(text: str, tokens: Tokens) -> list[Line]:
     return out
 
 
+#: Two articles are related when, beyond the line in question, they share at least this fraction of
+#: the smaller one (a copy, an excerpt, a digest page and its story); below, they share at most that
+#: line and a passage or two.
+RELATED = 0.2
+
+
+def cardinality(signature: npt.NDArray[np.uint32]) -> float:
+    """Number of distinct shingles behind a MinHash signature (datasketch's ``MinHash.count``)."""
+    if not len(signature):
+        return 0.0
+    return float(len(signature) / np.sum(signature.astype(np.float64) / 4294967295.0) - 1.0)
+
+
+def related_beyond(
+    a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], line_words: int, related: float = RELATED
+) -> bool:
+    """Whether two articles that both hold a line of ``line_words`` words share much more than it.
+
+    Estimates from the two whole-document signatures how many shingles the articles share, takes away
+    the line's, and compares the rest with the smaller article (without the line).
+    """
+    na, nb = cardinality(a), cardinality(b)
+    j = float(np.count_nonzero(a == b)) / len(a) if len(a) else 0.0
+    shared = j / (1.0 + j) * (na + nb) - line_words
+    rest = min(na, nb) - line_words
+    return rest > 0 and shared >= related * rest
+
+
+def independent_groups(
+    signatures: Sequence[npt.NDArray[np.uint32]], line_words: int, related: float = RELATED
+) -> int:
+    """Into how many groups of related articles (:func:`related_beyond`) the holders of a line fall.
+
+    Groups are the connected components of the relation: a wire story with its reprints and a digest
+    page carrying it is one group, however many copies there are.
+    """
+    parent = list(range(len(signatures)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for x in range(len(signatures)):
+        for y in range(x + 1, len(signatures)):
+            if find(x) != find(y) and related_beyond(signatures[x], signatures[y], line_words, related):
+                parent[find(y)] = find(x)
+    return len({find(d) for d in range(len(signatures))})
+
+
 def learn_boilerplate(
-    doc_lines: Sequence[Sequence[tuple[int, bool]]],
-    similarity: Callable[[int, int], float] | None,
+    doc_lines: Sequence[Sequence[tuple[int, bool, int]]],
+    signatures: Sequence[npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
-    related: float = 0.5,
+    related: float = RELATED,
     sample: int = 8,
 ) -> dict[int, int]:
     """Learn boilerplate lines from a corpus.
 
-    ``doc_lines[d]`` are the (line key, at head or foot) of document ``d``; ``similarity(d1, d2)``
-    estimates how much two documents share overall (whole-document Jaccard). A line is boilerplate when
-    it recurs in at least ``min_docs`` documents, lies at the head or foot in most of them, and those
-    documents are not related to each other (mean pairwise similarity below ``related`` over a sample
-    of the first ``sample`` holders).
+    ``doc_lines[d]`` are the (line key, at head or foot, words) of document ``d``; ``signatures[d]``
+    its whole-document MinHash signature. A line is boilerplate when it recurs in at least ``min_docs``
+    documents, lies at the head or foot in most of them, and those documents fall into at least
+    ``min_docs`` groups that share nothing much beyond the line (:func:`independent_groups`, over the
+    first ``sample`` holders). A paragraph carried by a story, its reprints and a digest page is one
+    group and stays evidence; a site's footer under unrelated articles is many.
 
     Returns the boilerplate line keys with the number of documents holding each.
     """
     holders: dict[int, list[tuple[int, bool]]] = defaultdict(list)
+    words: dict[int, int] = {}
     for d, lines in enumerate(doc_lines):
         seen: set[int] = set()
-        for key, edge in lines:
+        for key, edge, n in lines:
             if key in seen:
                 continue
             seen.add(key)
             holders[key].append((d, edge))
+            words[key] = n
     out: dict[int, int] = {}
     for key, docs in holders.items():
         if len(docs) < min_docs:
@@ -176,11 +241,9 @@ def learn_boilerplate(
         edges = sum(1 for _, edge in docs if edge)
         if edges * 2 < len(docs):
             continue
-        ids = [d for d, _ in docs[:sample]]
-        if similarity is not None:
-            pairs = [(x, y) for i, x in enumerate(ids) for y in ids[i + 1 :]]
-            mean = sum(similarity(x, y) for x, y in pairs) / len(pairs)
-            if mean >= related:
+        if signatures is not None:
+            sigs = [signatures[d] for d, _ in docs[:sample]]
+            if independent_groups(sigs, words[key], related) < min_docs:
                 continue
         out[key] = len(docs)
     return out

@@ -47,12 +47,11 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from dedup.boilerplate import Line, mask_lines
+from dedup.boilerplate import Line, independent_groups, mask_lines
 from dedup.detector import Detector, Document
 from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError
 from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import HASH_SCHEME, Settings
-from dedup.signature import estimate_jaccard
 from dedup.store import LINE_SAMPLE, NewRecord, Store, StoredRecord
 from dedup.store_sqlite import SQLiteStore
 
@@ -80,7 +79,6 @@ DEFAULT_MAX_CANDIDATES = 32
 Action = Literal["keep", "reject"]
 DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
 
-_RELATEDNESS = 0.5
 _DOCUMENT_CACHE = 2048
 
 
@@ -612,11 +610,11 @@ class Index:
             d: np.frombuffer(blob, dtype=np.uint32) for d, blob in self.store.signatures(wanted).items()
         }
         own = prepared.doc.fingerprint.signature
+        words = {_line_hash(line.key): line.last - line.first for line in prepared.doc.lines}
         learned = set()
         for h, st in frequent.items():
             sigs = [signatures[d] for d in st.sample[: LINE_SAMPLE - 1] if d in signatures] + [own]
-            pairs = [(x, y) for i, x in enumerate(sigs) for y in sigs[i + 1 :]]
-            if pairs and sum(estimate_jaccard(x, y) for x, y in pairs) / len(pairs) >= _RELATEDNESS:
+            if independent_groups(sigs, words[h]) < min_docs:
                 continue  # the holders are related: a reprinted story, not boilerplate
             learned.add(h)
         return learned

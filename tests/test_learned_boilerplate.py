@@ -1,0 +1,74 @@
+"""Learned boilerplate: a line is boilerplate only when its holders share nothing much beyond it."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup import Article, Detector
+from dedup.boilerplate import cardinality, independent_groups, related_beyond
+from dedup.normalize import tokenize
+from dedup.settings import Settings
+from dedup.signature import Signer
+from tests.newsgen import story
+
+QUOTE = (
+    '"We will not let this harbour close again while any of us still sits on the council," '
+    "the mayor told the meeting on Thursday evening."
+)
+FOOTER = (
+    "The Valley Courier has reported on the three counties since 1921 and is kept going by the support "
+    "of readers like you."
+)
+
+
+def _signature(text: str) -> npt.NDArray[np.uint32]:
+    return Signer(Settings()).fingerprint(tokenize(text)).signature
+
+
+def test_cardinality_estimates_the_number_of_shingles() -> None:
+    text = story(random.Random(1), words=600)
+    shingles = len(tokenize(text)) - 2
+    assert abs(cardinality(_signature(text)) - shingles) < 0.3 * shingles
+
+
+def test_related_beyond_the_line() -> None:
+    rng = random.Random(2)
+    a, b, c = (story(rng, words=150) for _ in range(3))
+    line = len(FOOTER.split())
+    with_footer = [_signature(f"{t}\n\n{FOOTER}") for t in (a, b, c)]
+    # unrelated articles that share only the footer
+    assert not related_beyond(with_footer[0], with_footer[1], line)
+    assert independent_groups(with_footer, line) == 3
+    # a story and its trimmed reprint share much more than the footer
+    reprint = _signature("\n\n".join(a.split("\n\n")[:-1]) + f"\n\n{FOOTER}")
+    assert related_beyond(with_footer[0], reprint, line)
+    assert independent_groups([*with_footer, reprint], line) == 3
+
+
+def test_quote_closing_a_story_its_reprint_and_an_unrelated_story_stays_evidence() -> None:
+    rng = random.Random(3)
+    original, unrelated = story(rng), story(rng)
+    reprint = "A new headline for the same story\n\n" + original.split("\n\n", 1)[1]
+    articles = [
+        Article("original", f"{original}\n\n{QUOTE}"),
+        Article("reprint", f"{reprint}\n\n{QUOTE}"),
+        Article("unrelated", f"{unrelated}\n\n{QUOTE}"),
+    ]
+    report = Detector().report(articles)
+    assert report.boilerplate == ()
+    pairs = {(p.a, p.b): p for p in report.pairs}
+    assert set(pairs) == {("original", "reprint"), ("original", "unrelated"), ("reprint", "unrelated")}
+    quoted = pairs[("original", "unrelated")]
+    assert quoted.relation == "overlap"
+    assert [p.a_text for p in quoted.passages] == [QUOTE[1 : QUOTE.rindex(".")]]
+
+
+def test_footer_under_short_unrelated_articles_is_learned() -> None:
+    rng = random.Random(4)
+    articles = [Article(f"brief-{i}", f"{story(rng, words=60)}\n\n{FOOTER}") for i in range(3)]
+    report = Detector().report(articles)
+    assert report.pairs == ()
+    assert [n for _, n in report.boilerplate] == [3]
