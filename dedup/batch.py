@@ -49,7 +49,8 @@ class Summary:
 
     words: int
     signature: npt.NDArray[np.uint32]
-    keys: npt.NDArray[np.uint64]
+    document_keys: npt.NDArray[np.uint64]
+    window_keys: npt.NDArray[np.uint64]
     line_keys: tuple[tuple[int, bool, int], ...]
 
 
@@ -79,7 +80,8 @@ def _summarize(
             Summary(
                 words=doc.words,
                 signature=fp.signature,
-                keys=np.concatenate((fp.document_keys, fp.window_keys)),
+                document_keys=fp.document_keys,
+                window_keys=fp.window_keys,
                 line_keys=tuple((line.key, line.edge, line.last - line.first) for line in doc.lines),
             )
         )
@@ -162,7 +164,8 @@ def run_batch(
     summaries_sig: list[npt.NDArray[np.uint32]] = []
     line_keys: list[tuple[tuple[int, bool, int], ...]] = []
     words: list[int] = []
-    table = KeyTable()
+    doc_table = KeyTable(partition_bits=0)
+    win_table = KeyTable()
     seen: dict[str, str | None] = {}
 
     def tick(stage: str, done: int, total: int) -> None:
@@ -201,7 +204,8 @@ def run_batch(
         tasks = ((_summarize, (settings, chunk, None)) for chunk in chunks)
         base = 0
         for summaries in _ordered(executor, tasks, window=2 * n_workers):
-            table.add_many((base + i, s.keys) for i, s in enumerate(summaries))
+            doc_table.add_many((base + i, s.document_keys) for i, s in enumerate(summaries))
+            win_table.add_many((base + i, s.window_keys) for i, s in enumerate(summaries))
             for s in summaries:
                 summaries_sig.append(s.signature)
                 line_keys.append(s.line_keys)
@@ -223,7 +227,9 @@ def run_batch(
             done = 0
             results = _ordered(executor, redo, 2 * n_workers)
             for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
-                table.add_many(((d, s.keys) for d, s in zip(chunk, summaries, strict=True)), replace=True)
+                redone = list(zip(chunk, summaries, strict=True))
+                doc_table.add_many(((d, s.document_keys) for d, s in redone), replace=True)
+                win_table.add_many(((d, s.window_keys) for d, s in redone), replace=True)
                 for d, s in zip(chunk, summaries, strict=True):
                     words[d] = s.words
                 done += len(chunk)
@@ -231,11 +237,18 @@ def run_batch(
         summaries_sig.clear()
         line_keys.clear()
 
-        candidates, skipped = table.pairs(
-            max_bucket=settings.max_bucket, progress=lambda d, t: tick("candidates", d, t)
+        by_document, skipped_doc = doc_table.pairs(max_bucket=settings.max_bucket)
+        by_window, skipped = win_table.pairs(
+            max_bucket=settings.max_bucket,
+            min_hits=settings.min_window_hits,
+            progress=lambda d, t: tick("candidates", d, t),
         )
-        del table
-        pair_list = [(int(x), int(y)) for x, y in candidates.tolist()]
+        skipped += skipped_doc
+        del doc_table, win_table
+        pair_list = sorted(
+            {(int(x), int(y)) for x, y in by_document.tolist()}
+            | {(int(x), int(y)) for x, y in by_window.tolist()}
+        )
         verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
             (
                 _verify,

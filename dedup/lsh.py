@@ -99,9 +99,16 @@ class KeyTable:
         return keys, docs
 
     def pairs(
-        self, *, max_bucket: int, progress: Callable[[int, int], None] | None = None
+        self,
+        *,
+        max_bucket: int,
+        min_hits: int = 1,
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[I64, int]:
-        """Candidate pairs as an (n, 2) array of (x < y), sorted, and the number of skipped buckets."""
+        """Candidate pairs as an (n, 2) array of (x < y), sorted, and the number of skipped buckets.
+
+        A pair is a candidate when it shares at least ``min_hits`` distinct keys (buckets).
+        """
         found: list[I64] = []
         skipped = 0
         nparts = len(self.parts)
@@ -117,27 +124,28 @@ class KeyTable:
             change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
             starts = np.concatenate(([0], change))
             sizes = np.diff(np.concatenate((starts, [len(keys)])))
+            # a pair is coded as x << 32 | y (documents are numbered below 2**31)
             two = starts[sizes == 2]
             if len(two):
-                found.append(np.column_stack((docs[two], docs[two + 1])))
+                found.append((docs[two] << 32) | docs[two + 1])
             big = (sizes > 2) & (sizes <= max_bucket)
             skipped += int(np.count_nonzero(sizes > max_bucket))
             for s, n in zip(starts[big].tolist(), sizes[big].tolist(), strict=True):
                 members = docs[s : s + n]
                 i, j = np.triu_indices(n, k=1)
-                found.append(np.column_stack((members[i], members[j])))
+                found.append((members[i] << 32) | members[j])
             if progress:
                 progress(p + 1, nparts)
         if not found:
             return np.zeros((0, 2), dtype=np.int64), skipped
-        allp = np.concatenate(found)
-        allp = np.unique(allp, axis=0)
-        return allp, skipped
+        codes, counts = np.unique(np.concatenate(found), return_counts=True)
+        codes = codes[counts >= min_hits]
+        return np.column_stack((codes >> 32, codes & 0xFFFFFFFF)), skipped
 
 
-def candidate_pairs(keys: Sequence[U64], *, max_bucket: int) -> Candidates:
-    """Pairs of documents that share at least one key; ``keys[d]`` holds document ``d``'s keys."""
+def candidate_pairs(keys: Sequence[U64], *, max_bucket: int, min_hits: int = 1) -> Candidates:
+    """Pairs of documents sharing at least ``min_hits`` keys; ``keys[d]`` holds document ``d``'s keys."""
     table = KeyTable(partition_bits=0)
     table.add_many(enumerate(keys))
-    pairs, skipped = table.pairs(max_bucket=max_bucket)
+    pairs, skipped = table.pairs(max_bucket=max_bucket, min_hits=min_hits)
     return Candidates(frozenset((int(x), int(y)) for x, y in pairs.tolist()), skipped)

@@ -47,6 +47,10 @@ class Settings:
     window_threshold: float = _setting(
         0.3, "Jaccard threshold of the window LSH (shared-passage candidates).", signature=True
     )
+    min_window_hits: int = _setting(
+        2,
+        "Window LSH buckets two articles must share to be compared (one shared document bucket suffices).",
+    )
     max_gap: int = _setting(12, "Most unmatched words inside one passage between two matched runs.")
     min_passage_words: int = _setting(8, "Fewest matched words for a passage to count as shared.")
     min_passage_similarity: float = _setting(
@@ -74,6 +78,7 @@ class Settings:
             "num_perm": (8, 1024),
             "window_num_perm": (2, 1024),
             "max_gap": (0, 1000),
+            "min_window_hits": (1, 10_000),
             "min_passage_words": (1, 100000),
             "boilerplate_min_docs": (2, 1_000_000),
             "max_bucket": (2, 100_000_000),

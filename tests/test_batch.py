@@ -1,0 +1,60 @@
+"""The batch path equals the straightforward datasketch path, and does not depend on the worker count."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from dedup import Article, Detector, Report
+from dedup.reference import reference_report
+from dedup.render import render_json
+from tests.newsgen import generate_corpus
+
+
+def test_seed_batch_equals_reference(seed_articles: list[Article]) -> None:
+    detector = Detector()
+    assert render_json(detector.report(seed_articles)) == render_json(
+        reference_report(detector, seed_articles)
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[Article]:
+    articles, _gold = generate_corpus(1000, seed=11)
+    return articles
+
+
+def test_generated_corpus_batch_equals_reference(corpus: list[Article]) -> None:
+    detector = Detector()
+    batch = detector.report(corpus)
+    assert len(batch.pairs) > 20  # the corpus plants reprints, digests and shared passages
+    assert {p.relation for p in batch.pairs} == {"near-duplicate", "containment", "overlap"}
+    assert render_json(batch) == render_json(reference_report(detector, corpus))
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_report(corpus: list[Article]) -> None:
+    import dedup.batch
+
+    detector = Detector()
+    single = render_json(detector.report(corpus, workers=1))
+    old = dedup.batch.PARALLEL_MIN_ARTICLES
+    dedup.batch.PARALLEL_MIN_ARTICLES = 100  # force the process pool on this small corpus
+    try:
+        parallel = render_json(detector.report(corpus, workers=2))
+    finally:
+        dedup.batch.PARALLEL_MIN_ARTICLES = old
+    assert parallel == single
+
+
+def test_input_order_only_changes_order_not_content(corpus: list[Article]) -> None:
+    detector = Detector()
+    shuffled = list(corpus[:300])
+    random.Random(4).shuffle(shuffled)
+    a = detector.report(corpus[:300])
+    b = detector.report(shuffled)
+    def norm(report: Report) -> list[tuple[tuple[str, ...], str, float]]:
+        return sorted((tuple(sorted((p.a, p.b))), p.relation, round(p.jaccard, 6)) for p in report.pairs)
+
+    assert norm(a) == norm(b)
