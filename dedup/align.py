@@ -9,6 +9,12 @@
    ``min_passage_words`` matched words and a word-level similarity of ``min_passage_similarity``.
 
 Offsets come from the words' offsets in the original texts, so they are exact.
+
+Headlines are rewritten more than any other line ("Russia and Pakistan sign military cooperation
+agreement" / "Russia, Pakistan sign agreement on military cooperation"): the words stay, their order
+changes, so shingles miss them. :func:`headline_match` compares the first lines of two texts as sets
+of words; the detector reports such a headline only for pairs that already share a passage, so two
+reports of one event under similar headlines are never flagged for their headlines alone.
 """
 
 from __future__ import annotations
@@ -20,14 +26,22 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
+from dedup.normalize import Tokens
 from dedup.signature import Fingerprint
 
-__all__ = ["Match", "align_pair", "find_seeds"]
+__all__ = ["HEADLINE_MAX_WORDS", "Match", "align_pair", "find_seeds", "headline", "headline_match"]
 
 IntArray = npt.NDArray[np.int64]
 
 #: A shingle repeated more often than this in one text seeds at most this many matches.
 MAX_SEED_REPEAT = 8
+
+#: A first line of at most this many words (with more text below it) is a headline.
+HEADLINE_MAX_WORDS = 20
+#: Two headlines match when they share at least this many words...
+HEADLINE_MIN_SHARED = 4
+#: ... and this fraction of all the words either has (Jaccard similarity of the two word sets).
+HEADLINE_MIN_SIMILARITY = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +196,27 @@ def align_pair(
             if len(distinct) >= min_words and similarity >= min_similarity:
                 matches.append(Match(x0, x1, y0, y1, matched, similarity))
     return matches
+
+
+def headline(text: str, tokens: Tokens) -> int:
+    """Number of words of the text's headline (its first line, when short and followed by more), or 0."""
+    if not len(tokens):
+        return 0
+    end = text.find("\n", int(tokens.starts[0]))
+    if end < 0:
+        return 0
+    n = int(np.searchsorted(tokens.starts, end))
+    return n if 3 <= n <= HEADLINE_MAX_WORDS and n < len(tokens) else 0
+
+
+def headline_match(text_a: str, tokens_a: Tokens, text_b: str, tokens_b: Tokens) -> Match | None:
+    """The two headlines as a passage, when they use nearly the same words (in any order)."""
+    na, nb = headline(text_a, tokens_a), headline(text_b, tokens_b)
+    if not na or not nb:
+        return None
+    wa, wb = set(tokens_a.words[:na]), set(tokens_b.words[:nb])
+    shared = len(wa & wb)
+    similarity = shared / len(wa | wb)
+    if shared < HEADLINE_MIN_SHARED or similarity < HEADLINE_MIN_SIMILARITY:
+        return None
+    return Match(0, na, 0, nb, shared, similarity)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import Match, align_pair
+from dedup.align import Match, align_pair, headline_match
 from dedup.boilerplate import Line, lines_of, mask_lines, static_mask
 from dedup.cluster import star_clusters
 from dedup.model import Article, BadRecord, Notice, Pair, Passage, Relation, Report
@@ -100,7 +100,7 @@ class Detector:
     def matches(self, da: Document, db: Document) -> list[Match]:
         """Shared passages of two documents, in word coordinates."""
         s = self.settings
-        return align_pair(
+        found = align_pair(
             da.fingerprint,
             db.fingerprint,
             k=s.shingle_size,
@@ -110,6 +110,13 @@ class Detector:
             mask_a=da.mask,
             mask_b=db.mask,
         )
+        if found:  # a reworded headline counts only alongside a passage found in the text
+            head = headline_match(
+                da.article.text, da.fingerprint.tokens, db.article.text, db.fingerprint.tokens
+            )
+            if head is not None and all(m.a0 >= head.a1 and m.b0 >= head.b1 for m in found):
+                found.insert(0, head)
+        return found
 
     def pair(self, da: Document, db: Document) -> Pair | None:
         """Verify a candidate pair: its passages, scores and relation (None if it shares nothing)."""
