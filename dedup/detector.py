@@ -210,7 +210,7 @@ class Detector:
         pairs = sorted(pairs, key=Pair.sort_key)
         index = {a.id: i for i, a in enumerate(articles)}
         short = [a.id for a, n in zip(articles, words, strict=True) if n < s.min_passage_words]
-        edges = [(index[p.a], index[p.b]) for p in pairs if p.relation in ("near-duplicate", "containment")]
+        edges = [(index[p.a], index[p.b]) for p in pairs if p.score >= s.cluster_coverage]
         clusters = star_clusters(list(words), edges)
         all_notices = list(notices)
         if short:

@@ -62,6 +62,12 @@ class Settings:
     containment_coverage: float = _setting(
         0.8, "One article covered at least this much (the other less): containment."
     )
+    cluster_coverage: float = _setting(
+        0.1,
+        "A pair joins its articles' clusters when shared passages cover at least this much of one of"
+        " them: a story clusters with its reprints, rewrites and excerpts, not with an article that"
+        " borrowed one quote (0: every flagged pair; 0.8: near-duplicates and containment only).",
+    )
     boilerplate_min_docs: int = _setting(
         3, "A line recurring in this many otherwise unrelated articles is boilerplate."
     )
@@ -103,6 +109,9 @@ class Settings:
                 raise SettingsError(f"setting {name} must be a number, got {value!r}")
             if not 0.0 < float(value) <= 1.0:
                 raise SettingsError(f"setting {name} must be in (0, 1], got {value}")
+        value = self.cluster_coverage
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+            raise SettingsError(f"setting cluster_coverage must be a number in [0, 1], got {value!r}")
         if self.window_size <= self.shingle_size:
             raise SettingsError(
                 f"window_size ({self.window_size}) must be larger than shingle_size ({self.shingle_size})"

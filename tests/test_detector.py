@@ -94,6 +94,7 @@ def test_examples_report_shows_all_three_relations_and_is_deterministic() -> Non
     assert data["clusters"] == [
         ["harbour-bridge-reprint.txt", "harbour-bridge-wire.txt"],
         ["morning-digest.txt", "school-meals-wire.txt"],
+        ["river-flooding-herald.txt", "river-flooding-ledger.txt"],  # a quarter of each is shared
     ]
 
 

@@ -187,7 +187,7 @@ def test_cli_writes_the_page(tmp_path: Path, to_file: bool) -> None:
     assert page.startswith("<!DOCTYPE html>")
     data = _data(page)
     assert {p["relation"] for p in data["pairs"]} == {"near-duplicate", "containment", "overlap"}
-    assert len(data["clusters"]) == 2
+    assert len(data["clusters"]) == 3
     texts = {p.name: p.read_text(encoding="utf-8") for p in EXAMPLES.glob("*.txt")}
     assert {a["id"]: a["text"] for a in data["articles"]}.items() <= texts.items()
 
