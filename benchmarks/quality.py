@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks.baseline import WholeDocumentMinHash, best_threshold, flagged, thresholds
+from benchmarks.baseline import WholeDocumentMinHash, best_threshold, flagged, shingles, thresholds
 from benchmarks.newsreuse import generate
 from dedup.metrics import (
     CharScores,
@@ -269,7 +269,16 @@ def bench_clough(data: Path, options: Sequence[str], baseline: bool) -> Section:
     section.add("adjusted Rand index of clusters", ari, base_ari, ">= 0.9")
     missed = sorted(f"{a}~{b} ({labelled[(a, b)]})" for a, b in positive - {pair_key(*p) for p in ours})
     wrong = sorted(f"{a}~{b} ({labelled[(a, b)]})" for a, b in negative & {pair_key(*p) for p in ours})
+    texts = {r["id"]: r["text"] for r in records}
+    nothing = sorted(
+        f"{a}~{b} ({labelled[(a, b)]})"
+        for a, b in positive
+        if not shingles(texts[a], 5) & shingles(texts[b], 5)
+    )
     section.notes.append(f"missed: {', '.join(missed) or 'none'}")
+    section.notes.append(
+        f"labelled pairs sharing no word 5-gram (no text to find): {', '.join(nothing) or 'none'}"
+    )
     section.notes.append(f"false positives: {', '.join(wrong) or 'none'}")
     return section
 
