@@ -56,15 +56,19 @@ class Match:
     similarity: float
 
 
-def find_seeds(fa: Fingerprint, fb: Fingerprint) -> tuple[IntArray, IntArray]:
-    """Word positions (i in A, j in B) where A and B share a valid shingle, sorted by (i, j)."""
+def find_seeds(fa: Fingerprint, fb: Fingerprint, *, min_common: int = 1) -> tuple[IntArray, IntArray]:
+    """Word positions (i in A, j in B) where A and B share a valid shingle, sorted by (i, j).
+
+    Nothing is returned when the texts share fewer than ``min_common`` distinct shingles (the common
+    case for candidate pairs that share only a stock phrase, rejected here in a few microseconds).
+    """
+    common = np.intersect1d(fa.distinct, fb.distinct, assume_unique=True)
+    if len(common) < max(1, min_common):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pa = np.flatnonzero(fa.valid)
     pb = np.flatnonzero(fb.valid)
     va = fa.shingles[pa]
     vb = fb.shingles[pb]
-    common = np.intersect1d(va, vb, assume_unique=False)
-    if not len(common):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     sel_a = np.isin(va, common)
     sel_b = np.isin(vb, common)
     positions_b: dict[int, list[int]] = defaultdict(list)
@@ -172,7 +176,8 @@ def align_pair(
     A passage's evidence is the number of *distinct* words it matches outside boilerplate, so that a
     caption repeated on both sides ("Defense Minister Sergey Shoigu" twice) does not add up to a passage.
     """
-    si, sj = find_seeds(fa, fb)
+    # a passage needs two seeds at least: one shingle spans fewer than min_words words
+    si, sj = find_seeds(fa, fb, min_common=2 if min_words > k else 1)
     if not len(si):
         return []
     wa, wb = fa.tokens.words, fb.tokens.words
@@ -183,6 +188,8 @@ def align_pair(
     for a0, a1, b0, b1, _n in chain_seeds(si, sj, k=kk, max_gap=max_gap):
         a1 = min(a1 - kk + ka, len(wa))
         b1 = min(b1 - kk + kb, len(wb))
+        if a1 - a0 < min_words or b1 - b0 < min_words:
+            continue  # too short on one side to hold min_words distinct matched words
         for blocks in _align_region(wa[a0:a1], wb[b0:b1], a0, b0, max_gap=max_gap):
             x0, y0 = blocks[0][0], blocks[0][1]
             x1, y1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]

@@ -13,6 +13,7 @@ This module is the only one that touches datasketch, whose API is untyped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -117,6 +118,8 @@ class Fingerprint:
     shingles: U32
     #: False where a shingle touches a word masked as boilerplate.
     valid: npt.NDArray[np.bool_]
+    #: The distinct valid shingles, sorted (for fast intersection of two texts).
+    distinct: U32
     #: Whole-document MinHash signature (``num_perm`` values; all EMPTY when there is no shingle).
     signature: U32
     #: Band keys of the whole-document LSH, shape (bands,).
@@ -192,6 +195,7 @@ class Signer:
                 tokens=tokens,
                 shingles=shingles,
                 valid=valid,
+                distinct=np.zeros(0, dtype=np.uint32),
                 signature=empty,
                 document_keys=np.zeros(0, dtype=np.uint64),
                 window_keys=np.zeros(0, dtype=np.uint64),
@@ -204,21 +208,25 @@ class Signer:
             tokens=tokens,
             shingles=shingles,
             valid=valid,
+            distinct=unique_sorted(shingles[valid]),
             signature=signature,
             document_keys=band_keys(signature, db, dr)[0],
             window_keys=unique_sorted(windows.ravel()),
         )
 
 
-def unique_sorted(keys: U64) -> U64:
+A = TypeVar("A", bound=np.generic)
+
+
+def unique_sorted(values: npt.NDArray[A]) -> npt.NDArray[A]:
     """Sorted distinct values (sort-based; faster than ``np.unique`` on small arrays)."""
-    k = np.sort(np.asarray(keys, dtype=np.uint64).ravel())
+    k = np.sort(values.ravel())
     if len(k) < 2:
         return k
     keep = np.empty(len(k), dtype=np.bool_)
     keep[0] = True
     np.not_equal(k[1:], k[:-1], out=keep[1:])
-    out: U64 = k[keep]
+    out: npt.NDArray[A] = k[keep]
     return out
 
 

@@ -1,0 +1,229 @@
+"""Throughput and memory of ``dedup report`` against whole-document MinHash pipelines, in one run.
+
+Generates a corpus of N news-size articles (about 500 words) with planted reprints, containment and
+shared paragraphs (``tests/newsgen.py``), writes it as JSONL, and times, on this machine:
+
+* **dedup**: ``dedup report corpus.jsonl --format json`` run as a user runs it (a subprocess, all
+  CPUs), wall time and peak resident memory of the whole process tree (sampled from /proc);
+* **datasketch**: the obvious whole-document pipeline: a ``MinHash`` per document fed one word
+  3-gram at a time, inserted into and queried against ``MinHashLSH`` (threshold 0.5), one process;
+* **rensa**: rensa's Rust ``RMinHash`` over the same 3-grams plus ``RMinHashLSH``, one process (skipped
+  when rensa is not installed: ``pip install rensa``).
+
+The baselines only find whole-document near-duplicates; dedup also finds containment and shared
+passages, with offsets. Baselines are timed on at most ``--baseline-sample`` articles (their cost
+per article does not depend on N) and reported as articles/s. Every planted pair must be found.
+
+    python -m benchmarks.throughput                 # 10,000 articles
+    python -m benchmarks.throughput --n 100000
+    python -m benchmarks.throughput --n 1000000 --skip-baselines
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.newsgen import generate_corpus  # noqa: E402
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory (bytes) of ``root`` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as fh:
+                ppid = 0
+                mem = 0
+                for line in fh:
+                    if line.startswith("PPid:"):
+                        ppid = int(line.split()[1])
+                    elif line.startswith("VmRSS:"):
+                        mem = int(line.split()[1]) * 1024
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = mem
+    total = 0
+    stack = [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def run_dedup(corpus: Path, out: Path, workers: int | None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "dedup", "report", str(corpus), "--format", "json", "-o", str(out), "-q"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    peak = 0
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    elapsed = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    if code != 0:
+        raise SystemExit(f"dedup report failed with status {code}")
+    return {"seconds": elapsed, "peak_rss_bytes": peak}
+
+
+def _shingles(text: str) -> list[str]:
+    words = text.lower().split()
+    return [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))]
+
+
+def run_datasketch(texts: list[str]) -> dict[str, Any]:
+    from datasketch import MinHash, MinHashLSH
+
+    start = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    sketches = []
+    for i, text in enumerate(texts):
+        m = MinHash(num_perm=128)
+        for s in _shingles(text):
+            m.update(s.encode("utf-8"))
+        lsh.insert(i, m)
+        sketches.append(m)
+    pairs = {(min(i, j), max(i, j)) for i, m in enumerate(sketches) for j in lsh.query(m) if j != i}
+    return {"seconds": time.perf_counter() - start, "pairs": len(pairs)}
+
+
+def run_rensa(texts: list[str]) -> dict[str, Any] | None:
+    try:
+        from rensa import RMinHash, RMinHashLSH
+    except ImportError:
+        return None
+    start = time.perf_counter()
+    lsh = RMinHashLSH(threshold=0.5, num_perm=128, num_bands=32)  # bands must divide num_perm
+    sketches = []
+    for i, text in enumerate(texts):
+        m = RMinHash(num_perm=128, seed=1)
+        m.update(_shingles(text))
+        lsh.insert(i, m)
+        sketches.append(m)
+    pairs = {(min(i, j), max(i, j)) for i, m in enumerate(sketches) for j in lsh.query(m) if j != i}
+    return {"seconds": time.perf_counter() - start, "pairs": len(pairs)}
+
+
+def machine() -> str:
+    cpus = len(os.sched_getaffinity(0))
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        mem = int(fh.readline().split()[1]) / 1024 / 1024
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpus} CPUs ({model or platform.machine()}), {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=10_000, help="articles to generate (default 10,000)")
+    parser.add_argument("--workers", type=int, default=None, help="dedup --workers (default: all CPUs)")
+    parser.add_argument("--baseline-sample", type=int, default=3_000, help="articles the baselines are timed on")
+    parser.add_argument("--skip-baselines", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the corpus and report in this folder")
+    args = parser.parse_args(argv)
+
+    tmp = tempfile.TemporaryDirectory()
+    folder = args.keep or Path(tmp.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "corpus.jsonl"
+    t0 = time.perf_counter()
+    articles, gold = generate_corpus(args.n, seed=1)
+    with corpus.open("w", encoding="utf-8") as fh:
+        for a in articles:
+            fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n")
+    generated = time.perf_counter() - t0
+    megabytes = corpus.stat().st_size / 1e6
+    print(f"generated {args.n:,} articles ({megabytes:,.1f} MB) in {generated:.1f} s", file=sys.stderr)
+
+    result: dict[str, Any] = {"machine": machine(), "articles": args.n, "megabytes": megabytes}
+    out = folder / "report.json"
+    ours = run_dedup(corpus, out, args.workers)
+    report = json.loads(out.read_text(encoding="utf-8"))
+    found = {(p["a"], p["b"], p["relation"]) for p in report["pairs"]}
+    missed = gold - found
+    ours.update(
+        {
+            "articles_per_s": args.n / ours["seconds"],
+            "mb_per_s": megabytes / ours["seconds"],
+            "pairs": len(report["pairs"]),
+            "planted": len(gold),
+            "planted_found": len(gold) - len(missed),
+            "other_pairs": len(found - gold),
+        }
+    )
+    result["dedup"] = ours
+    if not args.skip_baselines:
+        sample = [a.text for a in articles[: min(args.n, args.baseline_sample)]]
+        ds = run_datasketch(sample)
+        ds["articles_per_s"] = len(sample) / ds["seconds"]
+        ds["sample"] = len(sample)
+        result["datasketch"] = ds
+        rs = run_rensa(sample)
+        if rs is not None:
+            rs["articles_per_s"] = len(sample) / rs["seconds"]
+            rs["sample"] = len(sample)
+            result["rensa"] = rs
+    tmp.cleanup()
+
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    print(f"machine: {result['machine']}")
+    print(f"corpus: {args.n:,} articles, {megabytes:,.1f} MB of JSONL")
+    print(f"{'pipeline':<34}{'articles/s':>12}{'MB/s':>8}{'x datasketch':>14}{'peak RSS':>11}")
+    base = result.get("datasketch", {}).get("articles_per_s")
+    mbs = megabytes / args.n
+
+    def row(name: str, aps: float, rss: str = "") -> None:
+        ratio = f"{aps / base:.1f}x" if base else "-"
+        print(f"{name:<34}{aps:>12,.0f}{aps * mbs:>8.1f}{ratio:>14}{rss:>11}")
+
+    row("dedup report (passages, all CPUs)", ours["articles_per_s"], f"{ours['peak_rss_bytes'] / 2**30:.2f} GB")
+    if "datasketch" in result:
+        row("datasketch MinHash + MinHashLSH", result["datasketch"]["articles_per_s"])
+    if "rensa" in result:
+        row("rensa RMinHash + RMinHashLSH", result["rensa"]["articles_per_s"])
+    print(f"dedup: {ours['seconds']:.1f} s end to end; {ours['pairs']:,} pairs; "
+          f"planted pairs found {ours['planted_found']}/{ours['planted']}; other pairs {ours['other_pairs']}")
+    if missed:
+        raise SystemExit(f"{len(missed)} planted pairs were not found, e.g. {sorted(missed)[:3]}")
+
+
+if __name__ == "__main__":
+    main()
