@@ -52,7 +52,7 @@ from dedup.detector import Detector, Document
 from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError
 from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import HASH_SCHEME, Settings
-from dedup.store import LINE_SAMPLE, NewRecord, Store, StoredRecord
+from dedup.store import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
 from dedup.store_sqlite import SQLiteStore
 
 __all__ = [
@@ -80,6 +80,8 @@ Action = Literal["keep", "reject"]
 DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
 
 _DOCUMENT_CACHE = 2048
+#: What a decision rests on: stored ids found, line statistics, band-key hits.
+_Evidence = tuple[dict[str, int], dict[int, LineStat], dict[int, int]]
 
 
 # -- small parsers ------------------------------------------------------------------------------------
@@ -421,6 +423,14 @@ def _meta_settings(meta: dict[str, str], location: str) -> Settings:
         raise IncompatibleIndexError(f"{location}: unreadable settings in the index: {exc}") from None
 
 
+def _open_store(location: str | os.PathLike[str], *, create: bool, busy_timeout: float = 60.0) -> Store:
+    if is_url(location):
+        from dedup.store_redis import RedisStore  # imports redis only when it is used
+
+        return RedisStore(os.fspath(location), create=create)
+    return SQLiteStore(location, create=create, busy_timeout=busy_timeout)
+
+
 class Index:
     """A persistent index of articles that answers "have we already got this?".
 
@@ -468,6 +478,12 @@ class Index:
         **options: Any,
     ) -> Index:
         """Create a new index at ``path`` (an error if one exists there, unless ``exist_ok``)."""
+        if is_url(path):
+            store = _open_store(path, create=True)
+            if store.read_meta() and not exist_ok:
+                store.close()
+                raise IndexStoreError(f"{store.location}: already exists")
+            return cls.open(store, settings, create=True, window_sample=window_sample, **options)
         if Path(path).exists() and not exist_ok:
             raise IndexStoreError(f"{os.fspath(path)}: already exists")
         return cls.open(path, settings, create=True, window_sample=window_sample, **options)
@@ -485,7 +501,9 @@ class Index:
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
         busy_timeout: float = 60.0,
     ) -> Index:
-        """Open the index at ``location`` (a path, or a :class:`~dedup.store.Store`).
+        """Open the index at ``location``: a path (SQLite), a Redis URL, or a :class:`~dedup.store.Store`.
+
+        A Redis URL is ``redis://host:port/db?prefix=news`` (see :mod:`dedup.store_redis`).
 
         With ``create``, a missing index is created with ``settings`` (default settings when None) and
         ``window_sample``. An existing index keeps the settings it was built with; ``settings`` given
@@ -496,7 +514,7 @@ class Index:
         if max_candidates < 1:
             raise SettingsError(f"max_candidates must be at least 1, got {max_candidates}")
         if isinstance(location, str | os.PathLike):
-            store: Store = SQLiteStore(location, create=create, busy_timeout=busy_timeout)
+            store: Store = _open_store(location, create=create, busy_timeout=busy_timeout)
         else:
             store = location
         try:
@@ -593,9 +611,10 @@ class Index:
         lines, line_keys = _unique_lines(doc.lines)
         return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
 
-    def _learned(self, prepared: _Prepared) -> set[int]:
+    def _learned(self, prepared: _Prepared, stats: dict[int, LineStat] | None = None) -> set[int]:
         """Lines of the new article that the index has learned are boilerplate."""
-        stats = self.store.line_stats([h for h, _ in prepared.lines])
+        if stats is None:
+            stats = self.store.line_stats([h for h, _ in prepared.lines])
         min_docs = self.settings.boilerplate_min_docs
         edge_of = dict(prepared.lines)
         frequent = {
@@ -666,10 +685,14 @@ class Index:
 
     def _decide(
         self, prepared: _Prepared, window: dt.timedelta | None
-    ) -> tuple[Decision, list[int], set[int]]:
-        """Decide about a prepared article against the current state (inside a transaction)."""
+    ) -> tuple[Decision, list[int], set[int], _Evidence]:
+        """Decide about a prepared article against the current state.
+
+        Also returns what the decision rests on (see :meth:`_evidence`).
+        """
         article = prepared.doc.article
-        if self.store.find([article.id]):
+        found = self.store.find([article.id])
+        if found:
             decision = Decision(
                 id=article.id,
                 action="reject",
@@ -677,8 +700,9 @@ class Index:
                 matches=(Match(id=article.id, relation="already-stored"),),
                 reason=f"id {article.id!r} is already in the index",
             )
-            return decision, [], set()
-        learned = self._learned(prepared)
+            return decision, [], set(), (found, {}, {})
+        stats = self.store.line_stats([h for h, _ in prepared.lines])
+        learned = self._learned(prepared, stats)
         doc = prepared.doc
         if learned:
             doc = Document(
@@ -713,7 +737,20 @@ class Index:
             matches=tuple(matches),
             reason=self._reason(strongest, article.id) if strongest else "",
         )
-        return decision, keys, learned
+        return decision, keys, learned, (found, stats, hits)
+
+    def _evidence(self, prepared: _Prepared, keys: list[int]) -> _Evidence:
+        """What a decision rests on: the id look-up, the line statistics and the band-key hits.
+
+        Stored records never change (doc numbers are not reused), so the same evidence gives the
+        same decision.
+        """
+        found = self.store.find([prepared.doc.article.id])
+        if found:
+            return found, {}, {}
+        stats = self.store.line_stats([h for h, _ in prepared.lines])
+        hits, _ = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
+        return found, stats, hits
 
     @staticmethod
     def _reason(match: Match, new_id: str) -> str:
@@ -748,18 +785,28 @@ class Index:
         """
         prepared = self._prepare(article)
         with self.store.read_transaction():
-            decision, _, _ = self._decide(prepared, window if window is not None else self.window)
+            decision, _, _, _ = self._decide(prepared, window if window is not None else self.window)
         return decision
 
     def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
         """Decide about ``article`` and, when it is kept, store it: atomically, across processes.
 
-        Two processes given copies of the same article at the same moment keep exactly one: the
-        decision and the insert run in one write transaction, which excludes other writers.
+        Two processes given copies of the same article at the same moment keep exactly one. The
+        decision is made without the write lock (verification is the costly part); an article to
+        keep is then inserted in a write transaction, which excludes other writers, only after it
+        has checked that the evidence is unchanged, and decided again under the lock if it is not.
+        A rejection needs no lock: the article duplicated what was stored when it was decided.
         """
         prepared = self._prepare(article)
+        span = window if window is not None else self.window
+        with self.store.read_transaction():
+            decision, keys, learned, seen = self._decide(prepared, span)
+        if decision.action != "keep":
+            return decision
         with self.store.write_transaction():
-            decision, keys, learned = self._decide(prepared, window if window is not None else self.window)
+            if self._evidence(prepared, keys) != seen:
+                # another writer changed what the decision rests on: decide again, exclusively
+                decision, keys, learned, _ = self._decide(prepared, span)
             if decision.action == "keep":
                 self.store.insert([self._record(prepared, keys, learned)])
                 decision = Decision(

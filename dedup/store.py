@@ -26,10 +26,15 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["LINE_SAMPLE", "LineStat", "NewRecord", "Store", "StoredRecord"]
+__all__ = ["LINE_SAMPLE", "LineStat", "NewRecord", "Store", "StoredRecord", "is_url"]
 
 #: Holders of a line kept in its statistics (to tell a site's footer from a reprinted story).
 LINE_SAMPLE = 8
+
+
+def is_url(location: object) -> bool:
+    """Whether ``location`` names a networked store (``redis://``, ``rediss://``, ``unix://``)."""
+    return isinstance(location, str) and location.lower().startswith(("redis://", "rediss://", "unix://"))
 
 
 @dataclass(frozen=True, slots=True)
