@@ -21,6 +21,7 @@ from dedup.errors import DedupError, InputError
 from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.model import Article, BadRecord
 from dedup.readers import ReadOptions, decode, iter_articles, parse_record
+from dedup.store import is_url
 
 __all__ = ["register"]
 
@@ -96,7 +97,10 @@ class _Progress:
 
 @click.group("index")
 def index_group() -> None:
-    """Create and maintain a persistent index of articles (one SQLite file)."""
+    """Create and maintain a persistent index of articles.
+
+    PATH is a SQLite file, or a Redis URL shared by many workers (redis://host:port/db?prefix=news).
+    """
 
 
 def _register_create(settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]) -> None:
@@ -221,7 +225,13 @@ def prune(path: str, older_than: str) -> None:
 
 
 @click.command("check")
-@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="The index.")
+@click.option(
+    "--index",
+    "index_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The index: a SQLite file or a redis:// URL.",
+)
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id.")
@@ -280,7 +290,13 @@ def _error_record(
 
 
 @click.command("filter")
-@click.option("--index", "index_path", required=True, type=click.Path(dir_okay=False), help="The index.")
+@click.option(
+    "--index",
+    "index_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The index: a SQLite file or a redis:// URL.",
+)
 @click.option(
     "--decisions",
     type=click.Path(dir_okay=False, writable=True),
@@ -336,7 +352,7 @@ def filter_command(
     Policy.from_names(reject.split(","))  # bad options stop the run before the index is created
     if window:
         parse_duration(window)
-    if not Path(index_path).exists():
+    if not is_url(index_path) and not Path(index_path).exists():
         if not create:
             raise DedupError(f"{index_path}: no such index")
         if not quiet:

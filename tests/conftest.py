@@ -10,6 +10,8 @@ import pytest
 
 from dedup import Article
 
+pytest_plugins = ["tests.redis_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed"

@@ -1,0 +1,844 @@
+"""The shared store: one Redis database (or one Redis Cluster hash slot) used by many ingest workers.
+
+Open it with a URL, ``redis://[:password@]host:port/db?prefix=news`` (``rediss://`` for TLS,
+``unix:///path/redis.sock?db=0`` for a socket). The query may also set ``lock_timeout`` (seconds,
+default 10) and ``lock_wait`` (seconds a writer waits for the lock, default 60); other query
+parameters go to redis-py (``socket_timeout``, ``health_check_interval``...).
+
+Key layout (prefix ``P``, default ``dedup``; every key carries the hash tag ``{P}``, so that one
+index lives in one Redis Cluster hash slot and a transaction may touch any of its keys):
+
+* ``{P}:meta`` (hash): settings, versions and store layout, written once when the index is created.
+* ``{P}:seq`` (string): the last doc number given out (numbers are never reused).
+* ``{P}:art`` / ``{P}:sig`` (hashes, doc -> JSON record / signature bytes).
+* ``{P}:ids`` (sorted set, id scored by doc): finds ids and lists them in insertion order.
+* ``{P}:time`` / ``{P}:pub`` (sorted sets of docs by ``published``-or-``added`` / by ``published``).
+* ``{P}:k:0`` ... ``{P}:k:15`` (hashes): the LSH buckets. Field = band key (8 bytes, big-endian),
+  value = the docs holding it (``"12,80"``). datasketch's Redis storage gives every bucket a key of
+  its own; an index that stores every window key holds about a thousand keys per article, so here
+  they are fields of 16 large hashes: a look-up of all of an article's keys is 16 ``HMGET`` in one
+  pipeline, and a field costs far less memory than a key.
+* ``{P}:lines`` (hash): line hash (8 bytes) -> ``"docs:edges:d1,d2,..."`` (learned boilerplate).
+* ``{P}:counts`` (hash): ``keys``.
+* ``{P}:lock`` / ``{P}:fence``: the write lock and the counter its tokens come from.
+
+Check-and-add (:meth:`write_transaction`): the decision reads candidates' texts and runs the
+alignment in Python, so it cannot be one Lua script; and ``WATCH`` would have to watch every
+bucket hash, so that any concurrent insert would abort it. Instead writers take a lock, as SQLite's
+``BEGIN IMMEDIATE`` does:
+
+1. *acquire*: a Lua script sets ``{P}:lock`` to a fresh token from ``{P}:fence`` (``INCR``) with an
+   expiry (``lock_timeout``), only if no one holds it; it also returns ``{P}:seq``. A waiting writer
+   retries with a short, growing, jittered pause, up to ``lock_wait``.
+2. *reads* go straight to Redis; *writes* are buffered in the process (reads within the transaction
+   see them);
+3. *commit*: one Lua script checks that ``{P}:lock`` still holds this writer's token, applies every
+   buffered write and releases the lock. Redis runs a script without interleaving other clients, so
+   the commit is all or nothing, and a writer whose lock expired (a process paused longer than the
+   expiry, a network partition) has its commit refused: the fence. An error inside the transaction
+   discards the buffer and releases the lock; a process that dies holding the lock holds it until
+   it expires.
+
+A thread renews the lock every ``lock_timeout / 3`` while the transaction is open, so a long
+verification does not lose it; a paused or dead process stops renewing.
+
+One article costs a bounded number of round trips: acquire, the id look-up, the line statistics,
+(the signatures of a frequent line's holders), the band-key look-up, the candidates' records,
+commit. Reads outside a write transaction see the latest committed state of each structure (there
+is no snapshot across several reads).
+
+A store object is not safe to share between threads; open one per thread (or serialise calls).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import ParamSpec, TypeVar, cast
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+import redis
+from redis.commands.core import Script
+
+from dedup.errors import IndexStoreError, SettingsError
+from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+
+__all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RedisStore"]
+
+#: Key prefix (and Redis Cluster hash tag) when the URL names none.
+DEFAULT_PREFIX = "dedup"
+#: Version of the key layout above, recorded in ``{P}:meta``.
+LAYOUT_VERSION = "1"
+_SHARDS = 16
+_CHUNK = 2000  # arguments per command: Lua's stack and Redis's argument buffers stay small
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+_ACQUIRE = """#!lua
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    return {0, redis.call('PTTL', KEYS[1])}
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
+return {token, tonumber(redis.call('GET', KEYS[3]) or '0')}
+"""
+
+_EXTEND = """#!lua
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+_RELEASE = """#!lua
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# Splits a string of 8-byte fields.
+_SPLIT = """
+local function split(blob)
+    local fields = {}
+    for j = 1, #blob, 8 do
+        fields[#fields + 1] = string.sub(blob, j, j + 7)
+    end
+    return fields
+end
+"""
+
+# KEYS: hashes; ARGV[k]: the 8-byte fields wanted from KEYS[k], concatenated.
+# Returns (k, position, value) for every field present.
+_LOOKUP = (
+    "#!lua flags=no-writes\n"
+    + _SPLIT
+    + """
+local out = {}
+for k = 1, #KEYS do
+    local fields = split(ARGV[k])
+    for s = 1, #fields, 4000 do
+        local e = math.min(s + 3999, #fields)
+        local values = redis.call('HMGET', KEYS[k], unpack(fields, s, e))
+        for x = 1, e - s + 1 do
+            if values[x] then
+                out[#out + 1] = k
+                out[#out + 1] = s + x - 1
+                out[#out + 1] = values[x]
+            end
+        end
+    end
+end
+return out
+"""
+)
+
+# ARGV: token, then commands as (name, key index, number of arguments, arguments...); HSETB sets
+# every 8-byte field of a string to one value, HDELB deletes them.
+_COMMIT = (
+    "#!lua\n"
+    + _SPLIT
+    + """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+    return redis.error_reply('DEDUPLOCK the write lock expired before the commit')
+end
+local i = 2
+while i <= #ARGV do
+    local name, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
+    if name == 'HSETB' then
+        local args = {}
+        for _, f in ipairs(split(ARGV[i + 3])) do
+            args[#args + 1] = f
+            args[#args + 1] = ARGV[i + 4]
+        end
+        for s = 1, #args, 4000 do
+            redis.call('HSET', key, unpack(args, s, math.min(s + 3999, #args)))
+        end
+    elseif name == 'HDELB' then
+        local fields = split(ARGV[i + 3])
+        for s = 1, #fields, 4000 do
+            redis.call('HDEL', key, unpack(fields, s, math.min(s + 3999, #fields)))
+        end
+    else
+        redis.call(name, key, unpack(ARGV, i + 3, i + 2 + n))
+    end
+    i = i + 3 + n
+end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+)
+
+_CREATE_META = """#!lua
+if redis.call('EXISTS', KEYS[1]) == 1 then
+    return 0
+end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+"""
+
+
+def _redis_errors(method: Callable[P, T]) -> Callable[P, T]:
+    """Turn redis-py's errors into :class:`IndexStoreError` naming the store."""
+
+    @wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(*args, **kwargs)
+        except redis.RedisError as exc:
+            store = args[0]
+            assert isinstance(store, RedisStore)
+            raise IndexStoreError(f"{store.location}: {_describe(exc)}") from None
+
+    return wrapper
+
+
+def _describe(exc: redis.RedisError) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
+        return f"cannot reach Redis: {text}"
+    if isinstance(exc, redis.AuthenticationError):
+        return f"Redis refused the credentials: {text}"
+    return f"Redis error: {text}"
+
+
+def _packed(values: Sequence[int]) -> list[bytes]:
+    """Signed 64-bit integers as 8-byte big-endian fields."""
+    raw = np.asarray(values, dtype=">i8").tobytes()
+    return [raw[i : i + 8] for i in range(0, len(raw), 8)]
+
+
+def _docs(value: bytes | None) -> list[int]:
+    return [int(x) for x in value.split(b",")] if value else []
+
+
+def _line_value(value: bytes) -> LineStat:
+    docs, edges, sample = value.split(b":")
+    return LineStat(int(docs), int(edges), tuple(int(x) for x in sample.split(b",") if x))
+
+
+def _line_bytes(stat: LineStat) -> bytes:
+    return f"{stat.docs}:{stat.edges}:{','.join(map(str, stat.sample))}".encode()
+
+
+@dataclass
+class _Transaction:
+    """What a write transaction has read and written so far."""
+
+    token: int
+    seq: int
+    #: Hash fields as read (under the lock) or as written: (key, field) -> value, None when absent.
+    fields: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
+    #: Hash fields written (the keys of ``fields`` that the commit writes).
+    dirty: set[tuple[str, bytes]] = field(default_factory=set)
+    #: Ids known: id -> doc, None when not stored.
+    ids: dict[str, int | None] = field(default_factory=dict)
+    #: Sorted-set changes: (key, member) -> score, None to remove.
+    zsets: dict[tuple[str, bytes], float | None] = field(default_factory=dict)
+    keys_delta: int = 0
+
+
+class RedisStore:
+    """A :class:`~dedup.store.Store` in Redis, shared by any number of processes and machines."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        create: bool = False,
+        prefix: str | None = None,
+        lock_timeout: float | None = None,
+        lock_wait: float | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        prefix = prefix if prefix is not None else query.pop("prefix", DEFAULT_PREFIX)
+        lock_timeout = lock_timeout if lock_timeout is not None else _seconds(query, "lock_timeout", 10.0)
+        lock_wait = lock_wait if lock_wait is not None else _seconds(query, "lock_wait", 60.0)
+        query.pop("prefix", None)
+        query.pop("lock_timeout", None)
+        query.pop("lock_wait", None)
+        if not prefix or len(prefix) > 200 or any(c in prefix for c in "{}\n\r\t "):
+            raise SettingsError(
+                f"Redis key prefix {prefix!r}: use 1 to 200 characters without braces or white space"
+            )
+        self.prefix = prefix
+        self.lock_timeout = lock_timeout
+        self.lock_wait = lock_wait
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        shown = {"prefix": prefix} | {k: v for k, v in query.items() if k == "db"}
+        self.location = urlunsplit((parts.scheme, netloc, parts.path, urlencode(shown), ""))
+        try:
+            self.client: redis.Redis = redis.Redis.from_url(
+                urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
+                socket_connect_timeout=10,
+            )
+        except ValueError as exc:
+            raise IndexStoreError(f"{self.location}: cannot read the Redis URL: {exc}") from None
+        tag = "{" + prefix + "}"
+        self._meta = f"{tag}:meta"
+        self._seq = f"{tag}:seq"
+        self._fence = f"{tag}:fence"
+        self._lock = f"{tag}:lock"
+        self._art = f"{tag}:art"
+        self._sig = f"{tag}:sig"
+        self._ids = f"{tag}:ids"
+        self._time = f"{tag}:time"
+        self._pub = f"{tag}:pub"
+        self._lines = f"{tag}:lines"
+        self._counts = f"{tag}:counts"
+        self._shards = [f"{tag}:k:{n}" for n in range(_SHARDS)]
+        self._packed_keys = {*self._shards, self._lines}
+        self._lookup: Script = self.client.register_script(_LOOKUP)
+        self._acquire: Script = self.client.register_script(_ACQUIRE)
+        self._extend: Script = self.client.register_script(_EXTEND)
+        self._release: Script = self.client.register_script(_RELEASE)
+        self._commit: Script = self.client.register_script(_COMMIT)
+        self._create_meta: Script = self.client.register_script(_CREATE_META)
+        self._tx: _Transaction | None = None
+        self._depth = 0
+        self._renewer: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._closed = False
+        self._check_server(create)
+
+    @_redis_errors
+    def _check_server(self, create: bool) -> None:
+        self.client.ping()
+        if not create and not self.client.exists(self._meta):
+            raise IndexStoreError(f"{self.location}: no such index (create it with `dedup index create`)")
+
+    def all_keys(self) -> list[str]:
+        """Every Redis key this index may use."""
+        return [
+            self._meta, self._seq, self._fence, self._lock, self._art, self._sig, self._ids,
+            self._time, self._pub, self._lines, self._counts, *self._shards,
+        ]  # fmt: skip
+
+    # -- metadata -------------------------------------------------------------------------------------
+
+    @_redis_errors
+    def read_meta(self) -> dict[str, str]:
+        """The index's metadata; empty when no index lives under this prefix."""
+        raw: dict[bytes, bytes] = self.client.hgetall(self._meta)  # type: ignore[assignment]
+        meta = {k.decode(): v.decode() for k, v in raw.items()}
+        meta.pop("store_layout", None)
+        return meta
+
+    @_redis_errors
+    def write_meta(self, meta: Mapping[str, str]) -> None:
+        """Record metadata, unless another process created the index first (then theirs stands)."""
+        items = [x for k, v in {**meta, "store_layout": f"redis-{LAYOUT_VERSION}"}.items() for x in (k, v)]
+        self._create_meta(keys=[self._meta], args=items)
+        layout = self.client.hget(self._meta, "store_layout")
+        if layout not in (None, f"redis-{LAYOUT_VERSION}".encode()):
+            raise IndexStoreError(f"{self.location}: Redis key layout {layout!r} is not {LAYOUT_VERSION}")
+
+    # -- transactions ---------------------------------------------------------------------------------
+
+    def read_transaction(self) -> AbstractContextManager[None]:
+        """Reads need no lock (each sees the latest committed state)."""
+        return nullcontext()
+
+    @contextmanager
+    def write_transaction(self) -> Iterator[None]:
+        """Hold the write lock; buffer writes; commit them in one fenced script (see the module)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._tx = self._lock_acquire()
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            tx, self._tx = self._tx, None
+            self._lock_release(tx.token)
+            raise
+        self._depth = 0
+        tx, self._tx = self._tx, None
+        self._lock_commit(tx)
+
+    @_redis_errors
+    def _lock_acquire(self) -> _Transaction:
+        ttl = int(self.lock_timeout * 1000)
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.0002
+        while True:
+            token, value = (
+                int(x) for x in self._acquire(keys=[self._lock, self._fence, self._seq], args=[ttl])
+            )
+            if token:
+                break
+            if time.monotonic() >= deadline:
+                raise IndexStoreError(
+                    f"{self.location}: waited {self.lock_wait:g} s for the write lock that another "
+                    "writer holds (a writer that died releases it within lock_timeout)"
+                )
+            time.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 1.5, 0.005, max(value, 1) / 1000)
+        tx = _Transaction(token=token, seq=value)
+        self._start_renewer()
+        return tx
+
+    def _lock_release(self, token: int) -> None:
+        with suppress(redis.RedisError):  # otherwise the lock expires by itself
+            self._release(keys=[self._lock], args=[token])
+
+    @_redis_errors
+    def _lock_commit(self, tx: _Transaction) -> None:
+        keys = [self._lock]
+        index: dict[str, int] = {self._lock: 1}
+        args: list[bytes | str | int | float] = [tx.token]
+
+        def slot(key: str) -> int:
+            if key not in index:
+                keys.append(key)
+                index[key] = len(keys)
+            return index[key]
+
+        def command(name: str, key: str, values: Sequence[bytes | str | int | float]) -> None:
+            for start in range(0, len(values), _CHUNK):
+                chunk = values[start : start + _CHUNK]
+                args.extend((name, slot(key), len(chunk), *chunk))
+
+        sets: dict[str, list[bytes]] = {}
+        dels: dict[str, list[bytes]] = {}
+        same: dict[tuple[str, bytes], list[bytes]] = {}  # packed fields set to one value (new buckets)
+        for key, fld in tx.dirty:
+            value = tx.fields[(key, fld)]
+            if key in self._packed_keys and (value is None or b"," not in value):
+                same.setdefault((key, value or b""), []).append(fld)
+            elif value is None:
+                dels.setdefault(key, []).append(fld)
+            else:
+                sets.setdefault(key, []).extend((fld, value))
+        for key, values in sets.items():
+            command("HSET", key, values)
+        for key, flds in dels.items():
+            command("HDEL", key, flds)
+        for (key, value), flds in same.items():
+            if value:
+                args.extend(("HSETB", slot(key), 2, b"".join(flds), value))
+            else:
+                args.extend(("HDELB", slot(key), 1, b"".join(flds)))
+        adds: dict[str, list[bytes | float]] = {}
+        rems: dict[str, list[bytes]] = {}
+        for (key, member), score in tx.zsets.items():
+            if score is None:
+                rems.setdefault(key, []).append(member)
+            else:
+                adds.setdefault(key, []).extend((score, member))
+        for key, members in rems.items():
+            command("ZREM", key, members)
+        for key, pairs in adds.items():
+            command("ZADD", key, pairs)
+        if tx.keys_delta:
+            command("HINCRBY", self._counts, ["keys", tx.keys_delta])
+        if len(args) == 1:
+            self._lock_release(tx.token)
+            return
+        command("SET", self._seq, [tx.seq])
+        try:
+            self._commit(keys=keys, args=args)
+        except redis.ResponseError as exc:
+            if "DEDUPLOCK" in str(exc):
+                raise IndexStoreError(
+                    f"{self.location}: the write lock expired before the commit (the process was "
+                    f"paused or cut off for over lock_timeout={self.lock_timeout:g} s); nothing was written"
+                ) from None
+            raise
+
+    def _start_renewer(self) -> None:
+        if self._renewer is not None and self._renewer.is_alive():
+            return
+        self._renewer = threading.Thread(target=self._renew, name="dedup-redis-lock", daemon=True)
+        self._renewer.start()
+
+    def _renew(self) -> None:
+        """Extend the lock while a transaction holds it (stops when the store closes)."""
+        ttl = int(self.lock_timeout * 1000)
+        while not self._closed:
+            self._wake.wait(self.lock_timeout / 3)
+            tx = self._tx
+            if tx is None or self._closed:
+                continue
+            with suppress(redis.RedisError):  # otherwise the commit's fence decides
+                self._extend(keys=[self._lock], args=[tx.token, ttl])
+
+    # -- reading through the transaction --------------------------------------------------------------
+
+    def _hget(self, pairs: Sequence[tuple[str, bytes]]) -> dict[tuple[str, bytes], bytes | None]:
+        """Hash fields, as the current transaction sees them, in one pipeline."""
+        tx = self._tx
+        out: dict[tuple[str, bytes], bytes | None] = {}
+        wanted: dict[str, list[bytes]] = {}
+        for pair in pairs:
+            if tx is not None and pair in tx.fields:
+                out[pair] = tx.fields[pair]
+            else:
+                wanted.setdefault(pair[0], []).append(pair[1])
+        packed = {k: v for k, v in wanted.items() if k in self._packed_keys}
+        if packed:
+            # thousands of 8-byte fields: sent as one string per hash, only the hits come back
+            names = list(packed)
+            for k in names:
+                out.update(dict.fromkeys(((k, f) for f in packed[k]), None))
+            found = self._lookup(keys=names, args=[b"".join(packed[k]) for k in names])
+            for n in range(0, len(found), 3):
+                key = names[int(found[n]) - 1]
+                out[(key, packed[key][int(found[n + 1]) - 1])] = found[n + 2]
+        plain = {k: v for k, v in wanted.items() if k not in self._packed_keys}
+        if plain:
+            pipe = self.client.pipeline(transaction=False)
+            order = []
+            for key, flds in plain.items():
+                for start in range(0, len(flds), _CHUNK):
+                    chunk = flds[start : start + _CHUNK]
+                    pipe.hmget(key, chunk)
+                    order.append((key, chunk))
+            for (key, chunk), values in zip(order, pipe.execute(), strict=True):
+                out.update(zip(((key, f) for f in chunk), values, strict=True))
+        if tx is not None:
+            for key, flds in wanted.items():
+                tx.fields.update(((key, f), out[(key, f)]) for f in flds)
+        return out
+
+    def _hset(self, key: str, fld: bytes, value: bytes | None) -> None:
+        assert self._tx is not None
+        self._tx.fields[(key, fld)] = value
+        self._tx.dirty.add((key, fld))
+
+    def _shard(self, key: int) -> str:
+        return self._shards[key & (_SHARDS - 1)]
+
+    # -- look-ups -------------------------------------------------------------------------------------
+
+    @_redis_errors
+    def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
+        """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
+        if not len(keys):
+            return {}, 0
+        values = self._hget([(self._shard(k), f) for k, f in zip(keys, _packed(keys), strict=True)])
+        hits: dict[int, int] = {}
+        skipped = 0
+        for value in values.values():
+            docs = _docs(value)
+            if len(docs) > max_bucket:
+                skipped += 1
+                continue
+            for doc in docs:
+                hits[doc] = hits.get(doc, 0) + 1
+        return hits, skipped
+
+    @_redis_errors
+    def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
+        """Records of ``docs`` in the order asked."""
+        if not docs:
+            return []
+        names = [str(d).encode() for d in docs]
+        got = self._hget([(self._art, n) for n in names] + [(self._sig, n) for n in names])
+        out = []
+        for doc, name in zip(docs, names, strict=True):
+            raw, sig = got[(self._art, name)], got[(self._sig, name)]
+            if raw is None or sig is None:
+                continue
+            rec = json.loads(raw)
+            out.append(
+                StoredRecord(
+                    doc=doc,
+                    id=rec["id"],
+                    text=rec["text"],
+                    metadata=rec["metadata"],
+                    published=rec["published"],
+                    added=rec["added"],
+                    signature=sig,
+                    masked=tuple(rec["masked"]),
+                )
+            )
+        return out
+
+    @_redis_errors
+    def find(self, ids: Sequence[str]) -> dict[str, int]:
+        """Doc numbers of the stored ids among ``ids``."""
+        if not ids:
+            return {}
+        tx = self._tx
+        unknown = [i for i in dict.fromkeys(ids) if tx is None or i not in tx.ids]
+        found: dict[str, int] = {}
+        if unknown:
+            for i, score in zip(unknown, self.client.zmscore(self._ids, unknown), strict=True):
+                doc = None if score is None else int(score)
+                if tx is not None:
+                    tx.ids[i] = doc
+                elif doc is not None:
+                    found[i] = doc
+        if tx is None:
+            return found
+        return {i: d for i in dict.fromkeys(ids) if (d := tx.ids.get(i)) is not None}
+
+    @_redis_errors
+    def line_stats(self, hashes: Sequence[int]) -> dict[int, LineStat]:
+        """Statistics of the stored lines among ``hashes``."""
+        if not hashes:
+            return {}
+        got = self._hget([(self._lines, f) for f in _packed(hashes)])
+        out = {}
+        for h, f in zip(hashes, _packed(hashes), strict=True):
+            value = got[(self._lines, f)]
+            if value is not None:
+                out[h] = _line_value(value)
+        return out
+
+    @_redis_errors
+    def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
+        """Whole-document signatures of ``docs``."""
+        if not docs:
+            return {}
+        got = self._hget([(self._sig, str(d).encode()) for d in docs])
+        return {d: v for d in docs if (v := got[(self._sig, str(d).encode())]) is not None}
+
+    # -- changes --------------------------------------------------------------------------------------
+
+    def insert(self, records: Sequence[NewRecord]) -> list[int]:
+        """Store new records (ids already stored are skipped); return their doc numbers."""
+        out: list[int] = []
+        with self.write_transaction():
+            tx = self._tx
+            assert tx is not None
+            self.find([r.id for r in records])
+            fresh = []
+            for r in records:
+                if tx.ids.get(r.id) is not None:
+                    continue
+                tx.seq += 1
+                tx.ids[r.id] = tx.seq
+                fresh.append((tx.seq, r))
+            if not fresh:
+                return out
+            # read every bucket and line these records touch, in one pipeline
+            self._hget(
+                [(self._shard(k), f) for _, r in fresh for k, f in zip(r.keys, _packed(r.keys), strict=True)]
+                + [(self._lines, f) for _, r in fresh for f in _packed([h for h, _ in r.lines])]
+            )
+            for doc, r in fresh:
+                name = str(doc).encode()
+                record = {
+                    "id": r.id,
+                    "text": r.text,
+                    "metadata": dict(r.metadata),
+                    "published": r.published,
+                    "added": r.added,
+                    "masked": list(r.masked),
+                }
+                self._hset(self._art, name, json.dumps(record, ensure_ascii=False).encode())
+                self._hset(self._sig, name, bytes(r.signature))
+                tx.zsets[(self._ids, r.id.encode())] = doc
+                tx.zsets[(self._time, name)] = r.published if r.published is not None else r.added
+                if r.published is not None:
+                    tx.zsets[(self._pub, name)] = r.published
+                for k, f in zip(r.keys, _packed(r.keys), strict=True):
+                    shard = self._shard(k)
+                    old = tx.fields[(shard, f)]
+                    self._hset(shard, f, name if old is None else old + b"," + name)
+                tx.keys_delta += len(r.keys)
+                for (_, edge), f in zip(r.lines, _packed([h for h, _ in r.lines]), strict=True):
+                    old = tx.fields[(self._lines, f)]
+                    stat = LineStat(0, 0) if old is None else _line_value(old)
+                    sample = stat.sample if len(stat.sample) >= LINE_SAMPLE else (*stat.sample, doc)
+                    new = LineStat(stat.docs + 1, stat.edges + int(edge), sample)
+                    self._hset(self._lines, f, _line_bytes(new))
+                out.append(doc)
+        return out
+
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
+        """Remove one stored article, its keys and its share of the line statistics."""
+        with self.write_transaction():
+            tx = self._tx
+            assert tx is not None
+            name = str(doc).encode()
+            packed_lines = _packed([h for h, _ in lines])
+            got = self._hget(
+                [(self._art, name)]
+                + [(self._shard(k), f) for k, f in zip(keys, _packed(keys), strict=True)]
+                + [(self._lines, f) for f in packed_lines]
+            )
+            raw = got[(self._art, name)]
+            if raw is None:
+                return
+            article_id = json.loads(raw)["id"]
+            removed = 0
+            for k, f in zip(keys, _packed(keys), strict=True):
+                shard = self._shard(k)
+                docs = _docs(tx.fields[(shard, f)])
+                if doc in docs:
+                    removed += 1
+                    rest = [d for d in docs if d != doc]
+                    self._hset(shard, f, ",".join(map(str, rest)).encode() if rest else None)
+            tx.keys_delta -= removed
+            for (_, edge), f in zip(lines, packed_lines, strict=True):
+                old = tx.fields[(self._lines, f)]
+                if old is None:
+                    continue
+                stat = _line_value(old)
+                if stat.docs <= 1:
+                    self._hset(self._lines, f, None)
+                    continue
+                sample = tuple(d for d in stat.sample if d != doc)
+                new = LineStat(stat.docs - 1, max(stat.edges - int(edge), 0), sample)
+                self._hset(self._lines, f, _line_bytes(new))
+            self._hset(self._art, name, None)
+            self._hset(self._sig, name, None)
+            tx.ids[article_id] = None
+            tx.zsets[(self._ids, article_id.encode())] = None
+            tx.zsets[(self._time, name)] = None
+            tx.zsets[(self._pub, name)] = None
+
+    # -- maintenance ----------------------------------------------------------------------------------
+
+    @_redis_errors
+    def older_than(self, cutoff: float) -> list[int]:
+        """Docs published (or, without ``published``, added) before ``cutoff``."""
+        members = cast(list[bytes], self.client.zrangebyscore(self._time, "-inf", f"({cutoff!r}"))
+        return sorted(int(m) for m in members)
+
+    @_redis_errors
+    def iter_ids(self) -> Iterator[str]:
+        """Every stored id, in insertion order (read in pages of 1,000)."""
+        low = "-inf"
+        while True:
+            page = cast(
+                list[tuple[bytes, float]],
+                self.client.zrangebyscore(self._ids, low, "+inf", start=0, num=1000, withscores=True),
+            )
+            for member, _ in page:
+                yield member.decode()
+            if len(page) < 1000:
+                return
+            low = f"({int(page[-1][1])}"
+
+    @_redis_errors
+    def counts(self) -> dict[str, int]:
+        """Articles, keys, lines, and ``bytes``: Redis's estimate of the memory the index uses."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zcard(self._ids)
+        pipe.hget(self._counts, "keys")
+        pipe.hlen(self._lines)
+        for key in self.all_keys():
+            pipe.memory_usage(key, samples=16)
+        articles, keys, lines, *sizes = pipe.execute()
+        return {
+            "articles": int(articles),
+            "keys": int(keys or 0),
+            "lines": int(lines),
+            "bytes": sum(int(s or 0) for s in sizes),
+        }
+
+    @_redis_errors
+    def count_lines(self, *, min_docs: int) -> int:
+        """Lines held by at least ``min_docs`` stored articles (a scan of the line statistics)."""
+        return sum(
+            1
+            for _, value in self.client.hscan_iter(self._lines, count=1000)
+            if _line_value(value).docs >= min_docs
+        )
+
+    @_redis_errors
+    def time_range(self) -> tuple[float | None, float | None]:
+        """Oldest and newest ``published``."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.zrange(self._pub, 0, 0, withscores=True)
+        pipe.zrange(self._pub, -1, -1, withscores=True)
+        low, high = pipe.execute()
+        return (float(low[0][1]) if low else None, float(high[0][1]) if high else None)
+
+    @_redis_errors
+    def integrity_check(self) -> list[str]:
+        """Cross-check the structures: every doc has its record, signature, id and buckets."""
+        problems: list[str] = []
+        seq = int(self.client.get(self._seq) or 0)
+        ids = {
+            int(score): member.decode()
+            for member, score in cast(
+                list[tuple[bytes, float]], self.client.zrange(self._ids, 0, -1, withscores=True)
+            )
+        }
+        art = {int(k): v for k, v in self.client.hscan_iter(self._art, count=1000)}
+        sigs = {int(k) for k in self.client.hkeys(self._sig)}
+        times = {int(m) for m in cast(list[bytes], self.client.zrange(self._time, 0, -1))}
+        if set(ids) != set(art):
+            problems.append(f"{len(set(ids) ^ set(art))} doc(s) differ between the id list and the records")
+        if sigs != set(art):
+            problems.append(f"{len(sigs ^ set(art))} doc(s) differ between the signatures and the records")
+        if times != set(art):
+            problems.append(f"{len(times ^ set(art))} doc(s) differ between the time list and the records")
+        for doc, raw in art.items():
+            if doc > seq:
+                problems.append(f"doc {doc} is above the sequence {seq}")
+            try:
+                rec_id = json.loads(raw)["id"]
+            except (ValueError, KeyError):
+                problems.append(f"doc {doc}: unreadable record")
+                continue
+            if ids.get(doc) != rec_id:
+                problems.append(f"doc {doc}: id {rec_id!r} is listed as {ids.get(doc)!r}")
+        entries = 0
+        for shard in self._shards:
+            for _, value in self.client.hscan_iter(shard, count=1000):
+                docs = _docs(value)
+                entries += len(docs)
+                if not docs or len(set(docs)) != len(docs) or not set(docs) <= set(art):
+                    problems.append(f"{shard}: a bucket holds {value[:60]!r}, not distinct stored docs")
+                    break
+        counted = int(self.client.hget(self._counts, "keys") or 0)
+        if entries != counted:
+            problems.append(f"buckets hold {entries} keys, the counter says {counted}")
+        for _, value in self.client.hscan_iter(self._lines, count=1000):
+            stat = _line_value(value)
+            if stat.docs < 1 or not set(stat.sample) <= set(art):
+                problems.append(f"line statistics {value[:60]!r} name docs that are not stored")
+                break
+        return problems
+
+    def drop(self) -> int:
+        """Delete every key of this index (all its articles and its metadata); the number deleted."""
+        try:
+            return int(self.client.delete(*self.all_keys()))
+        except redis.RedisError as exc:
+            raise IndexStoreError(f"{self.location}: {_describe(exc)}") from None
+
+    def close(self) -> None:
+        """Stop renewing locks and close the connections."""
+        self._closed = True
+        self._wake.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=5)
+        self.client.close()
+
+
+def _seconds(query: dict[str, str], name: str, default: float) -> float:
+    text = query.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"Redis URL parameter {name}={text!r}: not a number of seconds") from None
+    if not 0.1 <= value <= 86400:
+        raise SettingsError(f"Redis URL parameter {name}={text!r}: use 0.1 to 86400 seconds")
+    return value

@@ -1,0 +1,75 @@
+"""A real ``redis-server`` for the tests: started once per session on a free loopback port.
+
+Without the ``redis-server`` program the Redis tests are skipped with the reason; with
+``DEDUP_REQUIRE_REDIS=1`` (set by CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_names = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``redis-server`` on a free loopback port, without persistence; wait until it answers."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise FileNotFoundError("redis-server is not installed (Debian: apt-get install redis-server)")
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(folder), "--protected-mode", "yes", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return proc, port
+            except OSError:
+                time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    raise RuntimeError("redis-server did not start")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """The port of a private redis-server."""
+    try:
+        proc, port = start_redis(tmp_path_factory.mktemp("redis"))
+    except FileNotFoundError as exc:
+        if os.environ.get("DEDUP_REQUIRE_REDIS") == "1":
+            pytest.fail(f"{exc}; DEDUP_REQUIRE_REDIS=1 requires it")
+        pytest.skip(str(exc))
+    yield port
+    proc.terminate()
+    proc.wait(timeout=30)
+    assert proc.stderr is not None
+    proc.stderr.close()
+
+
+@pytest.fixture
+def redis_url(redis_server: int) -> str:
+    """A URL of an index of its own (a fresh key prefix) on the private redis-server."""
+    return f"redis://127.0.0.1:{redis_server}/0?prefix=test{next(_names)}"

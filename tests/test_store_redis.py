@@ -1,0 +1,368 @@
+"""The Redis store, against a real redis-server: the library, the CLI, many worker processes, the lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import cast
+
+import pytest
+import redis
+
+from dedup import Article, IncompatibleIndexError, Index, IndexStoreError, Settings, SettingsError
+from dedup.index import parse_duration
+from dedup.store_redis import RedisStore
+from tests.newsgen import stories
+from tests.test_filter_cli import DEDUP, jsonl, line_of, run
+from tests.test_index import FOOTER, tass_reprint
+
+
+def client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url.split("?")[0])
+
+
+def prefix_keys(url: str) -> set[str]:
+    prefix = url.rsplit("prefix=", 1)[1]
+    return {k.decode() for k in cast(list[bytes], client(url).keys("{" + prefix + "}:*"))}
+
+
+def reprint(text: str, rng: random.Random) -> str:
+    """Another outlet's copy: a new headline line, a dateline, a footer and two words changed."""
+    body = text.split("\n", 1)[1].strip()
+    words = body.split(" ")
+    for n in rng.sample(range(5, len(words) - 5), 2):
+        words[n] = "changed"
+    return (
+        "Wire copy: " + text.split("\n", 1)[0].lower() + "\n\nLONDON, May 3 (Reuters) - "
+        + " ".join(words) + "\n\n(c) 2024 The Wire. All rights reserved."
+    )  # fmt: skip
+
+
+# -- the seed scenario, through `dedup filter` --------------------------------------------------------
+
+
+def test_seed_scenario_through_dedup_filter_on_redis(
+    tmp_path: Path, redis_url: str, seed_dir: Path, seed_articles: list[Article]
+) -> None:
+    feed = (seed_dir / "articles.jsonl").read_bytes()
+    out = run("filter", "--index", redis_url, "--decisions", str(tmp_path / "d.jsonl"), "--rejects",
+              str(tmp_path / "r.jsonl"), stdin=feed)  # fmt: skip
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stdout == b"".join(line + b"\n" for line in feed.splitlines())
+    assert (tmp_path / "r.jsonl").read_bytes() == b""
+    decisions = jsonl(tmp_path / "d.jsonl")
+    assert [(d["id"], d["action"], d["line"]) for d in decisions] == [
+        (a.id, "keep", n) for n, a in enumerate(seed_articles, 1)
+    ]
+    tass = next(d for d in decisions if d["id"] == "pakistan-tass")
+    assert tass["relation"] == "overlap"
+    assert [m["id"] for m in tass["matches"]] == ["pakistan-moscow-times"]
+    texts = {a.id: a.text for a in seed_articles}
+    passages = tass["matches"][0]["passages"]
+    assert passages
+    for p in passages:
+        assert texts["pakistan-tass"][p["new_start"] : p["new_end"]] == p["new_text"]
+        assert texts["pakistan-moscow-times"][p["stored_start"] : p["stored_end"]] == p["stored_text"]
+    assert "strengthening ties between Moscow and Islamabad" in " ".join(p["new_text"] for p in passages)
+    assert all(d["matches"] == [] for d in decisions if d["id"] != "pakistan-tass")
+
+    reprinted = line_of(Article("wire-pakistan", tass_reprint(texts["pakistan-tass"])))
+    out = run("filter", "--index", redis_url, "--decisions", str(tmp_path / "d2.jsonl"), "--rejects",
+              str(tmp_path / "r2.jsonl"), stdin=reprinted)  # fmt: skip
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stdout == b""
+    assert (tmp_path / "r2.jsonl").read_bytes() == reprinted
+    (decision,) = jsonl(tmp_path / "d2.jsonl")
+    assert decision["action"] == "reject"
+    assert decision["relation"] == "near-duplicate"
+    assert decision["matches"][0]["id"] == "pakistan-tass"
+    with Index.open(redis_url) as index:
+        assert index.ids() == [a.id for a in seed_articles]
+        assert index.integrity_check() == []
+    # a re-run adds nothing twice
+    out = run("filter", "--index", redis_url, "-q", stdin=feed)
+    assert out.returncode == 0
+    assert out.stdout == b""
+
+
+# -- the library --------------------------------------------------------------------------------------
+
+
+def test_library_on_redis_decides_as_on_sqlite(
+    tmp_path: Path, redis_url: str, seed_articles: list[Article]
+) -> None:
+    unrelated = [a for a in seed_articles if not a.id.startswith("pakistan")]
+    feed = [
+        *(Article(a.id + "-f", a.text + "\n\n" + FOOTER) for a in unrelated),
+        *(a for a in seed_articles if a.id.startswith("pakistan")),
+        *unrelated[:2],  # near-duplicates of stored articles
+        Article("wire", tass_reprint(next(a.text for a in seed_articles if a.id == "pakistan-tass"))),
+    ]
+    results = {}
+    for location in (str(tmp_path / "news.db"), redis_url):
+        with Index.open(location, create=True) as index:
+            decisions = [index.check_and_add(a).to_dict() for a in feed]
+            stats = index.stats()
+            assert index.integrity_check() == []
+            results[location] = (decisions, stats.articles, stats.keys, stats.lines, stats.boilerplate_lines)
+    sqlite_result, redis_result = results.values()
+    assert redis_result == sqlite_result
+    assert redis_result[1] == len(feed) - 3
+    assert [d["action"] for d in redis_result[0][-3:]] == ["reject"] * 3
+    assert redis_result[4] >= 1  # the footer was learned as boilerplate
+
+
+def test_get_remove_prune_and_window(redis_url: str, seed_articles: list[Article]) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    now = dt.datetime(2024, 12, 31, tzinfo=dt.UTC).timestamp()
+    with Index.open(redis_url, create=True) as index:
+        for n, a in enumerate(seed_articles):
+            day = "2024-01-15" if n % 2 == 0 else "2024-12-20"
+            assert index.check_and_add(Article(a.id, a.text, published=day, title="T")).stored
+        stored = index.get(seed_articles[0].id)
+        assert stored is not None
+        assert stored.article == Article(seed_articles[0].id, seed_articles[0].text, published="2024-01-15",
+                                         title="T")  # fmt: skip
+        assert index.get("nope") is None
+        assert seed_articles[1].id in index
+        assert index.stats().oldest_published == dt.datetime(2024, 1, 15, tzinfo=dt.UTC).timestamp()
+        late = Article("late", tass_reprint(tass.text), published="2025-03-01")
+        assert index.check(late, window=parse_duration("3d")).action == "keep"
+        assert index.check(late).action == "reject"
+        assert index.prune(older_than=parse_duration("30d"), now=now) == 4
+        assert index.ids() == [a.id for n, a in enumerate(seed_articles) if n % 2 == 1]
+        assert index.integrity_check() == []
+        assert not index.remove("no-such-id")
+        for article_id in index.ids():
+            assert index.remove(article_id)
+        assert len(index) == 0
+        assert index.stats().keys == 0
+        assert index.stats().lines == 0
+        assert index.integrity_check() == []
+    prefix = redis_url.rsplit("prefix=", 1)[1]
+    # nothing is left but the metadata, the counters and the lock's fence
+    assert prefix_keys(redis_url) == {f"{{{prefix}}}:{name}" for name in ("meta", "seq", "fence", "counts")}
+
+
+def test_settings_and_format_are_checked_on_open(redis_url: str) -> None:
+    Index.create(redis_url, Settings(window_size=10)).close()
+    with pytest.raises(IndexStoreError, match="already exists"):
+        Index.create(redis_url)
+    with pytest.raises(IncompatibleIndexError) as err:
+        Index.open(redis_url, Settings(window_size=12, num_perm=64))
+    assert "window_size: index 10, requested 12" in str(err.value)
+    assert "num_perm: index 128, requested 64" in str(err.value)
+    assert redis_url.split("?")[0].split("//")[1] in str(err.value)
+    with Index.open(redis_url) as index:
+        assert index.settings.window_size == 10
+        assert index.meta["fingerprint"] == Settings(window_size=10).fingerprint()
+    prefix = redis_url.rsplit("prefix=", 1)[1]
+    client(redis_url).hset(f"{{{prefix}}}:meta", "format", "99")
+    with pytest.raises(IncompatibleIndexError, match="index format 99"):
+        Index.open(redis_url)
+
+
+def test_prefixes_are_separate_indexes(redis_server: int, seed_articles: list[Article]) -> None:
+    base = f"redis://127.0.0.1:{redis_server}/0?prefix="
+    with Index.open(base + "sep-a", create=True) as a, Index.open(base + "sep-b", create=True) as b:
+        assert a.check_and_add(seed_articles[0]).stored
+        assert b.check_and_add(seed_articles[0]).stored  # not seen by the other index
+        assert a.check_and_add(seed_articles[0]).relation == "already-stored"
+        assert len(a) == len(b) == 1
+        assert a.stats().location == f"redis://127.0.0.1:{redis_server}/0?prefix=sep-a"
+
+
+def test_missing_unreachable_and_bad_urls(redis_url: str, redis_server: int) -> None:
+    with pytest.raises(IndexStoreError, match="no such index"):
+        Index.open(redis_url)
+    dead = f"redis://127.0.0.1:{redis_server + 1 if redis_server < 65535 else 1}/0"
+    with pytest.raises(IndexStoreError, match="cannot reach Redis"):
+        Index.open(dead)
+    with pytest.raises(SettingsError, match="key prefix"):
+        Index.open(redis_url.split("?")[0] + "?prefix={x}")
+    with pytest.raises(SettingsError, match="lock_timeout"):
+        Index.open(redis_url + "&lock_timeout=soon")
+    # a password in the URL is not repeated in messages
+    with pytest.raises(IndexStoreError) as err:
+        Index.open(f"redis://:s3cret@127.0.0.1:{redis_server}/0?prefix=missing")
+    assert "s3cret" not in str(err.value)
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+
+def test_index_commands_and_check_on_redis(tmp_path: Path, redis_url: str, seed_dir: Path) -> None:
+    out = run("index", "create", redis_url, "--window-size", "10")
+    assert out.returncode == 0, out.stderr.decode()
+    out = run("index", "create", redis_url)
+    assert out.returncode == 2
+    assert "already exists" in out.stderr.decode()
+    out = run("index", "add", redis_url, str(seed_dir / "articles.jsonl"), "-q")
+    assert out.stdout.decode().strip() == "added 8, already stored 0"
+    stats = json.loads(run("index", "stats", redis_url, "--json").stdout)
+    assert stats["articles"] == 8
+    assert stats["settings"]["window_size"] == 10
+    assert stats["location"] == redis_url
+    assert stats["bytes"] > 0
+    assert json.loads(run("index", "get", redis_url, "china-tass").stdout)["id"] == "china-tass"
+    check = run("check", "--index", redis_url, str(seed_dir / "articles.jsonl"))
+    assert check.returncode == 1
+    assert {json.loads(line)["relation"] for line in check.stdout.splitlines()} == {"already-stored"}
+    out = run("index", "remove", redis_url, "china-tass", "no-such-id")
+    assert out.returncode == 1
+    assert out.stdout.decode().strip() == "removed 1"
+    assert run("index", "prune", redis_url, "--older-than", "0s").stdout.decode().strip() == "removed 7"
+    out = run("filter", "--index", redis_url.replace("prefix=", "prefix=other"), "--no-create", stdin=b"")
+    assert out.returncode == 2
+    assert "no such index" in out.stderr.decode()
+
+
+# -- many workers -------------------------------------------------------------------------------------
+
+
+def test_four_filter_workers_keep_exactly_one_of_each_pair(tmp_path: Path, redis_url: str) -> None:
+    rng = random.Random(3)
+    base = stories(1500, seed=23, prefix="wire")
+    pairs = [(a, Article(a.id + "-copy", reprint(a.text, rng))) for a in base[:500]]
+    singles = base[500:]
+    feeds: list[list[Article]] = [[] for _ in range(4)]
+    # the two copies of a pair go to two different workers, at the same place in their feeds
+    for n, (first, second) in enumerate(pairs):
+        feeds[n % 4].append(first)
+        feeds[(n + 1 + n // 4 % 3) % 4].append(second)
+    for n, article in enumerate(singles):
+        feeds[n % 4].append(article)
+    for feed in feeds:
+        rng.shuffle(feed)
+    assert sum(len(f) for f in feeds) == 2000
+    assert run("index", "create", redis_url).returncode == 0
+    procs = []
+    for n, feed in enumerate(feeds):
+        path = tmp_path / f"feed{n}.jsonl"
+        path.write_bytes(b"".join(line_of(a) for a in feed))
+        with path.open("rb") as stdin:
+            procs.append(subprocess.Popen(
+                [*DEDUP, "filter", "--index", redis_url, "--decisions", str(tmp_path / f"d{n}.jsonl"),
+                 "--no-create", "-q"],
+                stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ))  # fmt: skip
+    outs = [p.communicate(timeout=900) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err.decode()[-500:] for _, err in outs]
+    decisions = [d for n in range(4) for d in jsonl(tmp_path / f"d{n}.jsonl")]
+    # every article decided once
+    assert sorted(d["id"] for d in decisions) == sorted(a.id for f in feeds for a in f)
+    kept = {json.loads(line)["id"] for out, _ in outs for line in out.splitlines()}
+    assert kept == {d["id"] for d in decisions if d["action"] == "keep"}
+    for first, second in pairs:
+        assert len({first.id, second.id} & kept) == 1, first.id
+    assert {a.id for a in singles} <= kept
+    assert len(kept) == 1500
+    rejected = [d for d in decisions if d["action"] == "reject"]
+    assert {d["relation"] for d in rejected} == {"near-duplicate"}
+    with Index.open(redis_url) as index:
+        assert set(index.ids()) == kept
+        assert index.integrity_check() == []
+
+
+# -- the write lock -----------------------------------------------------------------------------------
+
+HOLDER = """
+import os, sys, time
+from dedup import Article, Index
+url, go, text, hold = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+with Index.open(url) as index:
+    try:
+        with index.store.write_transaction():
+            decision = index.check_and_add(Article("holder", text))
+            print(decision.action, flush=True)
+            start = time.monotonic()
+            while not os.path.exists(go) or time.monotonic() - start < hold:
+                time.sleep(0.01)
+    except Exception as exc:
+        print("error:", exc, flush=True)
+        sys.exit(3)
+print("committed", flush=True)
+"""
+
+
+def start_holder(tmp_path: Path, url: str, text: str, hold: float) -> tuple[subprocess.Popen[str], Path]:
+    script = tmp_path / "holder.py"
+    script.write_text(HOLDER, encoding="utf-8")
+    go = tmp_path / "go"
+    proc = subprocess.Popen([sys.executable, str(script), url, str(go), text, str(hold)],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "keep"
+    return proc, go
+
+
+def test_a_paused_writer_whose_lock_expired_cannot_commit(
+    tmp_path: Path, redis_url: str, seed_articles: list[Article]
+) -> None:
+    url = redis_url + "&lock_timeout=0.5"
+    text = seed_articles[0].text
+    Index.create(url).close()
+    proc, go = start_holder(tmp_path, url, text, 0)
+    os.kill(proc.pid, signal.SIGSTOP)  # paused inside its transaction, decision made, not committed
+    try:
+        time.sleep(1.0)
+        with Index.open(url) as index:
+            decision = index.check_and_add(Article("other", text))
+    finally:
+        go.touch()
+        os.kill(proc.pid, signal.SIGCONT)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 3
+    assert "the write lock expired before the commit" in out
+    assert decision.stored
+    with Index.open(url) as index:
+        assert index.ids() == ["other"]
+        assert index.integrity_check() == []
+
+
+def test_a_live_writer_keeps_its_lock_and_others_wait(
+    tmp_path: Path, redis_url: str, seed_articles: list[Article]
+) -> None:
+    url = redis_url + "&lock_timeout=0.5"
+    text = seed_articles[0].text
+    Index.create(url).close()
+    proc, go = start_holder(tmp_path, url, text, 2.0)  # four times the lock's expiry
+    go.touch()
+    start = time.monotonic()
+    with Index.open(url) as index:
+        decision = index.check_and_add(Article("other", text))
+    waited = time.monotonic() - start
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "committed" in out
+    assert waited > 1.0
+    assert decision.action == "reject"
+    assert decision.matches[0].id == "holder"
+    with Index.open(url) as index:
+        assert index.ids() == ["holder"]
+
+
+def test_a_killed_writer_releases_the_lock_by_expiry(
+    tmp_path: Path, redis_url: str, seed_articles: list[Article]
+) -> None:
+    url = redis_url + "&lock_timeout=1"
+    Index.create(url).close()
+    proc, _ = start_holder(tmp_path, url, seed_articles[0].text, 3600)
+    proc.kill()
+    proc.communicate(timeout=60)
+    with Index.open(url) as index:
+        assert index.check_and_add(seed_articles[0]).stored
+        assert index.ids() == [seed_articles[0].id]
+        assert index.integrity_check() == []
+    store = RedisStore(url)
+    try:
+        assert store.read_meta()["format"] == "1"
+    finally:
+        store.close()
