@@ -27,6 +27,7 @@ from rich.text import Text
 from dedup import __version__
 from dedup.batch import default_workers
 from dedup.cli_filter import register as register_filter_commands
+from dedup.cli_serve import serve
 from dedup.detector import Detector
 from dedup.errors import DedupError
 from dedup.html import render_html
@@ -337,3 +338,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 register_filter_commands(cli, settings_options, settings_from)
+cli.add_command(serve)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis
@@ -45,6 +45,22 @@ def reprint(text: str, rng: random.Random) -> str:
     )  # fmt: skip
 
 
+def assert_seed_decisions(decisions: list[dict[str, Any]], seed_articles: list[Article]) -> None:
+    """All eight seed articles kept; pakistan-tass annotated with the passages it shares."""
+    assert [(d["id"], d["action"]) for d in decisions] == [(a.id, "keep") for a in seed_articles]
+    tass = next(d for d in decisions if d["id"] == "pakistan-tass")
+    assert tass["relation"] == "overlap"
+    assert [m["id"] for m in tass["matches"]] == ["pakistan-moscow-times"]
+    texts = {a.id: a.text for a in seed_articles}
+    passages = tass["matches"][0]["passages"]
+    assert passages
+    for p in passages:
+        assert texts["pakistan-tass"][p["new_start"] : p["new_end"]] == p["new_text"]
+        assert texts["pakistan-moscow-times"][p["stored_start"] : p["stored_end"]] == p["stored_text"]
+    assert "strengthening ties between Moscow and Islamabad" in " ".join(p["new_text"] for p in passages)
+    assert all(d["matches"] == [] for d in decisions if d["id"] != "pakistan-tass")
+
+
 # -- the seed scenario, through `dedup filter` --------------------------------------------------------
 
 
@@ -58,20 +74,9 @@ def test_seed_scenario_through_dedup_filter_on_redis(
     assert out.stdout == b"".join(line + b"\n" for line in feed.splitlines())
     assert (tmp_path / "r.jsonl").read_bytes() == b""
     decisions = jsonl(tmp_path / "d.jsonl")
-    assert [(d["id"], d["action"], d["line"]) for d in decisions] == [
-        (a.id, "keep", n) for n, a in enumerate(seed_articles, 1)
-    ]
-    tass = next(d for d in decisions if d["id"] == "pakistan-tass")
-    assert tass["relation"] == "overlap"
-    assert [m["id"] for m in tass["matches"]] == ["pakistan-moscow-times"]
+    assert [d["line"] for d in decisions] == list(range(1, 9))
+    assert_seed_decisions(decisions, seed_articles)
     texts = {a.id: a.text for a in seed_articles}
-    passages = tass["matches"][0]["passages"]
-    assert passages
-    for p in passages:
-        assert texts["pakistan-tass"][p["new_start"] : p["new_end"]] == p["new_text"]
-        assert texts["pakistan-moscow-times"][p["stored_start"] : p["stored_end"]] == p["stored_text"]
-    assert "strengthening ties between Moscow and Islamabad" in " ".join(p["new_text"] for p in passages)
-    assert all(d["matches"] == [] for d in decisions if d["id"] != "pakistan-tass")
 
     reprinted = line_of(Article("wire-pakistan", tass_reprint(texts["pakistan-tass"])))
     out = run("filter", "--index", redis_url, "--decisions", str(tmp_path / "d2.jsonl"), "--rejects",

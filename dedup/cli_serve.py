@@ -1,0 +1,132 @@
+"""``dedup serve``: the pre-ingest filter as an HTTP service (see :mod:`dedup.serve`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from dedup.errors import SettingsError
+from dedup.index import Index, Policy, parse_duration
+
+__all__ = ["serve"]
+
+
+@click.command("serve")
+@click.option("--index", "index_path", required=True, help="The index: a SQLite file or a redis:// URL.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Server processes (use several with a Redis index, or a SQLite one on this machine).",
+)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Require 'Authorization: Bearer TOKEN' with the token in this file (or set DEDUP_TOKEN).",
+)
+@click.option(
+    "--max-request-bytes",
+    type=click.IntRange(1024),
+    default=16 * 1024 * 1024,
+    show_default=True,
+    help="Largest request body; larger ones get 413.",
+)
+@click.option(
+    "--max-article-chars",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    help="Longest article text; longer ones get 413.",
+)
+@click.option(
+    "--max-batch", type=click.IntRange(1), default=1000, show_default=True, help="Most articles per batch."
+)
+@click.option(
+    "--reject",
+    default="near-duplicate,contained",
+    show_default=True,
+    metavar="CASES",
+    help="Cases that reject an article: near-duplicate, contained, containing, overlap; or none.",
+)
+@click.option("--window", default=None, metavar="DURATION", help="Default time window (e.g. 3d).")
+@click.option("--create", is_flag=True, help="Create the index with default settings if it is missing.")
+@click.option(
+    "--graceful-timeout",
+    type=click.FloatRange(0),
+    default=30.0,
+    show_default=True,
+    help="Seconds to finish accepted requests on shutdown.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    index_path: str,
+    host: str,
+    port: int,
+    workers: int,
+    token_file: str | None,
+    max_request_bytes: int,
+    max_article_chars: int,
+    max_batch: int,
+    reject: str,
+    window: str | None,
+    create: bool,
+    graceful_timeout: float,
+    log_level: str,
+) -> None:
+    """Serve the index over HTTP: POST /check, POST /articles, GET|DELETE /articles/ID, GET /stats.
+
+    Binds to the loopback address unless --host says otherwise. API documentation is served at
+    /docs (and /openapi.json). SIGTERM or Ctrl-C stops accepting connections and finishes the
+    requests already accepted before the index is closed.
+    """
+    import uvicorn
+
+    from dedup.serve import ENV_CONFIG, ServiceSettings, create_app
+
+    Policy.from_names(reject.split(","))
+    if window:
+        parse_duration(window)
+    token = (
+        Path(token_file).read_text(encoding="utf-8").strip() if token_file else os.environ.get("DEDUP_TOKEN")
+    )
+    if token is not None and len(token) < 16:
+        raise SettingsError("the bearer token must be at least 16 characters long")
+    settings = ServiceSettings(
+        index=index_path,
+        max_request_bytes=max_request_bytes,
+        max_article_chars=max_article_chars,
+        max_batch=max_batch,
+        token=token,
+        reject=reject,
+        window=window,
+        create=create,
+    )
+    common = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "timeout_graceful_shutdown": graceful_timeout,
+        "server_header": False,
+    }
+    # open the index once now, so that a bad index is a one-line error before the server starts
+    with Index.open(index_path, create=create) as index:
+        location = index.store.location
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(
+        f"dedup serve: {location} on http://{shown}:{port} ({workers} worker(s); API docs at /docs)", err=True
+    )
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+    else:
+        os.environ[ENV_CONFIG] = settings.to_json()
+        uvicorn.run("dedup.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
