@@ -60,10 +60,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from functools import wraps
-from typing import ParamSpec, TypeVar, cast
+from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
+import numpy.typing as npt
 import redis
 from redis.commands.core import Script
 
@@ -211,12 +212,6 @@ def _describe(exc: redis.RedisError) -> str:
     return f"Redis error: {text}"
 
 
-def _packed(values: Sequence[int]) -> list[bytes]:
-    """Signed 64-bit integers as 8-byte big-endian fields."""
-    raw = np.asarray(values, dtype=">i8").tobytes()
-    return [raw[i : i + 8] for i in range(0, len(raw), 8)]
-
-
 def _docs(value: bytes | None) -> list[int]:
     return [int(x) for x in value.split(b",")] if value else []
 
@@ -236,10 +231,14 @@ class _Transaction:
 
     token: int
     seq: int
-    #: Hash fields as read (under the lock) or as written: (key, field) -> value, None when absent.
+    #: Fields of the record hashes as read (under the lock) or as written; None when absent.
     fields: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
-    #: Hash fields written (the keys of ``fields`` that the commit writes).
+    #: Fields written (of the record hashes, and of the bucket and line hashes), in ``fields``.
     dirty: set[tuple[str, bytes]] = field(default_factory=set)
+    #: New buckets, kept compact: (bucket hash, 8-byte fields concatenated, the value of each).
+    blobs: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    #: The last band-key look-up: the fields asked and the values present (index -> value).
+    looked_up: tuple[bytes, dict[int, bytes]] | None = None
     #: Ids known: id -> doc, None when not stored.
     ids: dict[str, int | None] = field(default_factory=dict)
     #: Sorted-set changes: (key, member) -> score, None to remove.
@@ -420,6 +419,8 @@ class RedisStore:
         sets: dict[str, list[bytes]] = {}
         dels: dict[str, list[bytes]] = {}
         same: dict[tuple[str, bytes], list[bytes]] = {}  # packed fields set to one value (new buckets)
+        for key, blob, single in tx.blobs:
+            same.setdefault((key, single), []).append(blob)
         for key, fld in tx.dirty:
             value = tx.fields[(key, fld)]
             if key in self._packed_keys and (value is None or b"," not in value):
@@ -484,7 +485,7 @@ class RedisStore:
     # -- reading through the transaction --------------------------------------------------------------
 
     def _hget(self, pairs: Sequence[tuple[str, bytes]]) -> dict[tuple[str, bytes], bytes | None]:
-        """Hash fields, as the current transaction sees them, in one pipeline."""
+        """Fields of the record hashes (``art``, ``sig``) as the transaction sees them, in one pipeline."""
         tx = self._tx
         out: dict[tuple[str, bytes], bytes | None] = {}
         wanted: dict[str, list[bytes]] = {}
@@ -493,39 +494,80 @@ class RedisStore:
                 out[pair] = tx.fields[pair]
             else:
                 wanted.setdefault(pair[0], []).append(pair[1])
-        packed = {k: v for k, v in wanted.items() if k in self._packed_keys}
-        if packed:
-            # thousands of 8-byte fields: sent as one string per hash, only the hits come back
-            names = list(packed)
-            for k in names:
-                out.update(dict.fromkeys(((k, f) for f in packed[k]), None))
-            found = self._lookup(keys=names, args=[b"".join(packed[k]) for k in names])
-            for n in range(0, len(found), 3):
-                key = names[int(found[n]) - 1]
-                out[(key, packed[key][int(found[n + 1]) - 1])] = found[n + 2]
-        plain = {k: v for k, v in wanted.items() if k not in self._packed_keys}
-        if plain:
+        if wanted:
             pipe = self.client.pipeline(transaction=False)
             order = []
-            for key, flds in plain.items():
+            for key, flds in wanted.items():
                 for start in range(0, len(flds), _CHUNK):
                     chunk = flds[start : start + _CHUNK]
                     pipe.hmget(key, chunk)
                     order.append((key, chunk))
             for (key, chunk), values in zip(order, pipe.execute(), strict=True):
                 out.update(zip(((key, f) for f in chunk), values, strict=True))
-        if tx is not None:
-            for key, flds in wanted.items():
-                tx.fields.update(((key, f), out[(key, f)]) for f in flds)
+            if tx is not None:
+                for key, flds in wanted.items():
+                    tx.fields.update(((key, f), out[(key, f)]) for f in flds)
         return out
 
-    def _hset(self, key: str, fld: bytes, value: bytes | None) -> None:
+    def _set(self, key: str, fld: bytes, value: bytes | None) -> None:
         assert self._tx is not None
         self._tx.fields[(key, fld)] = value
         self._tx.dirty.add((key, fld))
+        self._tx.looked_up = None
 
-    def _shard(self, key: int) -> str:
-        return self._shards[key & (_SHARDS - 1)]
+    def _packed_read(
+        self, names: Sequence[str], which: npt.NDArray[np.int64], raw: npt.NDArray[Any]
+    ) -> dict[int, bytes]:
+        """Values present among 8-byte fields: field ``i`` is ``raw[i]`` in hash ``names[which[i]]``.
+
+        One round trip: each hash's fields travel as one string to a read-only Lua script, which
+        returns only the fields present. Writes of the current transaction are applied on top.
+        """
+        tx = self._tx
+        order = [np.flatnonzero(which == n) for n in range(len(names))]
+        used = [n for n in range(len(names)) if len(order[n])]
+        out: dict[int, bytes] = {}
+        if not used:
+            return out
+        found = self._lookup(keys=[names[n] for n in used], args=[raw[order[n]].tobytes() for n in used])
+        for i in range(0, len(found), 3):
+            out[int(order[used[int(found[i]) - 1]][int(found[i + 1]) - 1])] = found[i + 2]
+        if tx is not None and (tx.blobs or tx.dirty):
+            self._materialize(tx)
+            for i in range(len(raw)):
+                pair = (names[int(which[i])], raw[i : i + 1].tobytes())
+                if pair in tx.fields:
+                    value = tx.fields[pair]
+                    if value is None:
+                        out.pop(i, None)
+                    else:
+                        out[i] = value
+        return out
+
+    @staticmethod
+    def _materialize(tx: _Transaction) -> None:
+        """Turn compact new buckets into fields, so that reads see them (only when a read follows)."""
+        for key, blob, value in tx.blobs:
+            for j in range(0, len(blob), 8):
+                pair = (key, blob[j : j + 8])
+                tx.fields[pair] = value
+                tx.dirty.add(pair)
+        tx.blobs.clear()
+
+    def _bucket_read(
+        self, keys: Sequence[int] | npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], dict[int, bytes]]:
+        """Band keys as 8-byte fields, their bucket hash, and the buckets present (index -> docs)."""
+        values = np.asarray(keys, dtype=np.int64)
+        raw = values.astype(">i8")
+        which = values & (_SHARDS - 1)
+        tx = self._tx
+        if tx is not None and tx.looked_up is not None and tx.looked_up[0] == raw.tobytes():
+            return raw, which, tx.looked_up[1]
+        present = self._packed_read(self._shards, which, raw)
+        if tx is not None:
+            tx.looked_up = (raw.tobytes(), present)
+        return raw, which, present
 
     # -- look-ups -------------------------------------------------------------------------------------
 
@@ -534,10 +576,10 @@ class RedisStore:
         """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
         if not len(keys):
             return {}, 0
-        values = self._hget([(self._shard(k), f) for k, f in zip(keys, _packed(keys), strict=True)])
+        _, _, present = self._bucket_read(keys)
         hits: dict[int, int] = {}
         skipped = 0
-        for value in values.values():
+        for value in present.values():
             docs = _docs(value)
             if len(docs) > max_bucket:
                 skipped += 1
@@ -597,13 +639,9 @@ class RedisStore:
         """Statistics of the stored lines among ``hashes``."""
         if not hashes:
             return {}
-        got = self._hget([(self._lines, f) for f in _packed(hashes)])
-        out = {}
-        for h, f in zip(hashes, _packed(hashes), strict=True):
-            value = got[(self._lines, f)]
-            if value is not None:
-                out[h] = _line_value(value)
-        return out
+        raw = np.asarray(hashes, dtype=">i8")
+        got = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+        return {hashes[i]: _line_value(value) for i, value in got.items()}
 
     @_redis_errors
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
@@ -622,7 +660,7 @@ class RedisStore:
             tx = self._tx
             assert tx is not None
             self.find([r.id for r in records])
-            fresh = []
+            fresh: list[tuple[int, NewRecord]] = []
             for r in records:
                 if tx.ids.get(r.id) is not None:
                     continue
@@ -631,13 +669,42 @@ class RedisStore:
                 fresh.append((tx.seq, r))
             if not fresh:
                 return out
-            # read every bucket and line these records touch, in one pipeline
-            self._hget(
-                [(self._shard(k), f) for _, r in fresh for k, f in zip(r.keys, _packed(r.keys), strict=True)]
-                + [(self._lines, f) for _, r in fresh for f in _packed([h for h, _ in r.lines])]
+            names = [str(doc).encode() for doc, _ in fresh]
+            sizes = [len(r.keys) for _, r in fresh]
+            keys = np.concatenate(
+                [np.asarray(r.keys, dtype=np.int64) for _, r in fresh] + [np.zeros(0, np.int64)]
             )
-            for doc, r in fresh:
-                name = str(doc).encode()
+            owner = np.repeat(np.arange(len(fresh)), sizes)
+            raw, which, present = self._bucket_read(keys)
+            line_hashes = [h for _, r in fresh for h, _ in r.lines]
+            line_raw = np.asarray(line_hashes, dtype=">i8")
+            line_present = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
+            # most keys open a new bucket: kept as one string per (record, bucket hash); the others
+            # (a bucket that exists, a key twice in this batch) are appended to field by field
+            _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+            special = counts[inverse] > 1
+            special[list(present)] = True
+            if tx.dirty:
+                for i in range(len(raw)):
+                    special[i] |= (self._shards[int(which[i])], raw[i : i + 1].tobytes()) in tx.fields
+            simple = np.flatnonzero(~special)
+            group = owner[simple] * _SHARDS + which[simple]
+            order = np.argsort(group, kind="stable")
+            bounds, starts = np.unique(group[order], return_index=True)
+            for g, a, b in zip(
+                bounds.tolist(), starts.tolist(), [*starts.tolist()[1:], len(order)], strict=True
+            ):
+                tx.blobs.append(
+                    (self._shards[g % _SHARDS], raw[simple[order[a:b]]].tobytes(), names[g // _SHARDS])
+                )
+            for i in np.flatnonzero(special).tolist():
+                pair = (self._shards[int(which[i])], raw[i : i + 1].tobytes())
+                current = tx.fields[pair] if pair in tx.fields else present.get(i)
+                name = names[int(owner[i])]
+                self._set(*pair, name if current is None else current + b"," + name)
+            tx.keys_delta += len(keys)
+            n = 0
+            for name, (doc, r) in zip(names, fresh, strict=True):
                 record = {
                     "id": r.id,
                     "text": r.text,
@@ -646,23 +713,19 @@ class RedisStore:
                     "added": r.added,
                     "masked": list(r.masked),
                 }
-                self._hset(self._art, name, json.dumps(record, ensure_ascii=False).encode())
-                self._hset(self._sig, name, bytes(r.signature))
+                self._set(self._art, name, json.dumps(record, ensure_ascii=False).encode())
+                self._set(self._sig, name, bytes(r.signature))
                 tx.zsets[(self._ids, r.id.encode())] = doc
                 tx.zsets[(self._time, name)] = r.published if r.published is not None else r.added
                 if r.published is not None:
                     tx.zsets[(self._pub, name)] = r.published
-                for k, f in zip(r.keys, _packed(r.keys), strict=True):
-                    shard = self._shard(k)
-                    old = tx.fields[(shard, f)]
-                    self._hset(shard, f, name if old is None else old + b"," + name)
-                tx.keys_delta += len(r.keys)
-                for (_, edge), f in zip(r.lines, _packed([h for h, _ in r.lines]), strict=True):
-                    old = tx.fields[(self._lines, f)]
-                    stat = LineStat(0, 0) if old is None else _line_value(old)
+                for _, edge in r.lines:
+                    pair = (self._lines, line_raw[n : n + 1].tobytes())
+                    current = tx.fields[pair] if pair in tx.fields else line_present.get(n)
+                    stat = LineStat(0, 0) if current is None else _line_value(current)
                     sample = stat.sample if len(stat.sample) >= LINE_SAMPLE else (*stat.sample, doc)
-                    new = LineStat(stat.docs + 1, stat.edges + int(edge), sample)
-                    self._hset(self._lines, f, _line_bytes(new))
+                    self._set(*pair, _line_bytes(LineStat(stat.docs + 1, stat.edges + int(edge), sample)))
+                    n += 1
                 out.append(doc)
         return out
 
@@ -672,38 +735,35 @@ class RedisStore:
             tx = self._tx
             assert tx is not None
             name = str(doc).encode()
-            packed_lines = _packed([h for h, _ in lines])
-            got = self._hget(
-                [(self._art, name)]
-                + [(self._shard(k), f) for k, f in zip(keys, _packed(keys), strict=True)]
-                + [(self._lines, f) for f in packed_lines]
-            )
-            raw = got[(self._art, name)]
-            if raw is None:
+            stored = self._hget([(self._art, name)])[(self._art, name)]
+            if stored is None:
                 return
-            article_id = json.loads(raw)["id"]
+            article_id = json.loads(stored)["id"]
+            raw, which, present = self._bucket_read(keys)
+            line_raw = np.asarray([h for h, _ in lines], dtype=">i8")
+            line_present = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
             removed = 0
-            for k, f in zip(keys, _packed(keys), strict=True):
-                shard = self._shard(k)
-                docs = _docs(tx.fields[(shard, f)])
+            for i, value in present.items():
+                docs = _docs(value)
                 if doc in docs:
                     removed += 1
                     rest = [d for d in docs if d != doc]
-                    self._hset(shard, f, ",".join(map(str, rest)).encode() if rest else None)
+                    fld = raw[i : i + 1].tobytes()
+                    self._set(
+                        self._shards[int(which[i])], fld, ",".join(map(str, rest)).encode() if rest else None
+                    )
             tx.keys_delta -= removed
-            for (_, edge), f in zip(lines, packed_lines, strict=True):
-                old = tx.fields[(self._lines, f)]
-                if old is None:
-                    continue
-                stat = _line_value(old)
+            for i, value in line_present.items():
+                stat = _line_value(value)
+                fld = line_raw[i : i + 1].tobytes()
                 if stat.docs <= 1:
-                    self._hset(self._lines, f, None)
+                    self._set(self._lines, fld, None)
                     continue
                 sample = tuple(d for d in stat.sample if d != doc)
-                new = LineStat(stat.docs - 1, max(stat.edges - int(edge), 0), sample)
-                self._hset(self._lines, f, _line_bytes(new))
-            self._hset(self._art, name, None)
-            self._hset(self._sig, name, None)
+                edges = max(stat.edges - int(lines[i][1]), 0)
+                self._set(self._lines, fld, _line_bytes(LineStat(stat.docs - 1, edges, sample)))
+            self._set(self._art, name, None)
+            self._set(self._sig, name, None)
             tx.ids[article_id] = None
             tx.zsets[(self._ids, article_id.encode())] = None
             tx.zsets[(self._time, name)] = None

@@ -1,0 +1,277 @@
+"""Many ingest workers on one Redis index, and the HTTP service, against a datasketch baseline.
+
+Starts a private ``redis-server`` on a free loopback port, loads ``--preload`` news-size articles
+into a dedup index (``Index.add_many``) and into a datasketch ``MinHashLSH`` with Redis storage
+(whole-document MinHash, 128 permutations, threshold 0.5), then, for 1, 2 and 4 worker processes,
+feeds each ``--articles`` new articles (one in four a reprint of a stored or earlier article, so
+both approaches have duplicates to reject), all workers starting together:
+
+* *dedup*: ``Index.check_and_add`` per article (atomic; passages verified);
+* *baseline*: datasketch ``query`` then ``insert`` when nothing matched (not atomic: two workers
+  can both insert copies; the cheapest thing that could work).
+
+Per configuration it prints articles/s (all workers together, first start to last finish) and the
+per-article latency p50/p99, and dedup's throughput as a ratio to the baseline's. Then it starts
+``dedup serve`` (1 and 2 server processes) on the same index and times ``POST /articles`` from
+``--clients`` client processes: requests/s and p50/p99. Memory: Redis ``used_memory`` per stored
+article, for both. Usage (from the repository root)::
+
+    python -m benchmarks.serve [--preload 2000] [--articles 300] [--clients 4] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing as mp
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from multiprocessing.synchronize import Barrier
+from pathlib import Path
+from typing import Any
+
+import redis
+from datasketch import MinHash, MinHashLSH
+
+from benchmarks.baseline import shingles
+from dedup import Article, Index
+from tests.newsgen import stories
+from tests.redis_server import free_port, start_redis
+
+WORDS = 450  # a news story's length
+
+
+def corpus(n: int, *, seed: int, prefix: str, pool: list[Article]) -> list[Article]:
+    """``n`` articles: three in four new stories, one in four a reprint of a pool or earlier article."""
+    rng = random.Random(seed)
+    fresh = stories(n, seed=seed, prefix=prefix, words=WORDS)
+    out: list[Article] = []
+    for n_, article in enumerate(fresh):
+        if n_ % 4 == 3:
+            source = rng.choice(pool + out[-50:])
+            body = source.text.split("\n", 1)[1]
+            out.append(
+                Article(f"{prefix}-reprint-{n_:04d}", "Updated: reprinted story\n" + body + "\n\n(c) Wire")
+            )
+        else:
+            out.append(article)
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# -- workers ------------------------------------------------------------------------------------------
+
+
+def dedup_worker(url: str, articles: list[Article], barrier: Barrier, out: Any) -> None:
+    with Index.open(url) as index:
+        index.check(articles[0])  # warm up (imports, caches) outside the timing
+        barrier.wait()
+        start = time.perf_counter()
+        latencies, kept = [], 0
+        for article in articles:
+            t0 = time.perf_counter()
+            kept += index.check_and_add(article).action == "keep"
+            latencies.append(time.perf_counter() - t0)
+        out.put((start, time.perf_counter(), latencies, kept))
+
+
+def minhash(text: str) -> MinHash:
+    m = MinHash(num_perm=128)
+    m.update_batch(sorted(shingles(text)))
+    return m
+
+
+def baseline_lsh(port: int) -> MinHashLSH:
+    return MinHashLSH(
+        threshold=0.5,
+        num_perm=128,
+        storage_config={
+            "type": "redis",
+            "basename": b"baseline",
+            "redis": {"host": "127.0.0.1", "port": port},
+        },
+    )
+
+
+def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: Any) -> None:
+    lsh = baseline_lsh(port)
+    lsh.query(minhash(articles[0].text))
+    barrier.wait()
+    start = time.perf_counter()
+    latencies, kept = [], 0
+    for article in articles:
+        t0 = time.perf_counter()
+        m = minhash(article.text)
+        if not lsh.query(m):
+            lsh.insert(article.id, m, check_duplication=False)
+            kept += 1
+        latencies.append(time.perf_counter() - t0)
+    out.put((start, time.perf_counter(), latencies, kept))
+
+
+def run_workers(target: Any, first: Any, articles: list[Article], workers: int) -> dict[str, float]:
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(workers)
+    queue = ctx.Queue()
+    shares = [articles[i::workers] for i in range(workers)]
+    procs = [ctx.Process(target=target, args=(first, share, barrier, queue)) for share in shares]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=3600) for _ in procs]
+    for p in procs:
+        p.join()
+    start = min(r[0] for r in results)
+    end = max(r[1] for r in results)
+    latencies = [x for r in results for x in r[2]]
+    return {
+        "workers": workers,
+        "articles": len(articles),
+        "kept": sum(r[3] for r in results),
+        "seconds": end - start,
+        "per_second": len(articles) / (end - start),
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+# -- the service --------------------------------------------------------------------------------------
+
+
+def http_client(port: int, articles: list[Article], barrier: Barrier, out: Any) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    conn.request("GET", "/health")
+    conn.getresponse().read()
+    barrier.wait()
+    start = time.perf_counter()
+    latencies, kept = [], 0
+    for article in articles:
+        body = json.dumps({"id": article.id, "text": article.text})
+        t0 = time.perf_counter()
+        conn.request("POST", "/articles", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        decision = json.loads(response.read())
+        latencies.append(time.perf_counter() - t0)
+        assert response.status == 200, decision
+        kept += decision["action"] == "keep"
+    conn.close()
+    out.put((start, time.perf_counter(), latencies, kept))
+
+
+def run_service(url: str, articles: list[Article], servers: int, clients: int) -> dict[str, float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dedup", "serve", "--index", url, "--port", str(port),
+         "--workers", str(servers), "--log-level", "warning"],
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/health")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                time.sleep(0.2)
+            if time.monotonic() > deadline:
+                raise RuntimeError("dedup serve did not start")
+        result = run_workers(http_client, port, articles, clients)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    result["servers"] = servers
+    result["clients"] = result.pop("workers")
+    return result
+
+
+# -- the run ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preload", type=int, default=2000, help="articles stored before timing")
+    parser.add_argument("--articles", type=int, default=300, help="articles fed per configuration")
+    parser.add_argument("--workers", default="1,2,4", help="worker processes to try")
+    parser.add_argument("--servers", default="1,2", help="dedup serve processes to try")
+    parser.add_argument("--clients", type=int, default=4, help="HTTP client processes")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+    if shutil.which("redis-server") is None:
+        sys.exit("redis-server is not installed (apt-get install redis-server)")
+    folder = Path(tempfile.mkdtemp(prefix="dedup-bench-"))
+    server, port = start_redis(folder)
+    results: dict[str, Any] = {"preload": args.preload, "articles": args.articles, "words": WORDS}
+    try:
+        client = redis.Redis(port=port)
+        url = f"redis://127.0.0.1:{port}/0?prefix=bench"
+        pool = stories(args.preload, seed=1, prefix="stored", words=WORDS)
+        used = int(client.info("memory")["used_memory"])
+        with Index.open(url, create=True) as index:
+            t0 = time.perf_counter()
+            index.add_many(pool)
+            load = time.perf_counter() - t0
+        dedup_bytes = int(client.info("memory")["used_memory"]) - used
+        used = int(client.info("memory")["used_memory"])
+        lsh = baseline_lsh(port)
+        with lsh.insertion_session() as session:
+            for article in pool:
+                session.insert(article.id, minhash(article.text), check_duplication=False)
+        baseline_bytes = int(client.info("memory")["used_memory"]) - used
+        results["memory_per_article"] = {
+            "dedup": dedup_bytes / len(pool),
+            "baseline": baseline_bytes / len(pool),
+        }
+        results["preload_per_second"] = len(pool) / load
+        print(f"preloaded {len(pool):,} articles of {WORDS} words ({len(pool) / load:,.0f}/s add_many); "
+              f"Redis memory per article: dedup {dedup_bytes / len(pool) / 1024:,.1f} KiB, "
+              f"baseline {baseline_bytes / len(pool) / 1024:,.1f} KiB")  # fmt: skip
+
+        print(f"\ncheck-and-add, {args.articles} articles per run (one in four a reprint)")
+        print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'base/s':>8} {'p50 ms':>7} "
+              f"{'p99 ms':>7} {'ratio':>6} {'scale':>6}")  # fmt: skip
+        runs = []
+        for n, workers in enumerate(int(w) for w in args.workers.split(",")):
+            batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
+            ours = run_workers(dedup_worker, url, batch, workers)
+            theirs = run_workers(baseline_worker, port, batch, workers)
+            runs.append({"dedup": ours, "baseline": theirs})
+            scale = ours["per_second"] / runs[0]["dedup"]["per_second"]
+            print(f"{workers:>7} {ours['per_second']:>8.1f} {ours['p50_ms']:>7.1f} {ours['p99_ms']:>7.1f} "
+                  f"{theirs['per_second']:>8.1f} {theirs['p50_ms']:>7.1f} {theirs['p99_ms']:>7.1f} "
+                  f"{ours['per_second'] / theirs['per_second']:>6.2f} {scale:>6.2f}")  # fmt: skip
+        results["workers"] = runs
+
+        print(f"\nPOST /articles through dedup serve, {args.clients} client processes")
+        print(f"{'servers':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}")
+        service = []
+        for n, servers in enumerate(int(s) for s in args.servers.split(",")):
+            batch = corpus(args.articles, seed=200 + n, prefix=f"http{n}", pool=pool)
+            got = run_service(url, batch, servers, args.clients)
+            service.append(got)
+            print(f"{servers:>7} {got['per_second']:>8.1f} {got['p50_ms']:>7.1f} {got['p99_ms']:>7.1f}")
+        results["service"] = service
+        with Index.open(url) as index:
+            problems = index.integrity_check()
+            results["stored"] = len(index)
+        print(f"\nindex: {results['stored']:,} articles stored, integrity check: {problems or 'ok'}")
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
