@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,16 @@ from rapidfuzz.distance import Levenshtein
 from dedup.normalize import Tokens
 from dedup.signature import Fingerprint
 
-__all__ = ["HEADLINE_MAX_WORDS", "Match", "align_pair", "find_seeds", "headline", "headline_match"]
+__all__ = [
+    "HEADLINE_MAX_WORDS",
+    "Match",
+    "Shingled",
+    "align_pair",
+    "find_seeds",
+    "headline",
+    "headline_match",
+    "regions",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -56,7 +66,26 @@ class Match:
     similarity: float
 
 
-def find_seeds(fa: Fingerprint, fb: Fingerprint, *, min_common: int = 1) -> tuple[IntArray, IntArray]:
+class Shingled(Protocol):
+    """What seeding needs of a text: its shingles, which are valid, the distinct valid ones sorted."""
+
+    @property
+    def shingles(self) -> npt.NDArray[np.uint32]:
+        """32-bit hash of the shingle starting at each word."""
+        ...
+
+    @property
+    def valid(self) -> npt.NDArray[np.bool_]:
+        """False where a shingle touches boilerplate."""
+        ...
+
+    @property
+    def distinct(self) -> npt.NDArray[np.uint32]:
+        """The distinct valid shingles, sorted."""
+        ...
+
+
+def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntArray, IntArray]:
     """Word positions (i in A, j in B) where A and B share a valid shingle, sorted by (i, j).
 
     Nothing is returned when the texts share fewer than ``min_common`` distinct shingles (the common
@@ -160,6 +189,37 @@ def _align_region(
     return out
 
 
+def regions(
+    fa: Shingled,
+    words_a: int,
+    fb: Shingled,
+    words_b: int,
+    *,
+    k: int,
+    max_gap: int,
+    min_words: int,
+) -> list[tuple[int, int, int, int]]:
+    """Word regions (a0, a1, b0, b1) of two texts that may hold a shared passage, before alignment.
+
+    Needs only the shingles, so candidate pairs can be screened without the texts' words. A region
+    shorter than ``min_words`` words on either side cannot hold a passage and is left out.
+    """
+    # a passage needs two seeds at least when one shingle spans fewer than min_words words
+    si, sj = find_seeds(fa, fb, min_common=2 if min_words > k else 1)
+    if not len(si):
+        return []
+    ka = min(k, words_a)
+    kb = min(k, words_b)
+    kk = max(ka, kb)
+    out = []
+    for a0, a1, b0, b1, _n in chain_seeds(si, sj, k=kk, max_gap=max_gap):
+        a1 = min(a1 - kk + ka, words_a)
+        b1 = min(b1 - kk + kb, words_b)
+        if a1 - a0 >= min_words and b1 - b0 >= min_words:
+            out.append((a0, a1, b0, b1))
+    return out
+
+
 def align_pair(
     fa: Fingerprint,
     fb: Fingerprint,
@@ -176,20 +236,9 @@ def align_pair(
     A passage's evidence is the number of *distinct* words it matches outside boilerplate, so that a
     caption repeated on both sides ("Defense Minister Sergey Shoigu" twice) does not add up to a passage.
     """
-    # a passage needs two seeds at least: one shingle spans fewer than min_words words
-    si, sj = find_seeds(fa, fb, min_common=2 if min_words > k else 1)
-    if not len(si):
-        return []
     wa, wb = fa.tokens.words, fb.tokens.words
-    ka = min(k, len(wa))
-    kb = min(k, len(wb))
-    kk = max(ka, kb)
     matches: list[Match] = []
-    for a0, a1, b0, b1, _n in chain_seeds(si, sj, k=kk, max_gap=max_gap):
-        a1 = min(a1 - kk + ka, len(wa))
-        b1 = min(b1 - kk + kb, len(wb))
-        if a1 - a0 < min_words or b1 - b0 < min_words:
-            continue  # too short on one side to hold min_words distinct matched words
+    for a0, a1, b0, b1 in regions(fa, len(wa), fb, len(wb), k=k, max_gap=max_gap, min_words=min_words):
         for blocks in _align_region(wa[a0:a1], wb[b0:b1], a0, b0, max_gap=max_gap):
             x0, y0 = blocks[0][0], blocks[0][1]
             x1, y1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]

@@ -25,11 +25,13 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dedup.align import regions
 from dedup.boilerplate import learn_boilerplate
 from dedup.errors import InputError
 from dedup.lsh import KeyTable
 from dedup.model import Article, Pair
 from dedup.settings import Settings
+from dedup.signature import unique_sorted
 
 __all__ = ["Summary", "run_batch"]
 
@@ -39,6 +41,7 @@ R = TypeVar("R")
 #: Articles per map task and pairs per verify task.
 CHUNK_ARTICLES = 256
 CHUNK_PAIRS = 512
+CHUNK_SCREEN = 8192
 #: Below this many articles the work is done in-process (starting workers costs more than it saves).
 PARALLEL_MIN_ARTICLES = 2000
 
@@ -52,6 +55,20 @@ class Summary:
     document_keys: npt.NDArray[np.uint64]
     window_keys: npt.NDArray[np.uint64]
     line_keys: tuple[tuple[int, bool, int], ...]
+    #: What screening needs: the shingles, which are valid (bit-packed), and the number of words.
+    shingles: npt.NDArray[np.uint32]
+    valid: npt.NDArray[np.uint8]
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShingleView:
+    """A text as screening sees it (implements :class:`dedup.align.Shingled`)."""
+
+    shingles: npt.NDArray[np.uint32]
+    valid: npt.NDArray[np.bool_]
+    distinct: npt.NDArray[np.uint32]
+    tokens: int
 
 
 # -- worker side ----------------------------------------------------------------------------------------
@@ -83,9 +100,39 @@ def _summarize(
                 document_keys=fp.document_keys,
                 window_keys=fp.window_keys,
                 line_keys=tuple((line.key, line.edge, line.last - line.first) for line in doc.lines),
+                shingles=fp.shingles,
+                valid=np.packbits(fp.valid),
+                tokens=len(fp.tokens),
             )
         )
     return out
+
+
+def _screen(
+    settings: Settings,
+    texts: Mapping[int, tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], int]],
+    pairs: Sequence[tuple[int, int]],
+) -> list[bool]:
+    """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
+    views = {}
+    for i, (shingles, packed, tokens) in texts.items():
+        valid = np.unpackbits(packed, count=len(shingles)).astype(np.bool_)
+        views[i] = ShingleView(shingles, valid, unique_sorted(shingles[valid]), tokens)
+    s = settings
+    return [
+        bool(
+            regions(
+                views[x],
+                views[x].tokens,
+                views[y],
+                views[y].tokens,
+                k=s.shingle_size,
+                max_gap=s.max_gap,
+                min_words=s.min_passage_words,
+            )
+        )
+        for x, y in pairs
+    ]
 
 
 def _verify(
@@ -164,6 +211,7 @@ def run_batch(
     summaries_sig: list[npt.NDArray[np.uint32]] = []
     line_keys: list[tuple[tuple[int, bool, int], ...]] = []
     words: list[int] = []
+    compact: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], int]] = []
     doc_table = KeyTable(partition_bits=0)
     win_table = KeyTable()
     seen: dict[str, str | None] = {}
@@ -207,6 +255,7 @@ def run_batch(
             doc_table.add_many((base + i, s.document_keys) for i, s in enumerate(summaries))
             win_table.add_many((base + i, s.window_keys) for i, s in enumerate(summaries))
             for s in summaries:
+                compact.append((s.shingles, s.valid, s.tokens))
                 summaries_sig.append(s.signature)
                 line_keys.append(s.line_keys)
                 words.append(s.words)
@@ -230,8 +279,9 @@ def run_batch(
                 redone = list(zip(chunk, summaries, strict=True))
                 doc_table.add_many(((d, s.document_keys) for d, s in redone), replace=True)
                 win_table.add_many(((d, s.window_keys) for d, s in redone), replace=True)
-                for d, s in zip(chunk, summaries, strict=True):
+                for d, s in redone:
                     words[d] = s.words
+                    compact[d] = (s.shingles, s.valid, s.tokens)
                 done += len(chunk)
                 tick("boilerplate", done, len(affected))
         summaries_sig.clear()
@@ -245,10 +295,24 @@ def run_batch(
         )
         skipped += skipped_doc
         del doc_table, win_table
-        pair_list = sorted(
+        candidates = sorted(
             {(int(x), int(y)) for x, y in by_document.tolist()}
             | {(int(x), int(y)) for x, y in by_window.tolist()}
         )
+        # screening: cheap, from the shingles kept in memory; most stock-phrase pairs stop here
+        screen_tasks: Iterator[tuple[Callable[..., list[bool]], tuple[Any, ...]]] = (
+            (_screen, (settings, {i: compact[i] for pair in chunk for i in pair}, chunk))
+            for chunk in _chunks(candidates, CHUNK_SCREEN)
+        )
+        pair_list: list[tuple[int, int]] = []
+        done = 0
+        for some, keep in zip(
+            _chunks(candidates, CHUNK_SCREEN), _ordered(executor, screen_tasks, 2 * n_workers), strict=True
+        ):
+            pair_list.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
+            done += len(some)
+            tick("screen", done, len(candidates))
+        compact.clear()
         verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
             (
                 _verify,
