@@ -684,11 +684,16 @@ class Index:
     # -- deciding -------------------------------------------------------------------------------------
 
     def _decide(
-        self, prepared: _Prepared, window: dt.timedelta | None
+        self,
+        prepared: _Prepared,
+        window: dt.timedelta | None,
+        verified: dict[tuple[int, frozenset[int]], Match | None] | None = None,
     ) -> tuple[Decision, list[int], set[int], _Evidence]:
         """Decide about a prepared article against the current state.
 
-        Also returns what the decision rests on (see :meth:`_evidence`).
+        Also returns what the decision rests on (see :meth:`_evidence`). ``verified`` keeps the
+        verification of each candidate (stored records never change), so deciding again after
+        another writer stored something verifies only the new candidates.
         """
         article = prepared.doc.article
         found = self.store.find([article.id])
@@ -712,20 +717,22 @@ class Index:
         keys = self._keys(doc)
         hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
         ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
-        records = self.store.fetch(ranked)
+        masked = frozenset(learned)
+        known = verified if verified is not None else {}
+        records = self.store.fetch([d for d in ranked if (d, masked) not in known])
         extra = {prepared.line_keys[h] for h in learned}
-        matches = []
         for record in records:
+            match = None
             if (
-                window is not None
-                and prepared.published is not None
-                and record.published is not None
-                and abs(record.published - prepared.published) > window.total_seconds()
+                window is None
+                or prepared.published is None
+                or record.published is None
+                or abs(record.published - prepared.published) <= window.total_seconds()
             ):
-                continue
-            pair = self.detector.pair(doc, self._stored_document(record, extra))
-            if pair is not None:
-                matches.append(Match.from_pair(pair, dict(record.metadata)))
+                pair = self.detector.pair(doc, self._stored_document(record, extra))
+                match = Match.from_pair(pair, dict(record.metadata)) if pair is not None else None
+            known[(record.doc, masked)] = match
+        matches = [m for d in ranked if (m := known.get((d, masked))) is not None]
         matches.sort(key=Match.sort_key)
         reasons = [m for m in matches if self.policy.rejects(m, article.id)]
         action: Action = "reject" if reasons else "keep"
@@ -799,14 +806,16 @@ class Index:
         """
         prepared = self._prepare(article)
         span = window if window is not None else self.window
+        verified: dict[tuple[int, frozenset[int]], Match | None] = {}
         with self.store.read_transaction():
-            decision, keys, learned, seen = self._decide(prepared, span)
+            decision, keys, learned, seen = self._decide(prepared, span, verified)
         if decision.action != "keep":
             return decision
         with self.store.write_transaction():
             if self._evidence(prepared, keys) != seen:
                 # another writer changed what the decision rests on: decide again, exclusively
-                decision, keys, learned, _ = self._decide(prepared, span)
+                # (verifying only candidates not verified yet)
+                decision, keys, learned, _ = self._decide(prepared, span, verified)
             if decision.action == "keep":
                 self.store.insert([self._record(prepared, keys, learned)])
                 decision = Decision(
@@ -827,14 +836,17 @@ class Index:
         self,
         articles: Iterable[Article],
         *,
-        batch: int = 2000,
+        batch: int | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> AddResult:
         """Store articles without checking them (loading an archive), ``batch`` per transaction.
 
         Ids already stored are skipped and listed. Learned boilerplate is taken from what was stored
-        before each batch.
+        before each batch. The default batch is the store's ``bulk_batch`` (2,000 for SQLite; a
+        shared Redis index commits smaller batches, so that other writers are not held up).
         """
+        if batch is None:
+            batch = int(getattr(self.store, "bulk_batch", 2000))
         added = 0
         existing: list[str] = []
         chunk: list[Article] = []
