@@ -25,6 +25,7 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
+import os
 import random
 import shutil
 import subprocess
@@ -81,7 +82,8 @@ def dedup_worker(url: str, articles: list[Article], barrier: Barrier, out: Any) 
             t0 = time.perf_counter()
             kept += index.check_and_add(article).action == "keep"
             latencies.append(time.perf_counter() - t0)
-        out.put((start, time.perf_counter(), latencies, kept))
+        lock = getattr(index.store, "lock_stats", {})
+        out.put((start, time.perf_counter(), latencies, kept, lock.get("held", 0.0), lock.get("waited", 0.0)))
 
 
 def minhash(text: str) -> MinHash:
@@ -115,7 +117,7 @@ def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: A
             lsh.insert(article.id, m, check_duplication=False)
             kept += 1
         latencies.append(time.perf_counter() - t0)
-    out.put((start, time.perf_counter(), latencies, kept))
+    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0))
 
 
 def run_workers(target: Any, first: Any, articles: list[Article], workers: int) -> dict[str, float]:
@@ -133,6 +135,10 @@ def run_workers(target: Any, first: Any, articles: list[Article], workers: int) 
     end = max(r[1] for r in results)
     latencies = [x for r in results for x in r[2]]
     return {
+        "load_average": os.getloadavg()[0],
+        # the share of the run during which some worker held the write lock (1.0 = always)
+        "lock_held": sum(r[4] for r in results) / (end - start),
+        "lock_waited_per_article_ms": sum(r[5] for r in results) / len(articles) * 1000,
         "workers": workers,
         "articles": len(articles),
         "kept": sum(r[3] for r in results),
@@ -163,7 +169,7 @@ def http_client(port: int, articles: list[Article], barrier: Barrier, out: Any) 
         assert response.status == 200, decision
         kept += decision["action"] == "keep"
     conn.close()
-    out.put((start, time.perf_counter(), latencies, kept))
+    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0))
 
 
 def run_service(url: str, articles: list[Article], servers: int, clients: int) -> dict[str, float]:
@@ -238,8 +244,9 @@ def main() -> None:
               f"baseline {baseline_bytes / len(pool) / 1024:,.1f} KiB")  # fmt: skip
 
         print(f"\ncheck-and-add, {args.articles} articles per run (one in four a reprint)")
-        print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'base/s':>8} {'p50 ms':>7} "
-              f"{'p99 ms':>7} {'ratio':>6} {'scale':>6}")  # fmt: skip
+        print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'lock':>5} {'base/s':>8} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'scale':>6} {'b.scale':>7} "
+              f"{'load':>5}")  # fmt: skip
         runs = []
         for n, workers in enumerate(int(w) for w in args.workers.split(",")):
             batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
@@ -247,9 +254,11 @@ def main() -> None:
             theirs = run_workers(baseline_worker, port, batch, workers)
             runs.append({"dedup": ours, "baseline": theirs})
             scale = ours["per_second"] / runs[0]["dedup"]["per_second"]
+            their_scale = theirs["per_second"] / runs[0]["baseline"]["per_second"]
             print(f"{workers:>7} {ours['per_second']:>8.1f} {ours['p50_ms']:>7.1f} {ours['p99_ms']:>7.1f} "
-                  f"{theirs['per_second']:>8.1f} {theirs['p50_ms']:>7.1f} {theirs['p99_ms']:>7.1f} "
-                  f"{ours['per_second'] / theirs['per_second']:>6.2f} {scale:>6.2f}")  # fmt: skip
+                  f"{ours['lock_held']:>5.2f} {theirs['per_second']:>8.1f} {theirs['p50_ms']:>7.1f} "
+                  f"{theirs['p99_ms']:>7.1f} {ours['per_second'] / theirs['per_second']:>6.2f} {scale:>6.2f} "
+                  f"{their_scale:>7.2f} {ours['load_average']:>5.1f}")  # fmt: skip
         results["workers"] = runs
 
         print(f"\nPOST /articles through dedup serve, {args.clients} client processes")

@@ -239,6 +239,8 @@ class _Transaction:
     blobs: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     #: The last band-key look-up: the fields asked and the values present (index -> value).
     looked_up: tuple[bytes, dict[int, bytes]] | None = None
+    #: The last line look-up, likewise.
+    lines_read: tuple[bytes, dict[int, bytes]] | None = None
     #: Ids known: id -> doc, None when not stored.
     ids: dict[str, int | None] = field(default_factory=dict)
     #: Sorted-set changes: (key, member) -> score, None to remove.
@@ -248,6 +250,10 @@ class _Transaction:
 
 class RedisStore:
     """A :class:`~dedup.store.Store` in Redis, shared by any number of processes and machines."""
+
+    #: Articles per transaction of a bulk load (``Index.add_many``): each commit is one Lua script,
+    #: during which Redis serves no one else, so it is kept to some tens of milliseconds.
+    bulk_batch = 50
 
     def __init__(
         self,
@@ -281,7 +287,8 @@ class RedisStore:
         try:
             self.client: redis.Redis = redis.Redis.from_url(
                 urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
-                socket_connect_timeout=10,
+                socket_timeout=60.0,  # the URL may say otherwise (its query wins)
+                socket_connect_timeout=10.0,
             )
         except ValueError as exc:
             raise IndexStoreError(f"{self.location}: cannot read the Redis URL: {exc}") from None
@@ -310,6 +317,10 @@ class RedisStore:
         self._renewer: threading.Thread | None = None
         self._wake = threading.Event()
         self._closed = False
+        #: Write transactions, and seconds spent waiting for the lock and holding it (from acquiring
+        #: it to the end of the commit), by this store object: the lock's share of a worker's time
+        #: bounds how far more workers can speed up.
+        self.lock_stats = {"transactions": 0.0, "waited": 0.0, "held": 0.0}
         self._check_server(create)
 
     @_redis_errors
@@ -360,7 +371,11 @@ class RedisStore:
             finally:
                 self._depth -= 1
             return
+        asked = time.perf_counter()
         self._tx = self._lock_acquire()
+        held = time.perf_counter()
+        self.lock_stats["transactions"] += 1
+        self.lock_stats["waited"] += held - asked
         self._depth = 1
         try:
             yield
@@ -368,10 +383,14 @@ class RedisStore:
             self._depth = 0
             tx, self._tx = self._tx, None
             self._lock_release(tx.token)
+            self.lock_stats["held"] += time.perf_counter() - held
             raise
         self._depth = 0
         tx, self._tx = self._tx, None
-        self._lock_commit(tx)
+        try:
+            self._lock_commit(tx)
+        finally:
+            self.lock_stats["held"] += time.perf_counter() - held
 
     @_redis_errors
     def _lock_acquire(self) -> _Transaction:
@@ -513,7 +532,7 @@ class RedisStore:
         assert self._tx is not None
         self._tx.fields[(key, fld)] = value
         self._tx.dirty.add((key, fld))
-        self._tx.looked_up = None
+        self._tx.looked_up = self._tx.lines_read = None
 
     def _packed_read(
         self, names: Sequence[str], which: npt.NDArray[np.int64], raw: npt.NDArray[Any]
@@ -639,9 +658,18 @@ class RedisStore:
         """Statistics of the stored lines among ``hashes``."""
         if not hashes:
             return {}
-        raw = np.asarray(hashes, dtype=">i8")
-        got = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+        got = self._line_read(np.asarray(hashes, dtype=">i8"))
         return {hashes[i]: _line_value(value) for i, value in got.items()}
+
+    def _line_read(self, raw: npt.NDArray[Any]) -> dict[int, bytes]:
+        """Line statistics present among 8-byte line hashes (reusing the transaction's last read)."""
+        tx = self._tx
+        if tx is not None and tx.lines_read is not None and tx.lines_read[0] == raw.tobytes():
+            return tx.lines_read[1]
+        present = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+        if tx is not None:
+            tx.lines_read = (raw.tobytes(), present)
+        return present
 
     @_redis_errors
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
@@ -678,7 +706,7 @@ class RedisStore:
             raw, which, present = self._bucket_read(keys)
             line_hashes = [h for _, r in fresh for h, _ in r.lines]
             line_raw = np.asarray(line_hashes, dtype=">i8")
-            line_present = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
+            line_present = self._line_read(line_raw)
             # most keys open a new bucket: kept as one string per (record, bucket hash); the others
             # (a bucket that exists, a key twice in this batch) are appended to field by field
             _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
