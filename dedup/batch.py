@@ -142,7 +142,7 @@ def _verify(
     boilerplate: Mapping[int, int],
 ) -> list[Pair | None]:
     detector = _detector(settings)
-    docs = {i: detector.document(a, boilerplate) for i, a in articles.items()}
+    docs = {i: detector.document(a, boilerplate, keys=False) for i, a in articles.items()}
     return [detector.pair(docs[x], docs[y]) for x, y in pairs]
 
 
@@ -289,11 +289,11 @@ def run_batch(
 
         by_document, skipped_doc = doc_table.pairs(max_bucket=settings.max_bucket)
         by_window, skipped = win_table.pairs(
-            max_bucket=settings.max_bucket,
+            max_bucket=settings.max_window_bucket,
             min_hits=settings.min_window_hits,
             progress=lambda d, t: tick("candidates", d, t),
         )
-        skipped += skipped_doc
+        skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported
         del doc_table, win_table
         candidates = sorted(
             {(int(x), int(y)) for x, y in by_document.tolist()}

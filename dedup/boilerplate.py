@@ -110,18 +110,25 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _line_ranges(text: str, tokens: Tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Character spans of the lines and the word range [lo, hi) of each, in one vectorised look-up."""
+    spans = _line_spans(text)
+    bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    lo = np.searchsorted(tokens.starts, bounds[:, 0], side="left").tolist()
+    hi = np.searchsorted(tokens.starts, bounds[:, 1], side="left").tolist()
+    return spans, list(zip(lo, hi, strict=True))
+
+
 def static_mask(text: str, tokens: Tokens) -> BoolArray:
     """Mask the words of datelines and formulaic lines (known boilerplate)."""
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
-    for start, end in _line_spans(text):
-        if start == end:
-            continue
-        line = text[start:end]
-        lo, hi = _word_range(tokens, start, end)
+    spans, ranges = _line_ranges(text, tokens)
+    for (start, end), (lo, hi) in zip(spans, ranges, strict=True):
         if lo == hi:
             continue
+        line = text[start:end]
         if hi - lo <= _MAX_FORMULAIC_WORDS and (
             _FORMULAIC_START.match(line) or _FORMULAIC_ANYWHERE.search(line)
         ):
@@ -138,8 +145,7 @@ def static_mask(text: str, tokens: Tokens) -> BoolArray:
 
 def lines_of(text: str, tokens: Tokens) -> list[Line]:
     """The lines of ``text`` long enough to be learned, with whether each lies at the head or foot."""
-    spans = [(s, e) for s, e in _line_spans(text)]
-    ranges = [_word_range(tokens, s, e) for s, e in spans]
+    spans, ranges = _line_ranges(text, tokens)
     nonempty = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
     head = set(nonempty[:2])
     foot = set(nonempty[-4:])

@@ -86,16 +86,20 @@ class Detector:
 
     # -- stages ---------------------------------------------------------------------------------------
 
-    def document(self, article: Article, boilerplate: Mapping[int, int] | None = None) -> Document:
-        """Tokenise, mask boilerplate (known, and the learned ``boilerplate`` lines) and fingerprint."""
+    def document(
+        self, article: Article, boilerplate: Mapping[int, int] | None = None, *, keys: bool = True
+    ) -> Document:
+        """Tokenise, mask boilerplate (known, and the learned ``boilerplate`` lines) and fingerprint.
+
+        ``keys=False`` skips the LSH band keys: enough to verify a pair, not to find candidates.
+        """
         tokens = tokenize(article.text)
         mask = static_mask(article.text, tokens)
         lines = lines_of(article.text, tokens)
         if boilerplate:
             mask_lines(lines, boilerplate, mask)
-        return Document(
-            article=article, fingerprint=self.signer.fingerprint(tokens, mask), mask=mask, lines=lines
-        )
+        fingerprint = self.signer.fingerprint(tokens, mask, keys=keys)
+        return Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines)
 
     def matches(self, da: Document, db: Document) -> list[Match]:
         """Shared passages of two documents, in word coordinates."""

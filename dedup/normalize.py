@@ -12,6 +12,7 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -221,9 +222,12 @@ class Tokens:
 
 def _fast_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
     """Word spans computed with numpy over the code points (None if the text needs the full path)."""
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if len(points) and int(points.max()) >= 0x10000:
-        return None
+    if text.isascii():
+        points: npt.NDArray[np.integer[Any]] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        if len(points) and int(points.max()) >= 0x10000:
+            return None
     alnum = _ALNUM[points]
     word = alnum.copy()
     if len(points) > 2:
@@ -235,7 +239,7 @@ def _fast_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
 
 def tokenize(text: str) -> Tokens:
     """Split ``text`` into normalised words, keeping their offsets into ``text``."""
-    spans = None if _SLOW_CHARS.search(text) else _fast_spans(text)
+    spans = None if not text.isascii() and _SLOW_CHARS.search(text) else _fast_spans(text)
     if spans is None:
         pairs = [m.span() for m in _TOKEN_RE.finditer(text)]
         starts = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))

@@ -99,7 +99,7 @@ def reference_report(detector: Detector, articles: Iterable[Article]) -> Report:
     for table in win_lsh.hashtables:
         for key in table.keys():  # noqa: SIM118 (a datasketch storage, not a dict)
             members = sorted({i for i, _w in table.get(key)})
-            if len(members) > s.max_bucket:
+            if len(members) > s.max_window_bucket:
                 continue
             for n, x in enumerate(members):
                 for y in members[n + 1 :]:

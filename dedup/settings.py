@@ -74,6 +74,10 @@ class Settings:
     max_bucket: int = _setting(
         500, "LSH buckets holding more articles than this are treated as boilerplate and skipped."
     )
+    max_window_bucket: int = _setting(
+        50,
+        "Window LSH buckets holding more articles than this are stock phrases: they do not make candidates.",
+    )
 
     def __post_init__(self) -> None:
         """Validate every value once, here, with a message that says how to fix it."""
@@ -88,6 +92,7 @@ class Settings:
             "min_passage_words": (1, 100000),
             "boilerplate_min_docs": (2, 1_000_000),
             "max_bucket": (2, 100_000_000),
+            "max_window_bucket": (2, 100_000_000),
         }
         for name, (lo, hi) in ints.items():
             value = getattr(self, name)

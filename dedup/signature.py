@@ -133,6 +133,36 @@ class Fingerprint:
         return not bool(self.valid.any())
 
 
+def _run_minima(matrix: U32, starts: npt.NDArray[np.int64], width: int, stride: int) -> U32:
+    """Row-wise minimum of ``matrix[s : s + width]`` for every start ``s``.
+
+    Starts are multiples of ``stride``, except perhaps the last: minima of blocks of ``stride`` rows are
+    taken once, then each window is the minimum of its ``width // stride`` blocks and its few leftover
+    rows, a handful of array operations whatever the window width.
+    """
+    n, cols = matrix.shape
+    regular = starts[starts % stride == 0]
+    blocks_per = width // stride
+    rest = width - blocks_per * stride
+    nblocks = -(-n // stride)
+    padded = np.full((nblocks * stride, cols), EMPTY, dtype=np.uint32)
+    padded[:n] = matrix
+    blocks = padded.reshape(nblocks, stride, cols).min(axis=1)
+    first = regular // stride
+    out: U32 = blocks[first].copy()
+    for b in range(1, blocks_per):
+        np.minimum(out, blocks[first + b], out=out)
+    base = regular + blocks_per * stride
+    for t in range(rest):
+        np.minimum(out, padded[base + t], out=out)
+    irregular = starts[starts % stride != 0]
+    if len(irregular):
+        extra = np.stack([matrix[s : s + width].min(axis=0) for s in irregular.tolist()])
+        out = np.concatenate((out, extra))
+    result: U32 = out
+    return result
+
+
 class Signer:
     """Computes fingerprints for one :class:`Settings` (permutations drawn once, from the seed)."""
 
@@ -158,8 +188,7 @@ class Signer:
         starts = self.window_starts(n)
         width = min(self.settings.window_shingles, n)
         if width < n:
-            view = np.lib.stride_tricks.sliding_window_view(matrix, width, axis=0)
-            windows: U32 = view[starts].min(axis=-1)
+            windows = _run_minima(matrix, starts, width, self.settings.window_stride)
         else:
             windows = matrix.min(axis=0, keepdims=True)
         kept: U32 = windows[(windows != EMPTY).any(axis=1)]
@@ -175,8 +204,13 @@ class Signer:
             starts = np.append(starts, n_shingles - width)
         return starts
 
-    def fingerprint(self, tokens: Tokens, mask: npt.NDArray[np.bool_] | None = None) -> Fingerprint:
-        """Fingerprint a tokenised text; words where ``mask`` is True are boilerplate (not evidence)."""
+    def fingerprint(
+        self, tokens: Tokens, mask: npt.NDArray[np.bool_] | None = None, *, keys: bool = True
+    ) -> Fingerprint:
+        """Fingerprint a tokenised text; words where ``mask`` is True are boilerplate (not evidence).
+
+        With ``keys=False`` the LSH band keys are left empty (verification does not need them).
+        """
         s = self.settings
         shingles = shingle_hashes(tokens.hashes, s.shingle_size)
         n = len(shingles)
@@ -203,15 +237,19 @@ class Signer:
         matrix = self.permuted(shingles)
         matrix[~valid] = EMPTY
         signature = matrix.min(axis=0)
-        windows = band_keys(self.window_signatures(shingles, valid), wb, wr, salt=WINDOW_SALT)
+        if keys:
+            windows = band_keys(self.window_signatures(shingles, valid), wb, wr, salt=WINDOW_SALT).ravel()
+            document_keys = band_keys(signature, db, dr)[0]
+        else:
+            windows = document_keys = np.zeros(0, dtype=np.uint64)
         return Fingerprint(
             tokens=tokens,
             shingles=shingles,
             valid=valid,
             distinct=unique_sorted(shingles[valid]),
             signature=signature,
-            document_keys=band_keys(signature, db, dr)[0],
-            window_keys=unique_sorted(windows.ravel()),
+            document_keys=document_keys,
+            window_keys=unique_sorted(windows),
         )
 
 
