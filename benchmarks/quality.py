@@ -99,6 +99,14 @@ class Section:
 # -- running the detector -----------------------------------------------------------------------------
 
 
+def _present(section: Section, folder: Path, marker: str) -> bool:
+    """Whether ``folder`` holds the data set (``marker`` is one of its files); if not, note the skip."""
+    if (folder / marker).exists():
+        return True
+    section.skipped = f"{folder} not found"
+    return False
+
+
 def run_dedup(inputs: Sequence[Path], options: Sequence[str]) -> tuple[dict[str, Any], float]:
     """Run ``dedup report INPUTS --format json`` as a user would; the parsed report and the seconds taken."""
     cmd = [sys.executable, "-m", "dedup", "report", *map(str, inputs), "--format", "json", "-q", *options]
@@ -139,8 +147,7 @@ def bench_seed(data: Path, options: Sequence[str], baseline: bool) -> Section:
     """The seed digest: gold pairs right, required passages covered, optional passages found."""
     section = Section("seed")
     folder = data / "seed"
-    if not (folder / "articles.jsonl").exists():
-        section.skipped = f"{folder} not found"
+    if not _present(section, folder, "articles.jsonl"):
         return section
     gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
     records = read_jsonl(folder / "articles.jsonl")
@@ -196,8 +203,7 @@ def bench_clough(data: Path, options: Sequence[str], baseline: bool) -> Section:
     """Clough & Stevenson: (answer, source) pairs per category and the adjusted Rand index of clusters."""
     section = Section("clough")
     folder = data / "eval" / "clough"
-    if not (folder / "corpus.jsonl").exists():
-        section.skipped = f"{folder} not found"
+    if not _present(section, folder, "corpus.jsonl"):
         return section
     records = read_jsonl(folder / "corpus.jsonl")
     labels: dict[str, dict[str, str]] = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
@@ -344,8 +350,7 @@ def bench_pan13(data: Path, options: Sequence[str], baseline: bool) -> Section:
     """PAN 2013, no obfuscation: character precision/recall, granularity and plagdet (suspicious side)."""
     section = Section("pan13")
     folder = data / "eval" / "pan13-no-obfuscation"
-    if not (folder / "corpus.jsonl").exists():
-        section.skipped = f"{folder} not found"
+    if not _present(section, folder, "corpus.jsonl"):
         return section
     records = read_jsonl(folder / "corpus.jsonl")
     texts = {r["id"]: r["text"] for r in records}
