@@ -21,13 +21,14 @@ How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
    stored article and an article mostly contained in a stored one, ``keep`` anything else, with its
    matches (an overlap, or a digest page that contains stored articles) as annotations.
 
-By default every window key is stored, so the index finds exactly the candidates that
-:meth:`Detector.report <dedup.detector.Detector.report>` would. An index created with
-``window_sample=N`` stores and looks up one window key in ``N``, chosen by value (a key is kept
-when it falls in the first ``1/N`` of the key space), identically on both sides, so a key shared by
-two articles is kept by both or by neither. That divides the key table by ``N``; reprints (found by
-the document keys and by many window keys) are still found, but an overlap resting on a few shared
-windows can be missed.
+Window keys are sampled by value: an index created with ``window_sample=N`` (4 by default) stores
+and looks up one window key in ``N`` (a key is kept when it falls in the first ``1/N`` of the key
+space), identically on both sides, so a key shared by two articles is kept by both or by neither.
+Every stored key costs a random B-tree page write when the article is added, so this divides the
+write cost and the size of the key table by ``N``. Reprints and trimmed copies share many window
+keys (and their document keys) and are still found; an overlap resting on one or two shared
+windows can be missed (``docs/filter.md`` gives the measured cost). ``window_sample=1`` stores
+every key: the index then finds exactly the candidates that a report would.
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ __all__ = [
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 FORMAT_VERSION = 1
 #: One window key in this many is stored and looked up (see the module documentation).
-DEFAULT_WINDOW_SAMPLE = 1
+DEFAULT_WINDOW_SAMPLE = 4
 #: Candidates verified per article, those sharing the most keys first.
-DEFAULT_MAX_CANDIDATES = 32
+DEFAULT_MAX_CANDIDATES = 16
 
 Action = Literal["keep", "reject"]
 DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
@@ -462,7 +463,7 @@ class Index:
         self.window_sample = window_sample
         self.max_candidates = max_candidates
         self.meta = meta
-        self._sample_limit = np.uint64(((1 << 64) // window_sample) - 1)
+        self._sample_limit = np.uint64(((1 << 64) // window_sample) - 1)  # keys at or below are kept
         self._documents: OrderedDict[int, Document] = OrderedDict()
 
     # -- opening --------------------------------------------------------------------------------------

@@ -3,12 +3,17 @@
 Tables:
 
 * ``meta``: settings, versions and counters of the index.
-* ``articles``: one row per stored article (``doc`` never reused), its text and metadata.
-* ``keys``: ``(key, doc)`` with the key first, ``WITHOUT ROWID``: a look-up of any number of keys is
-  one statement that probes this B-tree once per key (the keys travel as one JSON array parameter,
-  so the statement is prepared once and cached).
+* ``articles``: one row per stored article (``doc`` never reused): its text, metadata and its band
+  keys (sorted, as one blob). Adding an article appends one row: a few page writes, whatever the
+  number of keys.
 * ``lines``: per line hash, how many stored articles hold it (and how many at their head or foot):
   the statistics from which the index learns its boilerplate.
+
+Band-key look-ups are answered from memory: each process holds every stored key in a sorted array
+(12 bytes per key) loaded on the first look-up, and before each look-up reads the rows appended
+since (by any process), so it always sees every committed article. A B-tree of ``(key, doc)`` rows
+would cost one random page write per key (hundreds per article) on every insert; the sorted array
+costs a binary search per key and memory proportional to the index.
 
 Concurrency: readers never block (WAL); a writer takes the write lock with ``BEGIN IMMEDIATE``
 before it reads, so that check-and-add decides on the latest committed state and no other process
@@ -26,6 +31,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from dedup.errors import IndexStoreError
 from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
@@ -41,13 +49,9 @@ CREATE TABLE IF NOT EXISTS articles (
     published REAL,
     added REAL NOT NULL,
     signature BLOB NOT NULL,
-    masked TEXT NOT NULL
+    masked TEXT NOT NULL,
+    keys BLOB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS keys (
-    key INTEGER NOT NULL,
-    doc INTEGER NOT NULL,
-    PRIMARY KEY (key, doc)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS lines (
     hash INTEGER PRIMARY KEY,
     docs INTEGER NOT NULL,
@@ -65,6 +69,81 @@ ON CONFLICT (hash) DO UPDATE SET
 """
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked"
+
+
+class _KeyIndex:
+    """Every stored band key with its doc: sorted arrays plus a small dict of recent additions.
+
+    12 bytes per key (a 64-bit key, a 32-bit doc number).
+    """
+
+    #: Recent keys kept in the dict before they are merged into the sorted arrays.
+    MERGE_AT = 400_000
+
+    def __init__(self) -> None:
+        self.keys: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self.docs: npt.NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+        self.recent: dict[int, list[int]] = {}
+        self.recent_count = 0
+
+    def add(self, docs: Sequence[int], blobs: Sequence[bytes]) -> None:
+        """Add the keys of newly seen docs."""
+        if len(docs) > 64 or self.recent_count > self.MERGE_AT:
+            self._merge(docs, blobs)
+            return
+        for doc, blob in zip(docs, blobs, strict=True):
+            for key in np.frombuffer(blob, dtype="<i8").tolist():
+                self.recent.setdefault(key, []).append(doc)
+            self.recent_count += len(blob) // 8
+
+    def _merge(self, docs: Sequence[int], blobs: Sequence[bytes]) -> None:
+        """Fold the recent dict and new docs into the sorted arrays (one pass over them, no re-sort)."""
+        parts_k: list[npt.NDArray[np.int64]] = []
+        parts_d: list[npt.NDArray[np.int32]] = []
+        if self.recent:
+            parts_k.append(np.asarray([k for k, ds in self.recent.items() for _ in ds], dtype=np.int64))
+            parts_d.append(np.asarray([d for ds in self.recent.values() for d in ds], dtype=np.int32))
+        for doc, blob in zip(docs, blobs, strict=True):
+            k = np.frombuffer(blob, dtype="<i8").astype(np.int64)
+            parts_k.append(k)
+            parts_d.append(np.full(len(k), doc, dtype=np.int32))
+        if parts_k:
+            new_k = np.concatenate(parts_k)
+            new_d = np.concatenate(parts_d)
+            order = np.argsort(new_k, kind="stable")
+            new_k, new_d = new_k[order], new_d[order]
+            at = np.searchsorted(self.keys, new_k, side="right")
+            self.keys = np.insert(self.keys, at, new_k)
+            self.docs = np.insert(self.docs, at, new_d)
+        self.recent = {}
+        self.recent_count = 0
+
+    def lookup(self, query: npt.NDArray[np.int64], *, max_bucket: int) -> tuple[dict[int, int], int]:
+        """Docs sharing keys with ``query`` and how many each shares; buckets over ``max_bucket`` skipped."""
+        query = np.unique(query)
+        lo = np.searchsorted(self.keys, query, side="left")
+        hi = np.searchsorted(self.keys, query, side="right")
+        sizes = hi - lo
+        extra = [self.recent.get(k, ()) for k in query.tolist()] if self.recent else None
+        if extra is not None:
+            sizes = sizes + np.fromiter((len(e) for e in extra), dtype=np.int64, count=len(query))
+        skipped = int(np.count_nonzero(sizes > max_bucket))
+        ok = (sizes <= max_bucket) & (sizes > 0)
+        found: list[npt.NDArray[np.int64]] = []
+        if ok.any():
+            starts, ends = lo[ok], hi[ok]
+            lengths = ends - starts
+            if lengths.sum():
+                idx = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+                found.append(self.docs[idx].astype(np.int64))
+            if extra is not None:
+                more = [d for e, keep in zip(extra, ok.tolist(), strict=True) if keep for d in e]
+                if more:
+                    found.append(np.asarray(more, dtype=np.int64))
+        if not found:
+            return {}, skipped
+        docs, counts = np.unique(np.concatenate(found), return_counts=True)
+        return dict(zip(docs.tolist(), counts.tolist(), strict=True)), skipped
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -86,6 +165,9 @@ class SQLiteStore:
         except sqlite3.Error as exc:
             raise IndexStoreError(f"{self.location}: cannot open: {exc}") from None
         self._depth = 0
+        self._keys: _KeyIndex | None = None
+        self._seen = 0
+        self._removals = 0
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             mode = self._db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -171,26 +253,27 @@ class SQLiteStore:
 
     # -- look-ups -------------------------------------------------------------------------------------
 
+    def _refresh(self) -> None:
+        """Bring the in-memory keys up to date with the file (call inside a transaction)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'removals'").fetchone()
+        removals = int(row[0]) if row else 0
+        if self._keys is None or removals != self._removals:
+            self._keys = _KeyIndex()
+            self._seen = 0
+            self._removals = removals
+        rows = self._db.execute(
+            "SELECT doc, keys FROM articles WHERE doc > ? ORDER BY doc", (self._seen,)
+        ).fetchall()
+        if rows:
+            self._keys.add([int(d) for d, _ in rows], [bytes(k) for _, k in rows])
+            self._seen = int(rows[-1][0])
+
     def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
         """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
-        if not len(keys):
-            return {}, 0
-        rows = self._db.execute(
-            "SELECT k.key, k.doc FROM json_each(?) AS j JOIN keys AS k ON k.key = j.value",
-            (json.dumps(list(keys)),),
-        ).fetchall()
-        buckets: dict[int, list[int]] = {}
-        for key, doc in rows:
-            buckets.setdefault(key, []).append(doc)
-        hits: dict[int, int] = {}
-        skipped = 0
-        for docs in buckets.values():
-            if len(docs) > max_bucket:
-                skipped += 1
-                continue
-            for doc in docs:
-                hits[doc] = hits.get(doc, 0) + 1
-        return hits, skipped
+        with self.read_transaction():
+            self._refresh()
+        assert self._keys is not None
+        return self._keys.lookup(np.asarray(keys, dtype=np.int64), max_bucket=max_bucket)
 
     def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
         """Records of ``docs`` in the order asked."""
@@ -252,13 +335,13 @@ class SQLiteStore:
     def insert(self, records: Sequence[NewRecord]) -> list[int]:
         """Store new records (ids already stored are skipped); return their doc numbers."""
         out: list[int] = []
-        key_rows: list[tuple[int, int]] = []
+        n_keys = 0
         line_rows: list[tuple[int, int, str]] = []
         with self.write_transaction():
             for r in records:
                 cur = self._db.execute(
-                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked, keys) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     (
                         r.id,
                         r.text,
@@ -267,26 +350,27 @@ class SQLiteStore:
                         r.added,
                         r.signature,
                         ",".join(str(h) for h in r.masked),
+                        np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes(),
                     ),
                 )
                 if cur.rowcount != 1 or cur.lastrowid is None:
                     continue
                 doc = int(cur.lastrowid)
                 out.append(doc)
-                key_rows.extend((k, doc) for k in r.keys)
+                n_keys += len(set(r.keys))
                 line_rows.extend((h, int(edge), str(doc)) for h, edge in r.lines)
-            if len(records) > 1:
-                key_rows.sort()
-            self._db.executemany("INSERT OR IGNORE INTO keys (key, doc) VALUES (?, ?)", key_rows)
             self._db.executemany(_UPSERT_LINE, line_rows)
-            self._bump("count_keys", len(key_rows))
+            self._bump("count_keys", n_keys)
         return out
 
     def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
         """Remove one stored article, its keys and its share of the line statistics."""
         with self.write_transaction():
-            cur = self._db.executemany("DELETE FROM keys WHERE key = ? AND doc = ?", [(k, doc) for k in keys])
-            self._bump("count_keys", -max(cur.rowcount, 0))
+            row = self._db.execute("SELECT length(keys) FROM articles WHERE doc = ?", (doc,)).fetchone()
+            if row is None:
+                return
+            self._bump("count_keys", -int(row[0]) // 8)
+            self._bump("removals", 1)  # every process rebuilds its in-memory keys
             edges = dict(lines)
             for h, st in self.line_stats(list(edges)).items():
                 if st.docs <= 1:

@@ -221,7 +221,8 @@ def test_index_commands(tmp_path: Path, seed_dir: Path) -> None:
     assert out.returncode == 2
     assert "cannot read duration 'soon'" in out.stderr.decode()
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM keys").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM articles").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM lines").fetchone() == (0,)
 
 
 def test_every_command_has_help() -> None:

@@ -1,0 +1,395 @@
+"""Benchmark of the pre-ingest filter: check-and-add latency and throughput as the index grows.
+
+For each level (1k, 10k and 100k stored articles of news size by default) the index is filled with the
+bulk path (``Index.add_many``), then a stream of new articles (a tenth of them reprints of stored
+ones, with a new headline, a dateline and a footer) goes through ``Index.check_and_add`` one by one:
+per-article latency (p50, p99), articles per second, and the index size on disk per article.
+
+In the same run, the same articles go through a baseline: datasketch ``MinHashLSH`` (threshold 0.5,
+128 permutations) over whole-document MinHash of word 3-grams, in memory, query then insert. It finds
+reprints only (no passages, no persistence); the ratios say what the filter's extra work costs.
+
+    python benchmarks/filter.py                      # 1k, 10k, 100k (several minutes)
+    python benchmarks/filter.py --levels 1000 --queries 200 --json out.json
+    python benchmarks/filter.py --sampling           # what window-key sampling loses, on labelled data
+
+``--sampling`` runs ``dedup report`` (the library) on the seed and the evaluation sets in
+``../shared/eval/`` and counts, for each pair it finds, whether the index would still make it a
+candidate when one window key in N is kept (a shared document key, or a shared kept window key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from dedup import Article, Index, __version__
+from dedup.normalize import tokenize
+
+WORDS_PER_ARTICLE = 500
+
+
+# -- synthetic news ---------------------------------------------------------------------------------
+
+
+class NewsGenerator:
+    """News-like articles: Zipf-distributed vocabulary, stock phrases shared across stories, paragraphs.
+
+    Stock phrases ("said in a statement on Tuesday") make unrelated articles share a few word 3-grams,
+    as real news does, so the window keys see realistic chance collisions.
+    """
+
+    def __init__(self, seed: int = 1, vocabulary: int = 40_000, phrases: int = 3_000) -> None:
+        """Vocabulary and stock phrases drawn from ``seed``."""
+        rng = random.Random(seed)
+        syllables = [a + b for a in "bcdfghklmnprstvz" for b in "aeiou"] + ["an", "er", "in", "on", "st"]
+        words: set[str] = set()
+        while len(words) < vocabulary:
+            words.add("".join(rng.choice(syllables) for _ in range(rng.choice((1, 2, 2, 3, 3, 4)))))
+        self.words = sorted(words)
+        rng.shuffle(self.words)
+        ranks = np.arange(1, vocabulary + 1, dtype=np.float64)
+        weights = 1.0 / ranks**1.07
+        self.cumulative = np.cumsum(weights / weights.sum())
+        self.np_rng = np.random.default_rng(seed)
+        self.rng = rng
+        self.phrases = [" ".join(self._words(rng.randint(3, 6))) for _ in range(phrases)]
+
+    def _words(self, n: int) -> list[str]:
+        idx = np.searchsorted(self.cumulative, self.np_rng.random(n))
+        return [self.words[min(int(i), len(self.words) - 1)] for i in idx]
+
+    def article(self, article_id: str, words: int = WORDS_PER_ARTICLE) -> Article:
+        """One story of about ``words`` words."""
+        rng = self.rng
+        paragraphs = []
+        left = words
+        while left > 0:
+            sentences = []
+            for _ in range(rng.randint(1, 3)):
+                parts = self._words(rng.randint(8, 24))
+                if rng.random() < 0.25:
+                    parts[rng.randrange(len(parts)) :] = self.phrases[
+                        rng.randrange(len(self.phrases))
+                    ].split()
+                sentences.append(" ".join(parts).capitalize() + ".")
+                left -= len(parts)
+            paragraphs.append(" ".join(sentences))
+        title = " ".join(self._words(8)).title()
+        return Article(article_id, title + "\n\n" + "\n\n".join(paragraphs))
+
+    def reprint(self, original: Article, article_id: str) -> Article:
+        """``original`` as another outlet runs it: new headline, dateline, footer, a word changed."""
+        body = original.text.split("\n\n", 1)[1]
+        words = body.split(" ")
+        words[self.rng.randrange(len(words))] = self._words(1)[0]
+        headline = " ".join(self._words(9)).title()
+        return Article(
+            article_id,
+            f"{headline}\n\nLONDON (Wire) – "
+            + " ".join(words)
+            + "\n\n© 2024 Wire Service. All rights reserved.",
+        )
+
+
+# -- measurements -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    """Latencies (seconds) of one run of calls."""
+
+    seconds: list[float] = field(default_factory=list)
+    wall: float = 0.0
+
+    def summary(self) -> dict[str, float]:
+        """p50/p99 in ms, articles per second."""
+        ms = sorted(s * 1000 for s in self.seconds)
+        return {
+            "p50_ms": round(statistics.median(ms), 3),
+            "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 3),
+            "mean_ms": round(statistics.fmean(ms), 3),
+            "per_second": round(len(ms) / self.wall, 1),
+        }
+
+
+def timed(calls: Sequence[Article], fn: Callable[[Article], Any]) -> tuple[Timing, list[Any]]:
+    """Call ``fn`` on each article, timing each call."""
+    timing = Timing()
+    results = []
+    start = time.perf_counter()
+    for article in calls:
+        t = time.perf_counter()
+        results.append(fn(article))
+        timing.seconds.append(time.perf_counter() - t)
+    timing.wall = time.perf_counter() - start
+    return timing, results
+
+
+class Baseline:
+    """datasketch MinHashLSH over whole-document MinHash of word 3-grams (in memory)."""
+
+    def __init__(self) -> None:
+        self.lsh = MinHashLSH(threshold=0.5, num_perm=128)
+        self.template = MinHash(num_perm=128, seed=1)
+
+    def minhash(self, article: Article) -> MinHash:
+        """Whole-document MinHash of the article's word 3-grams (the same words as ours)."""
+        words = tokenize(article.text).words
+        shingles = {" ".join(words[i : i + 3]).encode("utf-8") for i in range(max(1, len(words) - 2))}
+        m = self.template.copy()
+        m.clear()
+        m.update_batch(list(shingles))
+        return m
+
+    def add(self, article: Article) -> None:
+        """Insert without checking (preloading)."""
+        self.lsh.insert(article.id, self.minhash(article), check_duplication=False)
+
+    def check_and_add(self, article: Article) -> bool:
+        """Query; insert when nothing is found; True when kept."""
+        m = self.minhash(article)
+        if self.lsh.query(m):
+            return False
+        self.lsh.insert(article.id, m, check_duplication=False)
+        return True
+
+
+def _generate(seed: int, start: int, count: int) -> list[Article]:
+    gen = NewsGenerator(seed)
+    gen.np_rng = np.random.default_rng((seed, start))
+    gen.rng = random.Random(seed * 1_000_003 + start)
+    return [gen.article(f"stored-{start + i:07d}") for i in range(count)]
+
+
+def stored_articles(seed: int, start: int, count: int, workers: int) -> Iterator[Article]:
+    """Articles to preload, generated in chunks by ``workers`` processes."""
+    chunk = 2_000
+    jobs = [(seed, s, min(chunk, start + count - s)) for s in range(start, start + count, chunk)]
+    if workers <= 1:
+        for job in jobs:
+            yield from _generate(*job)
+        return
+    with get_context("spawn").Pool(workers) as pool:
+        for batch in pool.imap(_star_generate, jobs):
+            yield from batch
+
+
+def _star_generate(job: tuple[int, int, int]) -> list[Article]:
+    return _generate(*job)
+
+
+def run(levels: Sequence[int], queries: int, seed: int, workdir: Path) -> dict[str, Any]:
+    """Fill the index level by level; at each, time check-and-add of ``queries`` new articles."""
+    path = workdir / "bench.db"
+    gen = NewsGenerator(seed + 1)
+    out: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "dedup_version": __version__,
+        "words_per_article": WORDS_PER_ARTICLE,
+        "queries_per_level": queries,
+        "levels": [],
+    }
+    baseline = Baseline()
+    stored = 0
+    query_no = 0
+    with Index.open(path, create=True) as index:
+        for level in levels:
+            grow = level - stored
+            t = time.perf_counter()
+            preload = list(stored_articles(seed, stored, grow, workers=2)) if grow > 0 else []
+            gen_seconds = time.perf_counter() - t
+            t = time.perf_counter()
+            index.add_many(preload, batch=10_000)
+            build = time.perf_counter() - t
+            t = time.perf_counter()
+            for article in preload:
+                baseline.add(article)
+            baseline_build = time.perf_counter() - t
+            stored = level
+            # the stream: new stories, and a tenth reprints of stored ones
+            calls = []
+            for i in range(queries):
+                query_no += 1
+                if i % 10 == 9:
+                    calls.append(
+                        gen.reprint(preload[gen.rng.randrange(len(preload))], f"reprint-{query_no:07d}")
+                    )
+                else:
+                    calls.append(gen.article(f"new-{query_no:07d}"))
+            # the first look-up after a bulk load reads the new keys into memory: timed on its own
+            t = time.perf_counter()
+            index.check(gen.article(f"warm-{level}"))
+            first_lookup = time.perf_counter() - t
+            ours, decisions = timed(calls, index.check_and_add)
+            theirs, answers = timed(calls, baseline.check_and_add)
+            for d in decisions:
+                if d.action == "keep":
+                    stored += 1
+            index.store.checkpoint()  # type: ignore[attr-defined]
+            stats = index.stats()
+            expected_rejects = sum(1 for c in calls if c.id.startswith("reprint-"))
+            f_sum, b_sum = ours.summary(), theirs.summary()
+            row: dict[str, Any] = {
+                "stored": level,
+                "build_seconds": round(build, 1),
+                "build_per_second": round(grow / build, 1) if grow else None,
+                "generate_seconds": round(gen_seconds, 1),
+                "first_lookup_seconds": round(first_lookup, 2),
+                "filter": f_sum,
+                "baseline": b_sum,
+                "baseline_build_seconds": round(baseline_build, 1),
+                "reprints": expected_rejects,
+                "rejected": sum(1 for d in decisions if d.action == "reject"),
+                "rejected_reprints": sum(
+                    1
+                    for c, d in zip(calls, decisions, strict=True)
+                    if c.id.startswith("reprint-") and d.rejected
+                ),
+                "baseline_rejected_reprints": sum(
+                    1 for c, a in zip(calls, answers, strict=True) if c.id.startswith("reprint-") and not a
+                ),
+                "bytes_per_article": round(stats.bytes_per_article),
+                "keys_per_article": round(stats.keys / max(stats.articles, 1), 1),
+            }
+            row["ratio"] = {
+                "p50": round(f_sum["p50_ms"] / b_sum["p50_ms"], 2),
+                "p99": round(f_sum["p99_ms"] / b_sum["p99_ms"], 2),
+                "throughput": round(f_sum["per_second"] / b_sum["per_second"], 2),
+            }
+            row["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            out["levels"].append(row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+    return out
+
+
+SAMPLING_SETS = (
+    ("seed", "seed/articles.jsonl", None),
+    ("clough", "eval/clough/corpus.jsonl", None),
+    ("pan13 (first 250 documents)", "eval/pan13-no-obfuscation/corpus.jsonl", 250),
+)
+
+
+def sampling(shared: Path, samples: Sequence[int] = (1, 2, 4, 8, 16)) -> list[dict[str, Any]]:
+    """Pairs found by a report that window-key sampling would no longer make candidates, per relation."""
+    from dedup import Detector
+
+    detector = Detector()
+    rows = []
+    for name, rel, limit in SAMPLING_SETS:
+        path = shared / rel
+        if not path.exists():
+            print(f"skipping {name}: {path} not found", file=sys.stderr)
+            continue
+        articles = []
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh):
+                if limit is not None and n >= limit:
+                    break
+                rec = json.loads(line)
+                articles.append(Article(str(rec["id"]), rec["text"]))
+        report = detector.report(articles)
+        docs = {a.id: detector.document(a) for a in articles}
+        for sample in samples:
+            limit_key = np.uint64(((1 << 64) // sample) - 1)
+            lost: dict[str, int] = {}
+            for pair in report.pairs:
+                fa, fb = docs[pair.a].fingerprint, docs[pair.b].fingerprint
+                shared_doc = np.intersect1d(fa.document_keys, fb.document_keys)
+                shared_win = np.intersect1d(fa.window_keys, fb.window_keys)
+                if not len(shared_doc) and not (shared_win <= limit_key).any():
+                    lost[pair.relation] = lost.get(pair.relation, 0) + 1
+            total: dict[str, int] = {}
+            for pair in report.pairs:
+                total[pair.relation] = total.get(pair.relation, 0) + 1
+            rows.append({"data": name, "window_sample": sample, "pairs": total, "lost": lost})
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def sampling_table(rows: list[dict[str, Any]]) -> str:
+    """The sampling losses as a Markdown table."""
+    lines = [
+        "| data | window_sample | pairs (nd / cont / overlap) | lost near-duplicate | lost containment "
+        "| lost overlap |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in rows:
+        p, lost = r["pairs"], r["lost"]
+        counts = " / ".join(str(p.get(k, 0)) for k in ("near-duplicate", "containment", "overlap"))
+        lines.append(
+            f"| {r['data']} | {r['window_sample']} | {counts} | {lost.get('near-duplicate', 0)} "
+            f"| {lost.get('containment', 0)} | {lost.get('overlap', 0)} |"
+        )
+    return "\n".join(lines)
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table."""
+    lines = [
+        "| stored | p50 ms | p99 ms | articles/s | baseline p50 ms | baseline p99 ms | baseline articles/s "
+        "| p50 ratio | throughput ratio | bytes/article | reprints rejected (baseline) | build articles/s |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in result["levels"]:
+        f, b = r["filter"], r["baseline"]
+        lines.append(
+            f"| {r['stored']:,} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | {f['per_second']:.0f} "
+            f"| {b['p50_ms']:.2f} | {b['p99_ms']:.2f} | {b['per_second']:.0f} | {r['ratio']['p50']:.1f}x "
+            f"| {r['ratio']['throughput']:.2f} | {r['bytes_per_article']:,} "
+            f"| {r['rejected_reprints']}/{r['reprints']} ({r['baseline_rejected_reprints']}/{r['reprints']}) "
+            f"| {r['build_per_second'] or 0:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Command line."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--levels", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=1_000, help="check-and-add calls timed per level")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=None, help="where the index is built (a temp dir)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON")
+    parser.add_argument("--sampling", action="store_true", help="measure what window-key sampling loses")
+    parser.add_argument(
+        "--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared"
+    )
+    args = parser.parse_args(argv)
+    if args.sampling:
+        rows = sampling(args.shared)
+        print(sampling_table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        return
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        result = run(sorted(args.levels), args.queries, args.seed, Path(tmp))
+    print(table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
