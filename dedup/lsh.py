@@ -119,7 +119,7 @@ class KeyTable:
                 if progress:
                     progress(p + 1, nparts)
                 continue
-            order = np.lexsort((docs, keys))
+            order = np.argsort(keys)
             keys, docs = keys[order], docs[order].astype(np.int64)
             change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
             starts = np.concatenate(([0], change))
@@ -127,11 +127,12 @@ class KeyTable:
             # a pair is coded as x << 32 | y (documents are numbered below 2**31)
             two = starts[sizes == 2]
             if len(two):
-                found.append((docs[two] << 32) | docs[two + 1])
+                x, y = docs[two], docs[two + 1]
+                found.append((np.minimum(x, y) << 32) | np.maximum(x, y))
             big = (sizes > 2) & (sizes <= max_bucket)
             skipped += int(np.count_nonzero(sizes > max_bucket))
             for s, n in zip(starts[big].tolist(), sizes[big].tolist(), strict=True):
-                members = docs[s : s + n]
+                members = np.sort(docs[s : s + n])
                 i, j = np.triu_indices(n, k=1)
                 found.append((members[i] << 32) | members[j])
             if progress:
