@@ -149,10 +149,14 @@ def machine() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=10_000, help="articles to generate (default 10,000)")
     parser.add_argument("--workers", type=int, default=None, help="dedup --workers (default: all CPUs)")
-    parser.add_argument("--baseline-sample", type=int, default=3_000, help="articles the baselines are timed on")
+    parser.add_argument(
+        "--baseline-sample", type=int, default=3_000, help="articles the baselines are timed on"
+    )
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, default=None, help="keep the corpus and report in this folder")
@@ -214,13 +218,19 @@ def main(argv: list[str] | None = None) -> None:
         ratio = f"{aps / base:.1f}x" if base else "-"
         print(f"{name:<34}{aps:>12,.0f}{aps * mbs:>8.1f}{ratio:>14}{rss:>11}")
 
-    row("dedup report (passages, all CPUs)", ours["articles_per_s"], f"{ours['peak_rss_bytes'] / 2**30:.2f} GB")
+    row(
+        "dedup report (passages, all CPUs)",
+        ours["articles_per_s"],
+        f"{ours['peak_rss_bytes'] / 2**30:.2f} GB",
+    )
     if "datasketch" in result:
         row("datasketch MinHash + MinHashLSH", result["datasketch"]["articles_per_s"])
     if "rensa" in result:
         row("rensa RMinHash + RMinHashLSH", result["rensa"]["articles_per_s"])
-    print(f"dedup: {ours['seconds']:.1f} s end to end; {ours['pairs']:,} pairs; "
-          f"planted pairs found {ours['planted_found']}/{ours['planted']}; other pairs {ours['other_pairs']}")
+    print(
+        f"dedup: {ours['seconds']:.1f} s end to end; {ours['pairs']:,} pairs; "
+        f"planted pairs found {ours['planted_found']}/{ours['planted']}; other pairs {ours['other_pairs']}"
+    )
     if missed:
         raise SystemExit(f"{len(missed)} planted pairs were not found, e.g. {sorted(missed)[:3]}")
 

@@ -54,6 +54,7 @@ def test_input_order_only_changes_order_not_content(corpus: list[Article]) -> No
     random.Random(4).shuffle(shuffled)
     a = detector.report(corpus[:300])
     b = detector.report(shuffled)
+
     def norm(report: Report) -> list[tuple[tuple[str, ...], str, float]]:
         return sorted((tuple(sorted((p.a, p.b))), p.relation, round(p.jaccard, 6)) for p in report.pairs)
 
