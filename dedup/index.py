@@ -48,6 +48,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from dedup.align import regions
 from dedup.boilerplate import Line, independent_groups, mask_lines
 from dedup.detector import Detector, Document
 from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError
@@ -390,6 +391,15 @@ class IndexStats:
 # -- the index ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Shingles:
+    """A stored article's shingles, as :func:`dedup.align.regions` reads them."""
+
+    shingles: npt.NDArray[np.uint32]
+    valid: npt.NDArray[np.bool_]
+    distinct: npt.NDArray[np.uint32]
+
+
 @dataclass(slots=True)
 class _Prepared:
     """A new article fingerprinted outside any transaction (only learned boilerplate is missing)."""
@@ -646,6 +656,38 @@ class Index:
             return True
         return False
 
+    def _may_share(self, doc: Document, record: StoredRecord) -> bool:
+        """Whether the stored article may share a passage with ``doc``, judged from its stored shingles.
+
+        The same screen as verification's first step (seeds chained into regions long enough to hold
+        a passage), without rebuilding the stored article's words: a candidate that shares only a
+        stock phrase costs microseconds. The stored shingles are masked as when the article was
+        stored, a superset of what verification uses, so the screen never drops a pair that
+        verification would keep. Without stored shingles every candidate is verified.
+        """
+        if not record.shingles:
+            return True
+        shingles = np.frombuffer(record.shingles, dtype="<u4").astype(np.uint32)
+        k = self.settings.shingle_size
+        if len(shingles) < 2:
+            return True
+        valid = np.unpackbits(np.frombuffer(record.valid, dtype=np.uint8), count=len(shingles)).astype(
+            np.bool_
+        )
+        stored = _Shingles(shingles, valid, np.unique(shingles[valid]))
+        s = self.settings
+        return bool(
+            regions(
+                doc.fingerprint,
+                len(doc.fingerprint.tokens),
+                stored,
+                len(shingles) + k - 1,
+                k=k,
+                max_gap=s.max_gap,
+                min_words=s.min_passage_words,
+            )
+        )
+
     def _stored_document(self, record: StoredRecord, extra: set[int]) -> Document:
         """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
         cached = self._documents.get(record.doc)
@@ -729,7 +771,7 @@ class Index:
                 or prepared.published is None
                 or record.published is None
                 or abs(record.published - prepared.published) <= window.total_seconds()
-            ):
+            ) and self._may_share(doc, record):
                 pair = self.detector.pair(doc, self._stored_document(record, extra))
                 match = Match.from_pair(pair, dict(record.metadata)) if pair is not None else None
             known[(record.doc, masked)] = match
@@ -783,6 +825,8 @@ class Index:
             keys=keys,
             lines=prepared.lines,
             masked=sorted(learned),
+            shingles=doc.fingerprint.shingles.astype("<u4").tobytes(),
+            valid=np.packbits(doc.fingerprint.valid).tobytes(),
         )
 
     def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:

@@ -67,6 +67,10 @@ class NewRecord:
     lines: Sequence[tuple[int, bool]]
     #: Hashes of the lines that were masked as learned boilerplate when it was stored.
     masked: Sequence[int] = field(default_factory=tuple)
+    #: The 32-bit shingle at each word (little-endian uint32) and which are valid (``numpy.packbits``):
+    #: lets the index screen a candidate without its words. A store may leave them out.
+    shingles: bytes = b""
+    valid: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,9 @@ class StoredRecord:
     added: float
     signature: bytes
     masked: tuple[int, ...]
+    #: As in :class:`NewRecord` (empty when the store does not keep them).
+    shingles: bytes = b""
+    valid: bytes = b""
 
 
 class Store(Protocol):

@@ -50,7 +50,9 @@ CREATE TABLE IF NOT EXISTS articles (
     added REAL NOT NULL,
     signature BLOB NOT NULL,
     masked TEXT NOT NULL,
-    keys BLOB NOT NULL
+    keys BLOB NOT NULL,
+    shingles BLOB NOT NULL,
+    valid BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lines (
     hash INTEGER PRIMARY KEY,
@@ -68,7 +70,7 @@ ON CONFLICT (hash) DO UPDATE SET
     sample = CASE WHEN docs < {LINE_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
 """
 
-_ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked"
+_ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
 
 
 class _KeyIndex:
@@ -288,7 +290,7 @@ class SQLiteStore:
 
     @staticmethod
     def _record(row: tuple[object, ...]) -> StoredRecord:
-        doc, id_, text, metadata, published, added, signature, masked = row
+        doc, id_, text, metadata, published, added, signature, masked, shingles, valid = row
         return StoredRecord(
             doc=int(doc),  # type: ignore[call-overload]
             id=str(id_),
@@ -298,6 +300,8 @@ class SQLiteStore:
             added=float(added),  # type: ignore[arg-type]
             signature=bytes(signature),  # type: ignore[call-overload]
             masked=_ints(str(masked)),
+            shingles=bytes(shingles),  # type: ignore[call-overload]
+            valid=bytes(valid),  # type: ignore[call-overload]
         )
 
     def find(self, ids: Sequence[str]) -> dict[str, int]:
@@ -340,8 +344,8 @@ class SQLiteStore:
         with self.write_transaction():
             for r in records:
                 cur = self._db.execute(
-                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked, keys) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked, keys, "
+                    "shingles, valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     (
                         r.id,
                         r.text,
@@ -351,6 +355,8 @@ class SQLiteStore:
                         r.signature,
                         ",".join(str(h) for h in r.masked),
                         np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes(),
+                        r.shingles,
+                        r.valid,
                     ),
                 )
                 if cur.rowcount != 1 or cur.lastrowid is None:

@@ -496,3 +496,31 @@ def test_other_connections_see_additions_and_removals(tmp_path: Path, seed_artic
         assert reader.check(reprint).action == "keep"
         writer.add_many(seed_articles)
         assert reader.check(reprint).matches[0].id == "pakistan-tass"
+
+
+def test_stored_shingle_screen_never_drops_a_pair(
+    tmp_path: Path, seed_dir: Path, seed_articles: list[Article]
+) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    digest = Article("digest", (seed_dir / "000_544341561949e636.txt").read_text(encoding="utf-8"))
+    texts = [*seed_articles, digest, Article("wire", tass_reprint(tass.text)), *stories(6, seed=3)]
+    texts += [Article(a.id + "-f", a.text + "\n\n" + FOOTER) for a in seed_articles[:3]]
+    with Index.open(tmp_path / "s.db", create=True) as index:
+        index.add_many(texts)
+        records = index.store.fetch(list(range(1, len(texts) + 1)))
+        assert len(records) == len(texts)
+        assert all(r.shingles and r.valid for r in records)
+        screened = verified = 0
+        for new in texts:
+            doc = index.detector.document(new)
+            for record in records:
+                if record.id == new.id:
+                    continue
+                pair = index.detector.pair(doc, index._stored_document(record, set()))
+                if pair is not None:
+                    verified += 1
+                    assert index._may_share(doc, record), (new.id, record.id)
+                elif not index._may_share(doc, record):
+                    screened += 1
+    assert verified >= 20  # the digest, the reprint, the overlap, the footers
+    assert screened >= 100  # unrelated pairs are screened out without their words
