@@ -87,8 +87,8 @@ class _Progress:
         rate = total / max(time.monotonic() - self.start, 1e-9)
         c = self.counts
         return (
-            f"dedup {self.label}: {total:,} articles ({c['kept']:,} kept, {c['rejected']:,} rejected, "
-            f"{c['errors']:,} errors), {rate:,.0f}/s"
+            f"dedup {self.label}: {total:,} article{'' if total == 1 else 's'} ({c['kept']:,} kept, "
+            f"{c['rejected']:,} rejected, {c['errors']:,} errors), {rate:,.0f}/s"
         )
 
 

@@ -81,7 +81,7 @@ DEFAULT_MAX_CANDIDATES = 16
 Action = Literal["keep", "reject"]
 DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
 
-_DOCUMENT_CACHE = 2048
+_DOCUMENT_CACHE = 256
 #: What a decision rests on: stored ids found, line statistics, band-key hits.
 _Evidence = tuple[dict[str, int], dict[int, LineStat], dict[int, int]]
 

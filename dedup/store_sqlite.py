@@ -105,14 +105,15 @@ class _KeyIndex:
         if self.recent:
             parts_k.append(np.asarray([k for k, ds in self.recent.items() for _ in ds], dtype=np.int64))
             parts_d.append(np.asarray([d for ds in self.recent.values() for d in ds], dtype=np.int32))
-        for doc, blob in zip(docs, blobs, strict=True):
-            k = np.frombuffer(blob, dtype="<i8").astype(np.int64)
-            parts_k.append(k)
-            parts_d.append(np.full(len(k), doc, dtype=np.int32))
+        if docs:
+            # all blobs at once: one buffer, one repeat (a first load reads every stored article)
+            parts_k.append(np.frombuffer(b"".join(blobs), dtype="<i8").astype(np.int64))
+            lengths = np.fromiter((len(b) // 8 for b in blobs), dtype=np.int64, count=len(blobs))
+            parts_d.append(np.repeat(np.asarray(docs, dtype=np.int32), lengths))
         if parts_k:
             new_k = np.concatenate(parts_k)
             new_d = np.concatenate(parts_d)
-            order = np.argsort(new_k, kind="stable")
+            order = np.argsort(new_k)
             new_k, new_d = new_k[order], new_d[order]
             at = np.searchsorted(self.keys, new_k, side="right")
             self.keys = np.insert(self.keys, at, new_k)
