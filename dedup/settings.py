@@ -35,7 +35,7 @@ class Settings:
     window_size: int = _setting(
         12, "Words per window; shared passages are found window by window.", signature=True
     )
-    window_stride: int = _setting(3, "Words between the starts of consecutive windows.", signature=True)
+    window_stride: int = _setting(6, "Words between the starts of consecutive windows.", signature=True)
     num_perm: int = _setting(128, "MinHash permutations of the whole-document signature.", signature=True)
     window_num_perm: int = _setting(
         16, "MinHash permutations of each window signature (the first of the document's).", signature=True
