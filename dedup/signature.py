@@ -109,6 +109,10 @@ def band_keys(signatures: U32, bands: int, rows: int, *, salt: int = DOCUMENT_SA
     return h
 
 
+#: Shingles whose permuted values are held at once: memory stays bounded (a few MB) for any text.
+BLOCK_SHINGLES = 1 << 14
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """Everything the detector derives from one text before comparing it with others."""
@@ -180,19 +184,42 @@ class Signer:
         out: U32 = mixed[:, None] * a[None, :] + b[None, :]
         return out
 
+    def _masked(self, shingles: U32, valid: npt.NDArray[np.bool_], lo: int, hi: int, *, window: bool) -> U32:
+        """Permuted values of shingles ``lo:hi``, EMPTY where a shingle is not valid."""
+        matrix = self.permuted(shingles[lo:hi], window=window)
+        matrix[~valid[lo:hi]] = EMPTY
+        return matrix
+
+    def document_signature(self, shingles: U32, valid: npt.NDArray[np.bool_]) -> U32:
+        """Whole-document signature: the minimum over all valid shingles, computed block by block."""
+        signature = np.full(self.settings.num_perm, EMPTY, dtype=np.uint32)
+        for lo in range(0, len(shingles), BLOCK_SHINGLES):
+            block = self._masked(shingles, valid, lo, lo + BLOCK_SHINGLES, window=False)
+            np.minimum(signature, block.min(axis=0), out=signature)
+        return signature
+
     def window_signatures(self, shingles: U32, valid: npt.NDArray[np.bool_]) -> U32:
-        """Signature of every window that holds a valid shingle, shape (windows, window_num_perm)."""
+        """Signature of every window that holds a valid shingle, shape (windows, window_num_perm).
+
+        Windows are taken a block at a time, so memory stays bounded for a text of any length.
+        """
         n = len(shingles)
-        matrix = self.permuted(shingles, window=True)
-        matrix[~valid] = EMPTY
         starts = self.window_starts(n)
         width = min(self.settings.window_shingles, n)
-        if width < n:
-            windows = _run_minima(matrix, starts, width, self.settings.window_stride)
-        else:
-            windows = matrix.min(axis=0, keepdims=True)
-        kept: U32 = windows[(windows != EMPTY).any(axis=1)]
-        return kept
+        per_block = max(1, BLOCK_SHINGLES // self.settings.window_stride)
+        parts: list[U32] = []
+        for w in range(0, len(starts), per_block):
+            first = starts[w : w + per_block]
+            lo, hi = int(first[0]), int(first[-1]) + width
+            matrix = self._masked(shingles, valid, lo, hi, window=True)
+            if width < hi - lo:
+                part = _run_minima(matrix, first - lo, width, self.settings.window_stride)
+            else:
+                part = matrix.min(axis=0, keepdims=True)
+            parts.append(part[(part != EMPTY).any(axis=1)])
+        if not parts:
+            return np.zeros((0, self.settings.window_num_perm), dtype=np.uint32)
+        return np.concatenate(parts)
 
     def window_starts(self, n_shingles: int) -> npt.NDArray[np.int64]:
         """First shingle of every window; the last window is aligned to the end of the text."""
@@ -234,9 +261,7 @@ class Signer:
                 document_keys=np.zeros(0, dtype=np.uint64),
                 window_keys=np.zeros(0, dtype=np.uint64),
             )
-        matrix = self.permuted(shingles)
-        matrix[~valid] = EMPTY
-        signature = matrix.min(axis=0)
+        signature = self.document_signature(shingles, valid)
         if keys:
             windows = band_keys(self.window_signatures(shingles, valid), wb, wr, salt=WINDOW_SALT).ravel()
             document_keys = band_keys(signature, db, dr)[0]
