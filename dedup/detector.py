@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.align import Match, align_pair, headline_match
+from dedup.arrays import intersect, unique
 from dedup.boilerplate import Line, lines_of, mask_lines, static_mask
 from dedup.cluster import star_clusters
 from dedup.model import Article, BadRecord, Notice, Pair, Passage, Relation, Report
@@ -63,11 +64,11 @@ def _coverage(spans: Iterable[tuple[int, int]], mask: npt.NDArray[np.bool_]) -> 
 
 
 def _jaccard(fa: Fingerprint, fb: Fingerprint) -> float:
-    sa = np.unique(fa.shingles[fa.valid])
-    sb = np.unique(fb.shingles[fb.valid])
+    sa = unique(fa.shingles[fa.valid])
+    sb = unique(fb.shingles[fb.valid])
     if not len(sa) and not len(sb):
         return 0.0
-    inter = len(np.intersect1d(sa, sb, assume_unique=True))
+    inter = len(intersect(sa, sb))
     return inter / (len(sa) + len(sb) - inter)
 
 

@@ -18,6 +18,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dedup.arrays import unique
 from dedup.normalize import Tokens, word_hash
 from dedup.settings import HASH_SCHEME, Settings
 
@@ -283,14 +284,7 @@ A = TypeVar("A", bound=np.generic)
 
 def unique_sorted(values: npt.NDArray[A]) -> npt.NDArray[A]:
     """Sorted distinct values (sort-based; faster than ``np.unique`` on small arrays)."""
-    k = np.sort(values.ravel())
-    if len(k) < 2:
-        return k
-    keep = np.empty(len(k), dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(k[1:], k[:-1], out=keep[1:])
-    out: npt.NDArray[A] = k[keep]
-    return out
+    return unique(values)
 
 
 def estimate_jaccard(a: U32, b: U32) -> float:
