@@ -19,14 +19,16 @@ reports of one event under similar headlines are never flagged for their headlin
 
 from __future__ import annotations
 
-from collections import defaultdict
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Protocol
+from itertools import pairwise
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
+from dedup.arrays import isin
 from dedup.normalize import Tokens
 from dedup.signature import Fingerprint
 
@@ -45,6 +47,8 @@ IntArray = npt.NDArray[np.int64]
 
 #: A shingle repeated more often than this in one text seeds at most this many matches.
 MAX_SEED_REPEAT = 8
+#: Longest run of words aligned in one piece (rapidfuzz's alignment of n words costs about n * n / 64).
+ALIGN_PIECE_WORDS = 2000
 
 #: A first line of at most this many words (with more text below it) is a headline.
 HEADLINE_MAX_WORDS = 20
@@ -85,11 +89,37 @@ class Shingled(Protocol):
         ...
 
 
+def _occurrences(
+    positions: IntArray, values: npt.NDArray[np.uint32], common: npt.NDArray[np.uint32]
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The positions of the common values' occurrences, sorted by (value, position).
+
+    Also, for each common value, where its occurrences start in that order and how many there are.
+    """
+    keep = isin(values, common)
+    pos, val = positions[keep], values[keep]
+    order = np.lexsort((pos, val))
+    pos, val = pos[order], val[order]
+    starts = np.searchsorted(val, common, side="left")
+    counts = np.searchsorted(val, common, side="right") - starts
+    return pos, starts.astype(np.int64), counts.astype(np.int64)
+
+
+def seed_budget(len_a: int, len_b: int) -> int:
+    """Most seeds one pair may produce: a few per word, enough for any text that is not repetitive."""
+    return 2 * (len_a + len_b) + 1024
+
+
 def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntArray, IntArray]:
     """Word positions (i in A, j in B) where A and B share a valid shingle, sorted by (i, j).
 
     Nothing is returned when the texts share fewer than ``min_common`` distinct shingles (the common
     case for candidate pairs that share only a stock phrase, rejected here in a few microseconds).
+
+    A shingle that occurs several times seeds a match between each of its first ``MAX_SEED_REPEAT``
+    occurrences in A and in B. In a repetitive text (a few words repeated over and over) that is up
+    to 64 seeds per word; the repeat limit is lowered (8, 4, 2, 1) until the pair's seeds fit in
+    :func:`seed_budget`, so the work of a pair stays linear in the length of its texts.
     """
     common = np.intersect1d(fa.distinct, fb.distinct, assume_unique=True)
     if len(common) < max(1, min_common):
@@ -98,92 +128,142 @@ def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntA
     pb = np.flatnonzero(fb.valid)
     va = fa.shingles[pa]
     vb = fb.shingles[pb]
-    sel_a = np.isin(va, common)
-    sel_b = np.isin(vb, common)
-    positions_b: dict[int, list[int]] = defaultdict(list)
-    for j, v in zip(pb[sel_b].tolist(), vb[sel_b].tolist(), strict=True):
-        bucket = positions_b[v]
-        if len(bucket) < MAX_SEED_REPEAT:
-            bucket.append(j)
-    seen_a: dict[int, int] = defaultdict(int)
-    out_i: list[int] = []
-    out_j: list[int] = []
-    for i, v in zip(pa[sel_a].tolist(), va[sel_a].tolist(), strict=True):
-        if seen_a[v] >= MAX_SEED_REPEAT:
-            continue
-        seen_a[v] += 1
-        for j in positions_b[v]:
-            out_i.append(i)
-            out_j.append(j)
-    order = np.lexsort((np.asarray(out_j), np.asarray(out_i)))
-    return np.asarray(out_i, dtype=np.int64)[order], np.asarray(out_j, dtype=np.int64)[order]
+    pos_a, start_a, count_a = _occurrences(pa, va, common)
+    pos_b, start_b, count_b = _occurrences(pb, vb, common)
+    budget = seed_budget(len(fa.shingles), len(fb.shingles))
+    repeat = MAX_SEED_REPEAT
+    while repeat > 1 and int((np.minimum(count_a, repeat) * np.minimum(count_b, repeat)).sum()) > budget:
+        repeat //= 2
+    ca = np.minimum(count_a, repeat)
+    cb = np.minimum(count_b, repeat)
+    # every kept occurrence in A, paired with each kept occurrence of the same value in B
+    group = np.repeat(np.arange(len(common)), ca)
+    first_a = np.repeat(start_a, ca) + (np.arange(len(group)) - np.repeat(np.cumsum(ca) - ca, ca))
+    fan = cb[group]
+    out_i = np.repeat(pos_a[first_a], fan)
+    offset = np.arange(len(out_i)) - np.repeat(np.cumsum(fan) - fan, fan)
+    out_j = pos_b[np.repeat(start_b[group], fan) + offset]
+    order = np.lexsort((out_j, out_i))
+    return out_i[order].astype(np.int64), out_j[order].astype(np.int64)
 
 
-def chain_seeds(si: IntArray, sj: IntArray, *, k: int, max_gap: int) -> list[tuple[int, int, int, int, int]]:
-    """Group seeds into regions (a0, a1, b0, b1, seeds), strongest first, none overlapping another."""
+class Region(NamedTuple):
+    """Words [a0, a1) of A and [b0, b1) of B joined by a chain of seeds.
+
+    ``cuts`` are seeds of the chain at least :data:`ALIGN_PIECE_WORDS` apart: the region is aligned
+    piece by piece between them, so that aligning a long region costs time linear in its length.
+    """
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    seeds: int
+    cuts: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(slots=True)
+class _Chain:
+    i0: int
+    j0: int
+    i1: int
+    j1: int
+    seeds: int
+    cuts: list[tuple[int, int]]
+
+
+def chain_seeds(si: IntArray, sj: IntArray, *, k: int, max_gap: int) -> list[Region]:
+    """Group seeds into regions, strongest first, none overlapping another."""
     reach = k + max_gap
-    chains: list[list[int]] = []  # [i_first, j_first, i_last, j_last, count]
-    active: list[list[int]] = []
+    chains: list[_Chain] = []
+    active: list[_Chain] = []
     for i, j in zip(si.tolist(), sj.tolist(), strict=True):
-        best: list[int] | None = None
+        best: _Chain | None = None
         best_cost = 0
-        still: list[list[int]] = []
+        still: list[_Chain] = []
         for c in active:
-            di = i - c[2]
+            di = i - c.i1
             if di > reach:
                 continue
             still.append(c)
-            dj = j - c[3]
+            dj = j - c.j1
             if di > 0 and 0 < dj <= reach:
                 cost = abs(di - dj)
                 if best is None or cost < best_cost:
                     best, best_cost = c, cost
         active = still
         if best is not None:
-            best[2], best[3] = i, j
-            best[4] += 1
+            best.i1, best.j1 = i, j
+            best.seeds += 1
+            last_i, last_j = best.cuts[-1] if best.cuts else (best.i0, best.j0)
+            if i - last_i >= ALIGN_PIECE_WORDS or j - last_j >= ALIGN_PIECE_WORDS:
+                best.cuts.append((i, j))
         else:
-            c = [i, j, i, j, 1]
+            c = _Chain(i, j, i, j, 1, [])
             chains.append(c)
             active.append(c)
     regions = sorted(
-        ((c[0], c[2] + k, c[1], c[3] + k, c[4]) for c in chains),
-        key=lambda r: (-r[4], r[0], r[2]),
+        (Region(c.i0, c.i1 + k, c.j0, c.j1 + k, c.seeds, tuple(c.cuts)) for c in chains),
+        key=lambda r: (-r.seeds, r.a0, r.b0),
     )
-    kept: list[tuple[int, int, int, int, int]] = []
+    kept: list[Region] = []
+    # the kept regions' spans on each side are disjoint: overlap is a binary search, not a scan
+    side_a = _Spans()
+    side_b = _Spans()
     for r in regions:
-        if any((r[0] < q[1] and q[0] < r[1]) or (r[2] < q[3] and q[2] < r[3]) for q in kept):
+        if side_a.overlaps(r.a0, r.a1) or side_b.overlaps(r.b0, r.b1):
             continue
+        side_a.add(r.a0, r.a1)
+        side_b.add(r.b0, r.b1)
         kept.append(r)
-    kept.sort(key=lambda r: (r[0], r[2]))
+    kept.sort(key=lambda r: (r.a0, r.b0))
     return kept
+
+
+class _Spans:
+    """Disjoint half-open spans, sorted, with an overlap test in O(log n)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, lo: int, hi: int) -> bool:
+        # the span starting last before ``hi`` is the only one that can reach past ``lo``
+        k = bisect_left(self.starts, hi) - 1
+        return k >= 0 and self.ends[k] > lo
+
+    def add(self, lo: int, hi: int) -> None:
+        k = bisect_left(self.starts, lo)
+        self.starts.insert(k, lo)
+        self.ends.insert(k, hi)
 
 
 def _align_region(
     words_a: tuple[str, ...],
     words_b: tuple[str, ...],
-    a0: int,
-    b0: int,
+    region: Region,
     *,
     max_gap: int,
 ) -> list[list[tuple[int, int, int]]]:
-    """Align two word runs into sub-passages, split at long gaps.
+    """Align a region's two word runs into sub-passages, split at long gaps.
 
-    Each sub-passage is a list of equal blocks (a, b, length) in document word coordinates.
+    Each sub-passage is a list of equal blocks (a, b, length) in document word coordinates. A long
+    region is aligned piece by piece, between the seeds in ``region.cuts``.
     """
-    ops = Levenshtein.opcodes(list(words_a), list(words_b))
+    bounds = [(region.a0, region.b0), *region.cuts, (region.a1, region.b1)]
     out: list[list[tuple[int, int, int]]] = []
     cur: list[tuple[int, int, int]] = []
-    for op in ops:
-        if op.tag != "equal":
-            continue
-        s0, d0, n = op.src_start, op.dest_start, op.src_end - op.src_start
-        if cur:
-            la, lb, ln = cur[-1]
-            if s0 - (la + ln) > max_gap or d0 - (lb + ln) > max_gap:
-                out.append(cur)
-                cur = []
-        cur.append((a0 + s0, b0 + d0, n))
+    for (a0, b0), (a1, b1) in pairwise(bounds):
+        for op in Levenshtein.opcodes(list(words_a[a0:a1]), list(words_b[b0:b1])):
+            if op.tag != "equal":
+                continue
+            s0, d0, n = a0 + op.src_start, b0 + op.dest_start, op.src_end - op.src_start
+            if cur:
+                la, lb, ln = cur[-1]
+                if s0 - (la + ln) > max_gap or d0 - (lb + ln) > max_gap:
+                    out.append(cur)
+                    cur = []
+            cur.append((s0, d0, n))
     if cur:
         out.append(cur)
     return out
@@ -198,8 +278,8 @@ def regions(
     k: int,
     max_gap: int,
     min_words: int,
-) -> list[tuple[int, int, int, int]]:
-    """Word regions (a0, a1, b0, b1) of two texts that may hold a shared passage, before alignment.
+) -> list[Region]:
+    """Word regions of two texts that may hold a shared passage, before alignment.
 
     Needs only the shingles, so candidate pairs can be screened without the texts' words. A region
     shorter than ``min_words`` words on either side cannot hold a passage and is left out.
@@ -212,11 +292,11 @@ def regions(
     kb = min(k, words_b)
     kk = max(ka, kb)
     out = []
-    for a0, a1, b0, b1, _n in chain_seeds(si, sj, k=kk, max_gap=max_gap):
-        a1 = min(a1 - kk + ka, words_a)
-        b1 = min(b1 - kk + kb, words_b)
-        if a1 - a0 >= min_words and b1 - b0 >= min_words:
-            out.append((a0, a1, b0, b1))
+    for region in chain_seeds(si, sj, k=kk, max_gap=max_gap):
+        a1 = min(region.a1 - kk + ka, words_a)
+        b1 = min(region.b1 - kk + kb, words_b)
+        if a1 - region.a0 >= min_words and b1 - region.b0 >= min_words:
+            out.append(region._replace(a1=a1, b1=b1))
     return out
 
 
@@ -238,8 +318,8 @@ def align_pair(
     """
     wa, wb = fa.tokens.words, fb.tokens.words
     matches: list[Match] = []
-    for a0, a1, b0, b1 in regions(fa, len(wa), fb, len(wb), k=k, max_gap=max_gap, min_words=min_words):
-        for blocks in _align_region(wa[a0:a1], wb[b0:b1], a0, b0, max_gap=max_gap):
+    for region in regions(fa, len(wa), fb, len(wb), k=k, max_gap=max_gap, min_words=min_words):
+        for blocks in _align_region(wa, wb, region, max_gap=max_gap):
             x0, y0 = blocks[0][0], blocks[0][1]
             x1, y1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
             matched = sum(n for _, _, n in blocks)
