@@ -182,6 +182,10 @@ def related_beyond(
     the line's, and compares the rest with the smaller article (without the line).
     """
     na, nb = cardinality(a), cardinality(b)
+    if 2 * line_words >= min(na, nb):
+        # the line is half of an article or more (a text on one line, under a short headline): it is
+        # the article's content, and the articles holding it are copies, not strangers sharing a footer
+        return True
     j = float(np.count_nonzero(a == b)) / len(a) if len(a) else 0.0
     shared = j / (1.0 + j) * (na + nb) - line_words
     rest = min(na, nb) - line_words
