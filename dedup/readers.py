@@ -220,15 +220,26 @@ def _replace_surrogates(
     return _SURROGATES.sub("\ufffd", value)
 
 
+def _kind_of(value: Any) -> str:
+    """What a decoded JSON value is, in JSON's words ("an array", "null")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({json.dumps(value)})"
+    if isinstance(value, int | float):
+        return f"a number ({value!r})" if len(repr(value)) <= 20 else "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
 def _scalar(value: Any, *, name: str, source: str, line: int | None, emit: Emit | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
         return _replace_surrogates(value, source=source, line=line, field=name, emit=emit)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(
-            f"must be a string, got {type(value).__name__}", source=source, line=line, field=name
-        )
+        raise InputError(f"must be a string, got {_kind_of(value)}", source=source, line=line, field=name)
     return str(value)
 
 
@@ -268,7 +279,7 @@ def parse_record(
     The text is checked with :func:`check_text` (``emit`` receives its notices).
     """
     if not isinstance(record, dict):
-        raise InputError(f"expected a JSON object, got {type(record).__name__}", source=source, line=line)
+        raise InputError(f"expected a JSON object, got {_kind_of(record)}", source=source, line=line)
     if isinstance(record, JsonObject) and record.duplicates:
         used = {options.id_field, options.text_field, *META_FIELDS}
         for name in sorted(record.duplicates & used):
@@ -278,7 +289,7 @@ def parse_record(
         raise InputError("missing", source=source, line=line, field=options.id_field)
     if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
         raise InputError(
-            f"must be a string or an integer, got {type(raw_id).__name__}",
+            f"must be a string or an integer, got {_kind_of(raw_id)}",
             source=source,
             line=line,
             field=options.id_field,
@@ -299,7 +310,7 @@ def parse_record(
         raise InputError("missing", source=source, line=line, field=options.text_field)
     if not isinstance(text, str):
         raise InputError(
-            f"must be a string, got {type(text).__name__}", source=source, line=line, field=options.text_field
+            f"must be a string, got {_kind_of(text)}", source=source, line=line, field=options.text_field
         )
     text = check_text(text, source=source, line=line, field=options.text_field, emit=emit)
     meta = {
