@@ -1,9 +1,10 @@
 """The shared store: one Redis database (or one Redis Cluster hash slot) used by many ingest workers.
 
 Open it with a URL, ``redis://[:password@]host:port/db?prefix=news`` (``rediss://`` for TLS,
-``unix:///path/redis.sock?db=0`` for a socket). The query may also set ``lock_timeout`` (seconds,
-default 10) and ``lock_wait`` (seconds a writer waits for the lock, default 60); other query
-parameters go to redis-py (``socket_timeout``, ``health_check_interval``...).
+``unix:///path/redis.sock?db=0`` for a socket; ``cluster=yes`` for a Redis Cluster, the URL naming
+any node). The query may also set ``lock_timeout`` (seconds, default 10) and ``lock_wait`` (seconds
+a writer waits for the lock, default 60); other query parameters go to redis-py
+(``socket_timeout``, ``health_check_interval``...).
 
 Key layout (prefix ``P``, default ``dedup``; every key carries the hash tag ``{P}``, so that one
 index lives in one Redis Cluster hash slot and a transaction may touch any of its keys):
@@ -66,6 +67,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 import numpy.typing as npt
 import redis
+from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
 from dedup.errors import IndexStoreError, SettingsError
@@ -272,6 +274,7 @@ class RedisStore:
         query.pop("prefix", None)
         query.pop("lock_timeout", None)
         query.pop("lock_wait", None)
+        cluster = query.pop("cluster", "no").lower() in ("1", "yes", "true")
         if not prefix or len(prefix) > 200 or any(c in prefix for c in "{}\n\r\t "):
             raise SettingsError(
                 f"Redis key prefix {prefix!r}: use 1 to 200 characters without braces or white space"
@@ -283,13 +286,19 @@ class RedisStore:
         if parts.port:
             netloc += f":{parts.port}"
         shown = {"prefix": prefix} | {k: v for k, v in query.items() if k == "db"}
+        if cluster:
+            shown["cluster"] = "yes"
         self.location = urlunsplit((parts.scheme, netloc, parts.path, urlencode(shown), ""))
+        target = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
         try:
-            self.client: redis.Redis = redis.Redis.from_url(
-                urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), "")),
-                socket_timeout=60.0,  # the URL may say otherwise (its query wins)
-                socket_connect_timeout=10.0,
-            )
+            # the URL may set other timeouts (its query wins)
+            if cluster:
+                # a Redis Cluster: the URL names any node; the index's keys share one slot
+                self.client: redis.Redis = RedisCluster.from_url(  # type: ignore[assignment]
+                    target, socket_timeout=60.0, socket_connect_timeout=10.0
+                )
+            else:
+                self.client = redis.Redis.from_url(target, socket_timeout=60.0, socket_connect_timeout=10.0)
         except ValueError as exc:
             raise IndexStoreError(f"{self.location}: cannot read the Redis URL: {exc}") from None
         tag = "{" + prefix + "}"

@@ -73,3 +73,65 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 def redis_url(redis_server: int) -> str:
     """A URL of an index of its own (a fresh key prefix) on the private redis-server."""
     return f"redis://127.0.0.1:{redis_server}/0?prefix=test{next(_names)}"
+
+
+def start_cluster(folder: Path, nodes: int = 3) -> tuple[list[subprocess.Popen[bytes]], list[int]]:
+    """A Redis Cluster of ``nodes`` primaries on loopback ports (each also uses its port + 10000)."""
+    binary, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if binary is None or cli is None:
+        raise FileNotFoundError("redis-server is not installed (Debian: apt-get install redis-server)")
+    procs: list[subprocess.Popen[bytes]] = []
+    ports: list[int] = []
+    try:
+        while len(ports) < nodes:
+            port = free_port()
+            if port > 55000 or port in ports:
+                continue
+            node = folder / str(port)
+            node.mkdir()
+            procs.append(subprocess.Popen(
+                [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(node), "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                 "--cluster-node-timeout", "5000", "--loglevel", "warning"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ))  # fmt: skip
+            ports.append(port)
+        for port in ports:
+            _wait_for(cli, port, ["PING"], "PONG")
+        addresses = [f"127.0.0.1:{p}" for p in ports]
+        subprocess.run([cli, "--cluster", "create", *addresses, "--cluster-replicas", "0", "--cluster-yes"],
+                       check=True, capture_output=True, timeout=120)  # fmt: skip
+        for port in ports:
+            _wait_for(cli, port, ["CLUSTER", "INFO"], "cluster_state:ok")
+    except BaseException:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+        raise
+    return procs, ports
+
+
+def _wait_for(cli: str, port: int, command: list[str], answer: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        out = subprocess.run([cli, "-p", str(port), *command], capture_output=True, timeout=30, check=False)
+        if answer in out.stdout.decode():
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"redis node {port} did not answer {answer!r} to {' '.join(command)}")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[int]]:
+    """The ports of a private three-node Redis Cluster."""
+    try:
+        procs, ports = start_cluster(tmp_path_factory.mktemp("cluster"))
+    except FileNotFoundError as exc:
+        if os.environ.get("DEDUP_REQUIRE_REDIS") == "1":
+            pytest.fail(f"{exc}; DEDUP_REQUIRE_REDIS=1 requires it")
+        pytest.skip(str(exc))
+    yield ports
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.wait(timeout=30)

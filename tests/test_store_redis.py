@@ -15,6 +15,7 @@ from typing import Any, cast
 
 import pytest
 import redis
+from redis.cluster import RedisCluster
 
 from dedup import Article, IncompatibleIndexError, Index, IndexStoreError, Settings, SettingsError
 from dedup.index import parse_duration
@@ -371,3 +372,47 @@ def test_a_killed_writer_releases_the_lock_by_expiry(
         assert store.read_meta()["format"] == "1"
     finally:
         store.close()
+
+
+# -- Redis Cluster ------------------------------------------------------------------------------------
+
+
+def test_indexes_on_several_cluster_nodes(
+    tmp_path: Path, redis_cluster: list[int], seed_dir: Path, seed_articles: list[Article]
+) -> None:
+    cluster = RedisCluster(host="127.0.0.1", port=redis_cluster[0])
+    try:
+        # two prefixes whose slots live on different nodes
+        by_node: dict[str, str] = {}
+        for n in range(1000):
+            node = cluster.get_node_from_key(f"{{cluster{n}}}:meta")  # type: ignore[no-untyped-call]
+            by_node.setdefault(node.name, f"cluster{n}")
+            if len(by_node) == 2:
+                break
+        assert len(by_node) == 2
+        feed = (seed_dir / "articles.jsonl").read_bytes()
+        for prefix in by_node.values():
+            url = f"redis://127.0.0.1:{redis_cluster[-1]}/0?cluster=yes&prefix={prefix}"
+            out = run(
+                "filter", "--index", url, "--decisions", str(tmp_path / f"{prefix}.jsonl"), "-q", stdin=feed
+            )
+            assert out.returncode == 0, out.stderr.decode()
+            assert_seed_decisions(jsonl(tmp_path / f"{prefix}.jsonl"), seed_articles)
+            with Index.open(url) as index:
+                assert (
+                    index.stats().location
+                    == f"redis://127.0.0.1:{redis_cluster[-1]}/0?prefix={prefix}&cluster=yes"
+                )
+                assert index.check_and_add(seed_articles[0]).relation == "already-stored"
+                assert index.integrity_check() == []
+                assert index.remove(seed_articles[0].id)
+                assert len(index) == 7
+            # every key of the index is on one node
+            store = RedisStore(url)
+            try:
+                slots = {cluster.keyslot(key) for key in store.all_keys()}  # type: ignore[no-untyped-call]
+            finally:
+                store.close()
+            assert len(slots) == 1
+    finally:
+        cluster.close()
