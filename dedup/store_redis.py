@@ -88,11 +88,11 @@ T = TypeVar("T")
 
 _ACQUIRE = """#!lua
 if redis.call('EXISTS', KEYS[1]) == 1 then
-    return {0, redis.call('PTTL', KEYS[1])}
+    return {0, redis.call('PTTL', KEYS[1]), 0}
 end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return {token, tonumber(redis.call('GET', KEYS[3]) or '0')}
+return {token, tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0')}
 """
 
 _EXTEND = """#!lua
@@ -120,18 +120,18 @@ local function split(blob)
 end
 """
 
-# KEYS: hashes; ARGV[k]: the 8-byte fields wanted from KEYS[k], concatenated.
-# Returns (k, position, value) for every field present.
+# KEYS: the generation counter, then hashes; ARGV[k]: the 8-byte fields wanted from KEYS[k + 1],
+# concatenated. Returns the generation, then (k, position, value) for every field present.
 _LOOKUP = (
     "#!lua flags=no-writes\n"
     + _SPLIT
     + """
-local out = {}
-for k = 1, #KEYS do
+local out = {tonumber(redis.call('GET', KEYS[1]) or '0')}
+for k = 1, #ARGV do
     local fields = split(ARGV[k])
     for s = 1, #fields, 4000 do
         local e = math.min(s + 3999, #fields)
-        local values = redis.call('HMGET', KEYS[k], unpack(fields, s, e))
+        local values = redis.call('HMGET', KEYS[k + 1], unpack(fields, s, e))
         for x = 1, e - s + 1 do
             if values[x] then
                 out[#out + 1] = k
@@ -233,6 +233,8 @@ class _Transaction:
 
     token: int
     seq: int
+    #: The index's generation when the lock was taken (see ``RedisStore._memo``).
+    generation: int
     #: Fields of the record hashes as read (under the lock) or as written; None when absent.
     fields: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
     #: Fields written (of the record hashes, and of the bucket and line hashes), in ``fields``.
@@ -304,6 +306,7 @@ class RedisStore:
         tag = "{" + prefix + "}"
         self._meta = f"{tag}:meta"
         self._seq = f"{tag}:seq"
+        self._gen = f"{tag}:gen"
         self._fence = f"{tag}:fence"
         self._lock = f"{tag}:lock"
         self._art = f"{tag}:art"
@@ -322,6 +325,8 @@ class RedisStore:
         self._commit: Script = self.client.register_script(_COMMIT)
         self._create_meta: Script = self.client.register_script(_CREATE_META)
         self._tx: _Transaction | None = None
+        #: The last look-up of each kind made outside a transaction: (question, generation, answer).
+        self._memo: dict[str, tuple[bytes, int, Any]] = {}
         self._depth = 0
         self._renewer: threading.Thread | None = None
         self._wake = threading.Event()
@@ -341,7 +346,7 @@ class RedisStore:
     def all_keys(self) -> list[str]:
         """Every Redis key this index may use."""
         return [
-            self._meta, self._seq, self._fence, self._lock, self._art, self._sig, self._ids,
+            self._meta, self._seq, self._gen, self._fence, self._lock, self._art, self._sig, self._ids,
             self._time, self._pub, self._lines, self._counts, *self._shards,
         ]  # fmt: skip
 
@@ -407,8 +412,9 @@ class RedisStore:
         deadline = time.monotonic() + self.lock_wait
         pause = 0.0002
         while True:
-            token, value = (
-                int(x) for x in self._acquire(keys=[self._lock, self._fence, self._seq], args=[ttl])
+            token, value, generation = (
+                int(x)
+                for x in self._acquire(keys=[self._lock, self._fence, self._seq, self._gen], args=[ttl])
             )
             if token:
                 break
@@ -419,7 +425,7 @@ class RedisStore:
                 )
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 1.5, 0.005, max(value, 1) / 1000)
-        tx = _Transaction(token=token, seq=value)
+        tx = _Transaction(token=token, seq=value, generation=generation)
         self._start_renewer()
         return tx
 
@@ -483,6 +489,7 @@ class RedisStore:
             self._lock_release(tx.token)
             return
         command("SET", self._seq, [tx.seq])
+        args.extend(("INCR", slot(self._gen), 0))
         try:
             self._commit(keys=keys, args=args)
         except redis.ResponseError as exc:
@@ -545,20 +552,22 @@ class RedisStore:
 
     def _packed_read(
         self, names: Sequence[str], which: npt.NDArray[np.int64], raw: npt.NDArray[Any]
-    ) -> dict[int, bytes]:
+    ) -> tuple[dict[int, bytes], int]:
         """Values present among 8-byte fields: field ``i`` is ``raw[i]`` in hash ``names[which[i]]``.
 
         One round trip: each hash's fields travel as one string to a read-only Lua script, which
-        returns only the fields present. Writes of the current transaction are applied on top.
+        returns the index's generation and only the fields present. Writes of the current
+        transaction are applied on top.
         """
         tx = self._tx
         order = [np.flatnonzero(which == n) for n in range(len(names))]
         used = [n for n in range(len(names)) if len(order[n])]
         out: dict[int, bytes] = {}
-        if not used:
-            return out
-        found = self._lookup(keys=[names[n] for n in used], args=[raw[order[n]].tobytes() for n in used])
-        for i in range(0, len(found), 3):
+        found = self._lookup(
+            keys=[self._gen, *(names[n] for n in used)], args=[raw[order[n]].tobytes() for n in used]
+        )
+        generation = int(found[0])
+        for i in range(1, len(found), 3):
             out[int(order[used[int(found[i]) - 1]][int(found[i + 1]) - 1])] = found[i + 2]
         if tx is not None and (tx.blobs or tx.dirty):
             self._materialize(tx)
@@ -570,7 +579,23 @@ class RedisStore:
                         out.pop(i, None)
                     else:
                         out[i] = value
-        return out
+        return out, generation
+
+    def _remembered(self, kind: str, asked: bytes) -> Any:
+        """What a read of ``kind`` found outside the transaction, if nothing was committed since.
+
+        A read outside a transaction (the decision) records the index's generation, read atomically
+        with it; every commit increments the generation. When the transaction then asks the same
+        question (the evidence) and the generation it saw when it took the lock is the same, the
+        answer cannot have changed: no round trip is needed.
+        """
+        tx = self._tx
+        memo = self._memo.get(kind)
+        if tx is None or memo is None or tx.dirty or tx.blobs:
+            return None
+        if memo[0] != asked or memo[1] != tx.generation:
+            return None
+        return memo[2]
 
     @staticmethod
     def _materialize(tx: _Transaction) -> None:
@@ -590,11 +615,16 @@ class RedisStore:
         raw = values.astype(">i8")
         which = values & (_SHARDS - 1)
         tx = self._tx
-        if tx is not None and tx.looked_up is not None and tx.looked_up[0] == raw.tobytes():
+        asked = raw.tobytes()
+        if tx is not None and tx.looked_up is not None and tx.looked_up[0] == asked:
             return raw, which, tx.looked_up[1]
-        present = self._packed_read(self._shards, which, raw)
+        present = self._remembered("buckets", asked)
+        if present is None:
+            present, generation = self._packed_read(self._shards, which, raw)
+            if tx is None:
+                self._memo["buckets"] = (asked, generation, present)
         if tx is not None:
-            tx.looked_up = (raw.tobytes(), present)
+            tx.looked_up = (asked, present)
         return raw, which, present
 
     # -- look-ups -------------------------------------------------------------------------------------
@@ -652,7 +682,16 @@ class RedisStore:
         unknown = [i for i in dict.fromkeys(ids) if tx is None or i not in tx.ids]
         found: dict[str, int] = {}
         if unknown:
-            for i, score in zip(unknown, self.client.zmscore(self._ids, unknown), strict=True):
+            asked = "\n".join(unknown).encode()
+            scores = self._remembered("ids", asked)
+            if scores is None:
+                pipe = self.client.pipeline(transaction=True)  # the generation, atomically with the ids
+                pipe.get(self._gen)
+                pipe.zmscore(self._ids, unknown)
+                generation, scores = pipe.execute()
+                if tx is None:
+                    self._memo["ids"] = (asked, int(generation or 0), scores)
+            for i, score in zip(unknown, scores, strict=True):
                 doc = None if score is None else int(score)
                 if tx is not None:
                     tx.ids[i] = doc
@@ -673,12 +712,17 @@ class RedisStore:
     def _line_read(self, raw: npt.NDArray[Any]) -> dict[int, bytes]:
         """Line statistics present among 8-byte line hashes (reusing the transaction's last read)."""
         tx = self._tx
-        if tx is not None and tx.lines_read is not None and tx.lines_read[0] == raw.tobytes():
+        asked = raw.tobytes()
+        if tx is not None and tx.lines_read is not None and tx.lines_read[0] == asked:
             return tx.lines_read[1]
-        present = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+        present = self._remembered("lines", asked)
+        if present is None:
+            present, generation = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+            if tx is None:
+                self._memo["lines"] = (asked, generation, present)
         if tx is not None:
-            tx.lines_read = (raw.tobytes(), present)
-        return present
+            tx.lines_read = (asked, present)
+        return dict(present)
 
     @_redis_errors
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
@@ -778,7 +822,7 @@ class RedisStore:
             article_id = json.loads(stored)["id"]
             raw, which, present = self._bucket_read(keys)
             line_raw = np.asarray([h for h, _ in lines], dtype=">i8")
-            line_present = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
+            line_present, _ = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
             removed = 0
             for i, value in present.items():
                 docs = _docs(value)

@@ -154,7 +154,9 @@ def test_get_remove_prune_and_window(redis_url: str, seed_articles: list[Article
         assert index.integrity_check() == []
     prefix = redis_url.rsplit("prefix=", 1)[1]
     # nothing is left but the metadata, the counters and the lock's fence
-    assert prefix_keys(redis_url) == {f"{{{prefix}}}:{name}" for name in ("meta", "seq", "fence", "counts")}
+    assert prefix_keys(redis_url) == {
+        f"{{{prefix}}}:{name}" for name in ("meta", "seq", "gen", "fence", "counts")
+    }
 
 
 def test_settings_and_format_are_checked_on_open(redis_url: str) -> None:
