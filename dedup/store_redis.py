@@ -11,7 +11,8 @@ index lives in one Redis Cluster hash slot and a transaction may touch any of it
 
 * ``{P}:meta`` (hash): settings, versions and store layout, written once when the index is created.
 * ``{P}:seq`` (string): the last doc number given out (numbers are never reused).
-* ``{P}:art`` / ``{P}:sig`` (hashes, doc -> JSON record / signature bytes).
+* ``{P}:art`` / ``{P}:sig`` / ``{P}:shingles`` (hashes, doc -> JSON record / signature bytes /
+  the shingle at each word and which are valid, with which the index screens a candidate).
 * ``{P}:ids`` (sorted set, id scored by doc): finds ids and lists them in insertion order.
 * ``{P}:time`` / ``{P}:pub`` (sorted sets of docs by ``published``-or-``added`` / by ``published``).
 * ``{P}:k:0`` ... ``{P}:k:15`` (hashes): the LSH buckets. Field = band key (8 bytes, big-endian),
@@ -311,6 +312,7 @@ class RedisStore:
         self._lock = f"{tag}:lock"
         self._art = f"{tag}:art"
         self._sig = f"{tag}:sig"
+        self._shingles = f"{tag}:shingles"
         self._ids = f"{tag}:ids"
         self._time = f"{tag}:time"
         self._pub = f"{tag}:pub"
@@ -346,8 +348,8 @@ class RedisStore:
     def all_keys(self) -> list[str]:
         """Every Redis key this index may use."""
         return [
-            self._meta, self._seq, self._gen, self._fence, self._lock, self._art, self._sig, self._ids,
-            self._time, self._pub, self._lines, self._counts, *self._shards,
+            self._meta, self._seq, self._gen, self._fence, self._lock, self._art, self._sig,
+            self._shingles, self._ids, self._time, self._pub, self._lines, self._counts, *self._shards,
         ]  # fmt: skip
 
     # -- metadata -------------------------------------------------------------------------------------
@@ -652,13 +654,15 @@ class RedisStore:
         if not docs:
             return []
         names = [str(d).encode() for d in docs]
-        got = self._hget([(self._art, n) for n in names] + [(self._sig, n) for n in names])
+        got = self._hget([(key, n) for key in (self._art, self._sig, self._shingles) for n in names])
         out = []
         for doc, name in zip(docs, names, strict=True):
             raw, sig = got[(self._art, name)], got[(self._sig, name)]
             if raw is None or sig is None:
                 continue
             rec = json.loads(raw)
+            packed = got[(self._shingles, name)] or b""
+            words = int.from_bytes(packed[:4], "little") if packed else 0
             out.append(
                 StoredRecord(
                     doc=doc,
@@ -669,6 +673,8 @@ class RedisStore:
                     added=rec["added"],
                     signature=sig,
                     masked=tuple(rec["masked"]),
+                    shingles=packed[4 : 4 + 4 * words],
+                    valid=packed[4 + 4 * words :],
                 )
             )
         return out
@@ -796,6 +802,9 @@ class RedisStore:
                 }
                 self._set(self._art, name, json.dumps(record, ensure_ascii=False).encode())
                 self._set(self._sig, name, bytes(r.signature))
+                if r.shingles:
+                    words = (len(r.shingles) // 4).to_bytes(4, "little")
+                    self._set(self._shingles, name, words + bytes(r.shingles) + bytes(r.valid))
                 tx.zsets[(self._ids, r.id.encode())] = doc
                 tx.zsets[(self._time, name)] = r.published if r.published is not None else r.added
                 if r.published is not None:
@@ -845,6 +854,7 @@ class RedisStore:
                 self._set(self._lines, fld, _line_bytes(LineStat(stat.docs - 1, edges, sample)))
             self._set(self._art, name, None)
             self._set(self._sig, name, None)
+            self._set(self._shingles, name, None)
             tx.ids[article_id] = None
             tx.zsets[(self._ids, article_id.encode())] = None
             tx.zsets[(self._time, name)] = None

@@ -117,7 +117,15 @@ def test_library_on_redis_decides_as_on_sqlite(
             decisions = [index.check_and_add(a).to_dict() for a in feed]
             stats = index.stats()
             assert index.integrity_check() == []
-            results[location] = (decisions, stats.articles, stats.keys, stats.lines, stats.boilerplate_lines)
+            # the stored records as the index reads them back (shingles for screening included)
+            records = [
+                (r.id, r.text, r.signature, r.masked, r.shingles, r.valid)
+                for r in index.store.fetch(list(range(1, stats.articles + 1)))
+            ]
+            assert all(r[4] for r in records)
+            results[location] = (
+                decisions, stats.articles, stats.keys, stats.lines, stats.boilerplate_lines, records
+            )  # fmt: skip
     sqlite_result, redis_result = results.values()
     assert redis_result == sqlite_result
     assert redis_result[1] == len(feed) - 3
