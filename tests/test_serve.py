@@ -256,6 +256,15 @@ def test_bad_requests_get_the_right_status_and_change_nothing(
     assert (status, decision["action"]) == (200, "keep")
 
 
+def test_serve_help() -> None:
+    out = subprocess.run([*DEDUP, "serve", "--help"], capture_output=True, timeout=120, check=False)
+    assert out.returncode == 0
+    help_text = out.stdout.decode()
+    for option in ("--index", "--host", "--port", "--workers", "--token-file", "--max-request-bytes"):
+        assert option in help_text
+    assert "127.0.0.1" in help_text
+
+
 def test_bad_index_is_an_error_before_serving(tmp_path: Path, redis_url: str) -> None:
     out = subprocess.run([*DEDUP, "serve", "--index", redis_url, "--port", str(free_port())],
                          capture_output=True, timeout=120, check=False)  # fmt: skip
