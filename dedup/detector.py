@@ -8,6 +8,7 @@ find candidates (:mod:`dedup.lsh`), verify and align them (:mod:`dedup.align`), 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -72,6 +73,33 @@ def _jaccard(fa: Fingerprint, fb: Fingerprint) -> float:
     return inter / (len(sa) + len(sb) - inter)
 
 
+def _mirror(pair: Pair) -> Pair:
+    """The same pair seen from the other side: a and b swapped, passages in the new a's order."""
+    passages = sorted(
+        (
+            dataclasses.replace(
+                p,
+                a_start=p.b_start,
+                a_end=p.b_end,
+                b_start=p.a_start,
+                b_end=p.a_end,
+                a_text=p.b_text,
+                b_text=p.a_text,
+            )
+            for p in pair.passages
+        ),
+        key=lambda p: (p.a_start, p.b_start),
+    )
+    return dataclasses.replace(
+        pair,
+        a=pair.b,
+        b=pair.a,
+        coverage_a=pair.coverage_b,
+        coverage_b=pair.coverage_a,
+        passages=tuple(passages),
+    )
+
+
 class Detector:
     """Finds reprints, containment and overlapping reports in a corpus, with their shared passages.
 
@@ -124,7 +152,18 @@ class Detector:
         return found
 
     def pair(self, da: Document, db: Document) -> Pair | None:
-        """Verify a candidate pair: its passages, scores and relation (None if it shares nothing)."""
+        """Verify a candidate pair: its passages, scores and relation (None if it shares nothing).
+
+        The result does not depend on the order of the two documents: ``pair(b, a)`` is ``pair(a, b)``
+        with its sides swapped. (Alignment breaks ties by position, so the two documents are always
+        aligned in one order, the longer text first, and the result mirrored when needed.)
+        """
+        if (len(db.article.text), db.article.text) > (len(da.article.text), da.article.text):
+            swapped = self._pair(db, da)
+            return None if swapped is None else _mirror(swapped)
+        return self._pair(da, db)
+
+    def _pair(self, da: Document, db: Document) -> Pair | None:
         found = self.matches(da, db)
         if not found:
             return None
