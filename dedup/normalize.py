@@ -225,7 +225,8 @@ def _fast_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]
     if text.isascii():
         points: npt.NDArray[np.integer[Any]] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        # surrogatepass: a lone surrogate (possible in a str built in Python) is a separator, not an error
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         if len(points) and int(points.max()) >= 0x10000:
             return None
     alnum = _ALNUM[points]
