@@ -106,8 +106,12 @@ def _occurrences(
 
 
 def seed_budget(len_a: int, len_b: int) -> int:
-    """Most seeds one pair may produce: a few per word, enough for any text that is not repetitive."""
-    return 2 * (len_a + len_b) + 1024
+    """Most chaining work one pair may cost (seeds times the seeds sharing their word in A).
+
+    A few steps per word: ordinary text, where nearly every shared shingle occurs once on each side,
+    stays far below it.
+    """
+    return 4 * (len_a + len_b) + 8192
 
 
 def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntArray, IntArray]:
@@ -118,8 +122,8 @@ def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntA
 
     A shingle that occurs several times seeds a match between each of its first ``MAX_SEED_REPEAT``
     occurrences in A and in B. In a repetitive text (a few words repeated over and over) that is up
-    to 64 seeds per word; the repeat limit is lowered (8, 4, 2, 1) until the pair's seeds fit in
-    :func:`seed_budget`, so the work of a pair stays linear in the length of its texts.
+    to 64 seeds per word; the repeat limit is lowered (8, 4, 2, 1) until the work of chaining them fits
+    in :func:`seed_budget`, so the work of a pair stays linear in the length of its texts.
     """
     common = np.intersect1d(fa.distinct, fb.distinct, assume_unique=True)
     if len(common) < max(1, min_common):
@@ -132,7 +136,8 @@ def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntA
     pos_b, start_b, count_b = _occurrences(pb, vb, common)
     budget = seed_budget(len(fa.shingles), len(fb.shingles))
     repeat = MAX_SEED_REPEAT
-    while repeat > 1 and int((np.minimum(count_a, repeat) * np.minimum(count_b, repeat)).sum()) > budget:
+    # chaining a seed scans the chains open near it, about (seeds at its word in A) x reach of them
+    while repeat > 1 and int((np.minimum(count_a, repeat) * np.minimum(count_b, repeat) ** 2).sum()) > budget:
         repeat //= 2
     ca = np.minimum(count_a, repeat)
     cb = np.minimum(count_b, repeat)
