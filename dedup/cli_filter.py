@@ -20,7 +20,8 @@ import click
 from dedup.errors import DedupError, InputError
 from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.model import Article, BadRecord
-from dedup.readers import ReadOptions, decode, iter_articles, parse_record
+from dedup.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
+from dedup.render import json_text
 from dedup.store import is_url
 
 __all__ = ["register"]
@@ -61,7 +62,7 @@ def _say(message: str) -> None:
 
 
 def _json_line(data: dict[str, Any]) -> bytes:
-    return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json_text(data) + "\n").encode("utf-8")
 
 
 class _Progress:
@@ -192,7 +193,7 @@ def get(path: str, ids: tuple[str, ...]) -> None:
             if stored is None:
                 missing.append(article_id)
             else:
-                click.echo(json.dumps(stored.to_dict(), ensure_ascii=False))
+                click.echo(json_text(stored.to_dict()))
     if missing:
         _say("not found: " + ", ".join(missing))
         sys.exit(1)
@@ -402,15 +403,13 @@ def _filter_line(index: Index, line: bytes, n: int, options: ReadOptions) -> Dec
         text, notice = decode(line, source="<stdin>", line=n, fallback=options.fallback_encoding)
         if notice is not None:
             _say(f"warning: {notice}")
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"malformed JSON: {exc.msg} (column {exc.colno})", source="<stdin>", line=n
-            ) from None
+        # every way a line can fail to be JSON (too deep, a number too long...) is an error record
+        record = parse_json(text, source="<stdin>", line_number=n)
         if isinstance(record, dict) and isinstance(record.get(options.id_field), str | int):
             article_id = str(record[options.id_field])
-        article = parse_record(record, options, source="<stdin>", line=n)
+        article = parse_record(
+            record, options, source="<stdin>", line=n, emit=lambda notice: _say(f"warning: {notice}")
+        )
         return index.check_and_add(article)
     except InputError as exc:
         out = _error_record(exc.reason, line=n, article_id=article_id, source="<stdin>")

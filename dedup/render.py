@@ -12,6 +12,7 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from typing import Any
 
 import regex
 from rich import box
@@ -25,7 +26,7 @@ from dedup.diff import word_diff
 from dedup.model import Pair, Report
 from dedup.normalize import tokenize
 
-__all__ = ["render_json", "render_table", "snippet"]
+__all__ = ["json_text", "render_json", "render_table", "snippet"]
 
 _RELATION_STYLE = {"near-duplicate": "bold red", "containment": "bold yellow", "overlap": "bold cyan"}
 #: Styles of words in passage snippets.
@@ -42,14 +43,19 @@ _NON_SPACE = regex.compile(r"\S+")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def render_json(report: Report) -> str:
-    r"""The JSON contract, byte-identical for the same input and settings.
+def json_text(data: Any, *, indent: int | None = None) -> str:
+    r"""``json.dumps(data, ensure_ascii=False)`` that can always be written out as UTF-8.
 
-    A lone surrogate in a string (possible in a Report built from Python strings, never in one read by
-    :mod:`dedup.readers`) is written as its ``\udXXXX`` escape, so the output is always valid UTF-8.
+    A lone surrogate in a string (possible in a str built in Python, never in one read by
+    :mod:`dedup.readers`) is written as its ``\udXXXX`` escape, which JSON readers decode back to it.
     """
-    text = json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(data, ensure_ascii=False, indent=indent)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def render_json(report: Report) -> str:
+    """The JSON contract, byte-identical for the same input and settings."""
+    return json_text(report.to_dict(), indent=2) + "\n"
 
 
 def _flatten(text: Text) -> tuple[Text, list[int]]:

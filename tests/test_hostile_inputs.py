@@ -652,3 +652,29 @@ def test_copies_of_a_one_line_article_are_not_boilerplate(tmp_path: Path, headli
     assert data["boilerplate"] == []
     assert len(data["pairs"]) == 6
     assert {p["relation"] for p in data["pairs"]} == {"near-duplicate"}
+
+
+def test_bad_lines_through_dedup_filter(tmp_path: Path) -> None:
+    """The filter decides every line: kept, rejected or an error record naming line and field."""
+    lines: list[dict[str, object] | str] = [{"id": "first", "text": BODY}]
+    lines += [line for line, _, _ in BAD_LINES]
+    lines += [{"id": "reprint", "text": "REPRINTED\n" + BODY}, {"id": "last", "text": "A different story."}]
+    source = jsonl(tmp_path / "in.jsonl", lines)
+    decisions = tmp_path / "decisions.jsonl"
+    run = dedup(
+        "filter", "--index", str(tmp_path / "idx.db"), "--decisions", str(decisions), "-q",
+        stdin=source.read_bytes(),
+    )  # fmt: skip
+    assert run.returncode == 2  # some lines were unusable; all the others were decided
+    records = [json.loads(x) for x in decisions.read_text(encoding="utf-8").splitlines()]
+    assert [r["line"] for r in records] == list(range(1, len(lines) + 1))
+    by_line = {r["line"]: r for r in records}
+    for n, (_, error, field) in enumerate(BAD_LINES, 2):
+        assert by_line[n]["action"] == "error"
+        assert by_line[n]["error"].startswith(error), (by_line[n], error)
+        assert by_line[n].get("field") == field
+    assert by_line[1]["action"] == "keep"
+    assert by_line[len(lines) - 1]["action"] == "reject"  # the reprint
+    assert by_line[len(lines)]["action"] == "keep"
+    kept = [json.loads(x)["id"] for x in run.stdout.decode().splitlines()]
+    assert kept == ["first", "last"]
