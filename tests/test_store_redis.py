@@ -31,7 +31,8 @@ def client(url: str) -> redis.Redis:
 
 def prefix_keys(url: str) -> set[str]:
     prefix = url.rsplit("prefix=", 1)[1]
-    return {k.decode() for k in cast(list[bytes], client(url).keys("{" + prefix + "}:*"))}
+    with client(url) as conn:  # closed: a leaked socket is a ResourceWarning, an error here
+        return {k.decode() for k in cast(list[bytes], conn.keys("{" + prefix + "}:*"))}
 
 
 def reprint(text: str, rng: random.Random) -> str:
@@ -180,7 +181,8 @@ def test_settings_and_format_are_checked_on_open(redis_url: str) -> None:
         assert index.settings.window_size == 10
         assert index.meta["fingerprint"] == Settings(window_size=10).fingerprint()
     prefix = redis_url.rsplit("prefix=", 1)[1]
-    client(redis_url).hset(f"{{{prefix}}}:meta", "format", "99")
+    with client(redis_url) as conn:
+        conn.hset(f"{{{prefix}}}:meta", "format", "99")
     with pytest.raises(IncompatibleIndexError, match="index format 99"):
         Index.open(redis_url)
 
