@@ -11,7 +11,9 @@ both approaches have duplicates to reject), all workers starting together:
   can both insert copies; the cheapest thing that could work).
 
 Per configuration it prints articles/s (all workers together, first start to last finish) and the
-per-article latency p50/p99, and dedup's throughput as a ratio to the baseline's. Then it starts
+per-article latency p50/p99, and dedup's throughput as a ratio to the baseline's. As a control
+for the machine itself (shared, and busy), it also times a counting loop in as many processes:
+how much more CPU the machine gives that many processes than one, at that moment. Then it starts
 ``dedup serve`` (1 and 2 server processes) on the same index and times ``POST /articles`` from
 ``--clients`` client processes: requests/s and p50/p99. Memory: Redis ``used_memory`` per stored
 article, for both. Usage (from the repository root)::
@@ -123,6 +125,29 @@ def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: A
             kept += 1
         latencies.append(time.perf_counter() - t0)
     out.put((start, time.perf_counter(), latencies, kept, 0.0, 0.0, time.process_time() - cpu))
+
+
+def spin(seconds: float, barrier: Barrier, out: Any) -> None:
+    """Pure CPU work (a counting loop) for ``seconds``: how much the machine gives each process."""
+    barrier.wait()
+    start, count = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        for _ in range(10_000):
+            count += 1
+    out.put(count)
+
+
+def cpu_scaling(workers: int, seconds: float = 3.0) -> float:
+    """Counting-loop work done by ``workers`` processes together, for the machine's ceiling."""
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(workers), ctx.Queue()
+    procs = [ctx.Process(target=spin, args=(seconds, barrier, queue)) for _ in range(workers)]
+    for p in procs:
+        p.start()
+    total = sum(queue.get(timeout=600) for _ in procs)
+    for p in procs:
+        p.join()
+    return float(total)
 
 
 def redis_cpu(port: int) -> float:
@@ -270,15 +295,18 @@ def main() -> None:
         print(f"\ncheck-and-add, {args.articles} articles per run (one in four a reprint)")
         print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'lock':>5} {'cpu ms':>7} "
               f"{'base/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} {'ratio':>6} {'scale':>6} "
-              f"{'b.scale':>7} {'load':>5}")  # fmt: skip
+              f"{'b.scale':>7} {'loop':>6} {'load':>5}")  # fmt: skip
         runs = []
         for n, workers in enumerate(int(w) for w in args.workers.split(",")):
             batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
             ours = run_workers(dedup_worker, url, batch, workers, port)
             theirs = run_workers(baseline_worker, port, batch, workers, port)
+            # the machine's own ceiling right now: a counting loop in as many processes
+            ours["cpu_loop"] = cpu_scaling(workers)
             runs.append({"dedup": ours, "baseline": theirs})
             scale = ours["per_second"] / runs[0]["dedup"]["per_second"]
             their_scale = theirs["per_second"] / runs[0]["baseline"]["per_second"]
+            loop_scale = ours["cpu_loop"] / runs[0]["dedup"]["cpu_loop"]
             cpu = ours["cpu_ms_per_article"] + ours["redis_cpu_ms_per_article"]
             their_cpu = theirs["cpu_ms_per_article"] + theirs["redis_cpu_ms_per_article"]
             ratio = ours["per_second"] / theirs["per_second"]
@@ -287,7 +315,7 @@ def main() -> None:
                 f"{ours['p99_ms']:>7.1f}", f"{ours['lock_held']:>5.2f}", f"{cpu:>7.1f}",
                 f"{theirs['per_second']:>8.1f}", f"{theirs['p50_ms']:>7.1f}", f"{theirs['p99_ms']:>7.1f}",
                 f"{their_cpu:>7.1f}", f"{ratio:>6.2f}", f"{scale:>6.2f}", f"{their_scale:>7.2f}",
-                f"{ours['load_average']:>5.1f}",
+                f"{loop_scale:>6.2f}", f"{ours['load_average']:>5.1f}",
             ]  # fmt: skip
             print(" ".join(cells))
         results["workers"] = runs
