@@ -91,7 +91,7 @@ def serve(
     """
     import uvicorn
 
-    from dedup.serve import ENV_CONFIG, ServiceSettings, create_app
+    from dedup.serve import ENV_CONFIG, NoDelayH11Protocol, ServiceSettings, create_app
 
     Policy.from_names(reject.split(","))
     if window:
@@ -112,6 +112,7 @@ def serve(
         create=create,
     )
     common = {
+        "http": NoDelayH11Protocol,
         "host": host,
         "port": port,
         "log_level": log_level,

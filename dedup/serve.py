@@ -24,11 +24,13 @@ accepted (each article it answered for is committed) before it closes the index.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -40,6 +42,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
@@ -47,7 +50,7 @@ from dedup.index import Index, Policy, parse_duration, parse_published
 from dedup.model import Article
 from dedup.readers import ReadOptions, parse_record
 
-__all__ = ["ENV_CONFIG", "ServiceSettings", "create_app"]
+__all__ = ["ENV_CONFIG", "NoDelayH11Protocol", "ServiceSettings", "create_app"]
 
 #: Environment variable through which ``dedup serve --workers N`` hands its settings to each worker.
 ENV_CONFIG = "DEDUP_SERVE_CONFIG"
@@ -397,6 +400,23 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
     return app
+
+
+class NoDelayH11Protocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with ``TCP_NODELAY`` on every connection.
+
+    With ``--workers N`` uvicorn binds the listening socket itself, without naming the TCP protocol,
+    and asyncio then leaves Nagle's algorithm on for the connections: a response written in two
+    pieces waits for the client's delayed acknowledgement, about 40 ms per request.
+    """
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Turn Nagle's algorithm off, then set the connection up as uvicorn does."""
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            with suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
 
 
 def app_from_env() -> FastAPI:
