@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import click
 
-from dedup.errors import DedupError, InputError
+from dedup.errors import DedupError, IndexStoreError, InputError
 from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.model import Article, BadRecord
 from dedup.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
@@ -368,7 +368,13 @@ def filter_command(
             line = raw.rstrip(b"\r\n")
             if not line.strip():
                 continue
-            result = _filter_line(index, line, n, options)
+            try:
+                result = _filter_line(index, line, n, options)
+            except IndexStoreError as exc:
+                raise IndexStoreError(
+                    f"{exc} (stopped at input line {n}: every line before it is decided and its output "
+                    "written; once the cause is fixed, run again: lines already stored are rejected as such)"
+                ) from exc
             # The index has committed the decision: make it visible at once, the line first.
             if isinstance(result, Decision):
                 target = kept_out if result.action == "keep" else reject_out

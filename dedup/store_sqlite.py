@@ -24,12 +24,14 @@ transactions, a killed process loses nothing it committed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -149,6 +151,43 @@ class _KeyIndex:
         return dict(zip(docs.tolist(), counts.tolist(), strict=True)), skipped
 
 
+def store_error(location: str, exc: sqlite3.Error) -> IndexStoreError:
+    """An :class:`IndexStoreError` naming the index and saying, in words, what went wrong."""
+    text = str(exc)
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if "readonly" in text or code.startswith("SQLITE_READONLY"):
+        what = "the index is read-only (the file or its folder cannot be written): nothing was stored"
+    elif code.startswith("SQLITE_FULL") or "disk is full" in text:
+        what = "disk full: the last change was not stored (what was stored before is intact)"
+    elif code.startswith("SQLITE_BUSY") or "locked" in text:
+        what = "another process kept the index locked for longer than the busy timeout"
+    elif code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
+        what = f"the index file is damaged ({text}): restore it from a backup or rebuild it"
+    elif code.startswith("SQLITE_IOERR") or "I/O error" in text:
+        what = f"disk I/O error ({text})"
+    elif code.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        what = f"cannot open the index or its journal ({text})"
+    else:
+        what = text
+    return IndexStoreError(f"{location}: {what}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _translated(method: F) -> F:
+    """Turn SQLite's exceptions raised by ``method`` into :class:`IndexStoreError`."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise store_error(self.location, exc) from exc
+
+    return cast(F, wrapper)
+
+
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.split(",") if x)
 
@@ -183,6 +222,8 @@ class SQLiteStore:
                 self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise store_error(self.location, exc) from exc
             raise IndexStoreError(f"{self.location}: not a usable SQLite index: {exc}") from None
 
     # -- metadata -------------------------------------------------------------------------------------
@@ -199,6 +240,7 @@ class SQLiteStore:
             raise IndexStoreError(f"{self.location}: not a usable SQLite index: {exc}") from None
         return {str(k): str(v) for k, v in rows}
 
+    @_translated
     def write_meta(self, meta: Mapping[str, str]) -> None:
         """Record metadata."""
         with self.write_transaction():
@@ -228,23 +270,27 @@ class SQLiteStore:
             return
         try:
             self._db.execute(begin)
-        except sqlite3.OperationalError as exc:
-            raise IndexStoreError(f"{self.location}: cannot start a transaction: {exc}") from None
+        except sqlite3.Error as exc:
+            raise store_error(self.location, exc) from exc
         self._depth = 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise store_error(self.location, exc) from exc
             raise
         self._depth = 0
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise IndexStoreError(f"{self.location}: cannot commit: {exc}") from None
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise store_error(self.location, exc) from exc
 
     def read_transaction(self) -> AbstractContextManager[None]:
         """A consistent snapshot for several reads (WAL readers do not block writers)."""
@@ -271,6 +317,7 @@ class SQLiteStore:
             self._keys.add([int(d) for d, _ in rows], [bytes(k) for _, k in rows])
             self._seen = int(rows[-1][0])
 
+    @_translated
     def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
         """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
         with self.read_transaction():
@@ -278,6 +325,7 @@ class SQLiteStore:
         assert self._keys is not None
         return self._keys.lookup(np.asarray(keys, dtype=np.int64), max_bucket=max_bucket)
 
+    @_translated
     def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
         """Records of ``docs`` in the order asked."""
         if not docs:
@@ -305,6 +353,7 @@ class SQLiteStore:
             valid=bytes(valid),  # type: ignore[call-overload]
         )
 
+    @_translated
     def find(self, ids: Sequence[str]) -> dict[str, int]:
         """Doc numbers of the stored ids among ``ids``."""
         if not ids:
@@ -315,6 +364,7 @@ class SQLiteStore:
         ).fetchall()
         return {str(i): int(d) for i, d in rows}
 
+    @_translated
     def line_stats(self, hashes: Sequence[int]) -> dict[int, LineStat]:
         """Statistics of the stored lines among ``hashes``."""
         if not hashes:
@@ -325,6 +375,7 @@ class SQLiteStore:
         ).fetchall()
         return {int(h): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
 
+    @_translated
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
         """Whole-document signatures of ``docs``."""
         if not docs:
@@ -337,6 +388,7 @@ class SQLiteStore:
 
     # -- changes --------------------------------------------------------------------------------------
 
+    @_translated
     def insert(self, records: Sequence[NewRecord]) -> list[int]:
         """Store new records (ids already stored are skipped); return their doc numbers."""
         out: list[int] = []
@@ -370,6 +422,7 @@ class SQLiteStore:
             self._bump("count_keys", n_keys)
         return out
 
+    @_translated
     def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
         """Remove one stored article, its keys and its share of the line statistics."""
         with self.write_transaction():
@@ -391,6 +444,7 @@ class SQLiteStore:
 
     # -- maintenance ----------------------------------------------------------------------------------
 
+    @_translated
     def older_than(self, cutoff: float) -> list[int]:
         """Docs published (or, without ``published``, added) before ``cutoff``."""
         rows = self._db.execute(
@@ -400,9 +454,13 @@ class SQLiteStore:
 
     def iter_ids(self) -> Iterator[str]:
         """Every stored id, in insertion order."""
-        for (id_,) in self._db.execute("SELECT id FROM articles ORDER BY doc"):
-            yield str(id_)
+        try:
+            for (id_,) in self._db.execute("SELECT id FROM articles ORDER BY doc"):
+                yield str(id_)
+        except sqlite3.Error as exc:
+            raise store_error(self.location, exc) from exc
 
+    @_translated
     def counts(self) -> dict[str, int]:
         """Articles, keys, lines and bytes on disk (file plus write-ahead log)."""
         articles = self._db.execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -419,20 +477,24 @@ class SQLiteStore:
             "bytes": size,
         }
 
+    @_translated
     def count_lines(self, *, min_docs: int) -> int:
         """Lines held by at least ``min_docs`` stored articles."""
         return int(self._db.execute("SELECT count(*) FROM lines WHERE docs >= ?", (min_docs,)).fetchone()[0])
 
+    @_translated
     def time_range(self) -> tuple[float | None, float | None]:
         """Oldest and newest ``published``."""
         lo, hi = self._db.execute("SELECT min(published), max(published) FROM articles").fetchone()
         return (None if lo is None else float(lo), None if hi is None else float(hi))
 
+    @_translated
     def integrity_check(self) -> list[str]:
         """``PRAGMA integrity_check``: empty when the file is sound."""
         rows = [str(r[0]) for r in self._db.execute("PRAGMA integrity_check").fetchall()]
         return [] if rows == ["ok"] else rows
 
+    @_translated
     def checkpoint(self) -> None:
         """Fold the write-ahead log into the main file (after a bulk load)."""
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
