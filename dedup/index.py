@@ -72,7 +72,8 @@ __all__ = [
 ]
 
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
-FORMAT_VERSION = 1
+#: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
+FORMAT_VERSION = 2
 #: One window key in this many is stored and looked up (see the module documentation).
 DEFAULT_WINDOW_SAMPLE = 4
 #: Candidates verified per article, those sharing the most keys first.

@@ -36,7 +36,7 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from dedup.errors import IndexStoreError
+from dedup.errors import IncompatibleIndexError, IndexStoreError
 from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
 __all__ = ["SQLiteStore"]
@@ -73,6 +73,8 @@ ON CONFLICT (hash) DO UPDATE SET
 """
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
+#: Every column of the articles table, as _SCHEMA creates it.
+_ARTICLE_TABLE = (*_ARTICLE_COLUMNS.split(", "), "keys")
 
 
 class _KeyIndex:
@@ -228,6 +230,17 @@ class SQLiteStore:
 
     # -- metadata -------------------------------------------------------------------------------------
 
+    def _check_layout(self, meta: Mapping[str, str]) -> None:
+        """Refuse tables laid out by another version (an older dedup wrote the same format number)."""
+        have = {str(r[1]) for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
+        missing = [c for c in _ARTICLE_TABLE if c not in have]
+        if missing:
+            raise IncompatibleIndexError(
+                f"{self.location}: index format {meta.get('format')} written by dedup "
+                f"{meta.get('dedup_version', '?')} with another layout (its articles table lacks "
+                f"{', '.join(missing)}): rebuild the index with this version"
+            )
+
     def read_meta(self) -> dict[str, str]:
         """The index's metadata; empty when the file holds no index."""
         try:
@@ -238,7 +251,10 @@ class SQLiteStore:
             raise IndexStoreError(f"{self.location}: cannot read: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise IndexStoreError(f"{self.location}: not a usable SQLite index: {exc}") from None
-        return {str(k): str(v) for k, v in rows}
+        meta = {str(k): str(v) for k, v in rows}
+        if meta:
+            self._check_layout(meta)
+        return meta
 
     @_translated
     def write_meta(self, meta: Mapping[str, str]) -> None:

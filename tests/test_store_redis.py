@@ -18,7 +18,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from dedup import Article, IncompatibleIndexError, Index, IndexStoreError, Settings, SettingsError
-from dedup.index import parse_duration
+from dedup.index import FORMAT_VERSION, parse_duration
 from dedup.store_redis import RedisStore
 from tests.newsgen import stories
 from tests.test_filter_cli import DEDUP, jsonl, line_of, run
@@ -381,7 +381,7 @@ def test_a_killed_writer_releases_the_lock_by_expiry(
         assert index.integrity_check() == []
     store = RedisStore(url)
     try:
-        assert store.read_meta()["format"] == "1"
+        assert store.read_meta()["format"] == str(FORMAT_VERSION)
     finally:
         store.close()
 
