@@ -37,6 +37,7 @@ import datetime as dt
 import email.utils
 import json
 import os
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
@@ -70,6 +71,8 @@ __all__ = [
     "parse_duration",
     "parse_published",
 ]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 #: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
@@ -616,6 +619,16 @@ class Index:
         return out
 
     def _prepare(self, article: Article) -> _Prepared:
+        for name, value in (("id", article.id), ("text", article.text), *article.metadata().items()):
+            bad = _SURROGATE.search(value)
+            if bad is not None:
+                # not a character: no store can hold it (the readers put U+FFFD in its place)
+                raise InputError(
+                    f"holds a lone surrogate (\\u{ord(bad.group()):04x} at offset {bad.start()}), which "
+                    f"cannot be stored (article {article.id!r})",
+                    source=article.origin,
+                    field=name,
+                )
         published = None
         if article.published is not None and article.published.strip():
             published = parse_published(article.published, source=article.origin)

@@ -678,3 +678,17 @@ def test_bad_lines_through_dedup_filter(tmp_path: Path) -> None:
     assert by_line[len(lines)]["action"] == "keep"
     kept = [json.loads(x)["id"] for x in run.stdout.decode().splitlines()]
     assert kept == ["first", "last"]
+
+
+def test_index_refuses_lone_surrogates_from_the_library(tmp_path: Path) -> None:
+    """Readers never produce them; an Article built in Python can. The index says so and stays sound."""
+    from dedup import Index
+
+    with Index.create(tmp_path / "idx.db") as index:
+        assert index.check_and_add(Article("ok", BODY)).stored
+        with pytest.raises(InputError, match=r"field 'text': holds a lone surrogate \(\\udc00 at offset 4\)"):
+            index.check_and_add(Article("t", "text\udc00" + BODY))
+        with pytest.raises(InputError, match="field 'id': holds a lone surrogate"):
+            index.add(Article("\ud800", BODY))
+        assert index.ids() == ["ok"]
+        assert index.integrity_check() == []
