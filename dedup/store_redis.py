@@ -979,6 +979,14 @@ class RedisStore:
         self._wake.set()
         if self._renewer is not None:
             self._renewer.join(timeout=5)
+        if isinstance(self.client, RedisCluster):
+            # redis-py's RedisCluster.close() leaves the node pools of a client made by from_url open
+            # (their Redis objects do not own their pools): disconnect them here
+            manager = self.client.nodes_manager
+            nodes = {id(n): n for n in [*manager.startup_nodes.values(), *manager.nodes_cache.values()]}
+            for node in nodes.values():
+                if node.redis_connection is not None:
+                    node.redis_connection.connection_pool.disconnect()
         self.client.close()
 
 
