@@ -89,9 +89,9 @@ class Line:
         return " ".join(tokens.words[self.first : self.last])
 
 
-def line_key(words: Sequence[str]) -> int:
-    """Stable 64-bit key of a line's normalised words (the same in every process)."""
-    digest = hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).digest()
+def line_key(word_hashes: npt.NDArray[np.uint64]) -> int:
+    """Stable 64-bit key of a line from its normalised words' hashes (the same in every process)."""
+    digest = hashlib.blake2b(word_hashes.astype("<u8").tobytes(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
 
 
@@ -156,7 +156,7 @@ def lines_of(text: str, tokens: Tokens) -> list[Line]:
         if hi - lo < MIN_LINE_WORDS:
             continue
         edge = i in head or i in foot or spans[i][0] >= tail_start
-        out.append(Line(first=lo, last=hi, key=line_key(tokens.words[lo:hi]), edge=edge))
+        out.append(Line(first=lo, last=hi, key=line_key(tokens.hashes[lo:hi]), edge=edge))
     return out
 
 

@@ -8,10 +8,8 @@ typography while every reported passage maps back to exact offsets in the user's
 from __future__ import annotations
 
 import hashlib
-import operator
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -160,41 +158,95 @@ def word_hash(word: str) -> int:
 
 
 class _Vocabulary:
-    """Raw word -> id, with each id's normalised form and hash (bounded; reset when full)."""
+    """Raw word -> hash of its normalised form, answered for a whole text at once.
 
-    limit = 1 << 20
+    Each raw word (as written, up to ``MAX_KEYED`` code points) gets a 64-bit key computed with numpy
+    from its code points (a polynomial hash, :func:`_raw_keys`). Keys are looked up in a direct-mapped
+    table (numpy arrays indexed by the key's top bits), so the common case runs no Python code per
+    word; a word missing there is found in a dict or, the first time it is seen, normalised
+    (:func:`normalize_word`) and hashed (:func:`word_hash`) in Python. Longer words are never keyed:
+    they are always normalised from their text. Bounded: the dict is reset at ``limit`` words.
+    """
+
+    limit = 1 << 21
+    bits = 20
 
     def __init__(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.norms: list[str] = []
-        self.hashes = np.zeros(1 << 12, dtype=np.uint64)
+        self.slot_keys = np.zeros(1 << self.bits, dtype=np.uint64)
+        self.slot_values = np.zeros(1 << self.bits, dtype=np.uint64)
+        self.known: dict[int, int] = {}
 
-    def lookup(self, raws: list[str]) -> list[int]:
-        if len(self.ids) + len(raws) > self.limit:
-            self.__init__()  # type: ignore[misc]
-        get = self.ids.get
-        ids = [get(r, -1) for r in raws]
-        if -1 in ids:
-            for n, raw in enumerate(raws):
-                if ids[n] == -1:
-                    ids[n] = self._add(raw)
-        return ids
-
-    def _add(self, raw: str) -> int:
-        known = self.ids.get(raw)
-        if known is not None:
-            return known
-        norm = normalize_word(raw)
-        new = len(self.norms)
-        if new >= len(self.hashes):
-            self.hashes = np.concatenate((self.hashes, np.zeros(len(self.hashes), dtype=np.uint64)))
-        self.norms.append(norm)
-        self.hashes[new] = word_hash(norm)
-        self.ids[raw] = new
-        return new
+    def hashes(
+        self, text: str, keys: npt.NDArray[np.uint64], keyed: npt.NDArray[np.bool_],
+        starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.uint64]:  # fmt: skip
+        """The hash of each word's normalised form (``keys`` are the raw keys, valid where ``keyed``)."""
+        slots = (keys >> np.uint64(64 - self.bits)).astype(np.intp)
+        out = self.slot_values[slots]
+        missing = np.flatnonzero((self.slot_keys[slots] != keys) | ~keyed)
+        if len(missing):
+            known = self.known
+            if len(known) + len(missing) > self.limit:
+                known.clear()
+            values = []
+            for m, key, is_keyed in zip(
+                missing.tolist(), keys[missing].tolist(), keyed[missing].tolist(), strict=True
+            ):
+                value = known.get(key) if is_keyed else None
+                if value is None:
+                    value = word_hash(normalize_word(text[starts[m] : ends[m]]))
+                    if is_keyed:
+                        known[key] = value
+                values.append(value)
+            found = np.array(values, dtype=np.uint64)
+            out[missing] = found
+            cache = missing[keyed[missing]]
+            self.slot_keys[slots[cache]] = keys[cache]
+            self.slot_values[slots[cache]] = out[cache]
+        return out
 
 
 _VOCABULARY = _Vocabulary()
+
+#: Words longer than this many code points are not keyed (always normalised from their text), which
+#: keeps the polynomial keys far from the lengths at which mod 2**64 hashes have systematic collisions.
+MAX_KEYED = 64
+_KEY_BASE = np.uint64(0x9E3779B97F4A7C15 | 1)
+_KEY_INVERSE = np.uint64(pow(int(_KEY_BASE), -1, 1 << 64))
+_POWERS: list[npt.NDArray[np.uint64]] = [np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64)]
+
+
+def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    """``base**i`` and ``base**-i`` mod 2**64 for i < n (cached up to a million, computed above)."""
+    have = len(_POWERS[0])
+    if have >= n:
+        return _POWERS[0], _POWERS[1]
+    size = max(n, 2 * have, 4096)
+    forward = np.full(size, _KEY_BASE, dtype=np.uint64)
+    forward[0] = 1
+    backward = np.full(size, _KEY_INVERSE, dtype=np.uint64)
+    backward[0] = 1
+    with np.errstate(over="ignore"):
+        forward, backward = np.cumprod(forward, dtype=np.uint64), np.cumprod(backward, dtype=np.uint64)
+    if size <= 1 << 20:
+        _POWERS[:] = [forward, backward]
+    return forward, backward
+
+
+def _raw_keys(
+    points: npt.NDArray[np.integer[Any]], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """A 64-bit key per word from its code points (position-independent), and which words are keyed."""
+    forward, backward = _powers(len(points) + 1)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(points) + 1, dtype=np.uint64)
+        np.cumsum(points.astype(np.uint64) * forward[: len(points)], out=prefix[1:])
+        lengths = (ends - starts).astype(np.uint64)
+        keys = (prefix[ends] - prefix[starts]) * backward[starts]
+        keys ^= lengths * np.uint64(0xD6E8FEB86659FD93)
+    # key 0 marks an empty slot of the vocabulary's table
+    return keys, ((ends - starts) <= MAX_KEYED) & (keys != 0)
+
 
 # Which BMP code points are letters or digits (``str.isalnum``, the same as ``re``'s ``[^\W_]``).
 _ALNUM = np.array([chr(c).isalnum() for c in range(0x10000)], dtype=np.bool_)
@@ -202,57 +254,80 @@ _APOSTROPHE = np.zeros(0x10000, dtype=np.bool_)
 _APOSTROPHE[[ord("'"), ord("’")]] = True
 
 
-@dataclass(frozen=True, slots=True)
 class Tokens:
-    """The words of a text: normalised forms, their hashes and their offsets in the original text."""
+    """The words of a text: hashes, offsets in the original text and, on demand, normalised forms."""
 
-    words: tuple[str, ...]
-    #: Stable 64-bit hash of each normalised word (:func:`word_hash`).
-    hashes: npt.NDArray[np.uint64]
-    starts: npt.NDArray[np.int64]
-    ends: npt.NDArray[np.int64]
+    __slots__ = ("_text", "_words", "ends", "hashes", "starts")
+
+    def __init__(
+        self,
+        text: str,
+        hashes: npt.NDArray[np.uint64],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+    ) -> None:
+        self._text = text
+        self._words: tuple[str, ...] | None = None
+        #: Stable 64-bit hash of each normalised word (:func:`word_hash`).
+        self.hashes = hashes
+        self.starts = starts
+        self.ends = ends
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The normalised words (computed on first use: fingerprinting needs only the hashes)."""
+        if self._words is None:
+            text, spans = self._text, zip(self.starts.tolist(), self.ends.tolist(), strict=True)
+            self._words = tuple(normalize_word(text[a:b]) for a, b in spans)
+        return self._words
 
     def __len__(self) -> int:
-        return len(self.words)
+        return len(self.hashes)
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Character span from the start of word ``first`` to the end of word ``last - 1``."""
         return int(self.starts[first]), int(self.ends[last - 1])
 
 
-def _fast_spans(text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
-    """Word spans computed with numpy over the code points (None if the text needs the full path)."""
+def _points(text: str) -> npt.NDArray[np.integer[Any]]:
+    """The text's code points (one per ``str`` index)."""
     if text.isascii():
-        points: npt.NDArray[np.integer[Any]] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
-    else:
-        # surrogatepass: a lone surrogate (possible in a str built in Python) is a separator, not an error
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        if len(points) and int(points.max()) >= 0x10000:
-            return None
-    alnum = _ALNUM[points]
-    word = alnum.copy()
-    if len(points) > 2:
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    # surrogatepass: a lone surrogate (possible in a str built in Python) is a separator, not an error
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _fast_spans(
+    points: npt.NDArray[np.integer[Any]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """Word spans computed with numpy over the code points (None if the text needs the full path)."""
+    if points.dtype != np.uint8 and len(points) and int(points.max()) >= 0x10000:
+        return None
+    n = len(points)
+    # word[i + 1] tells whether code point i is inside a word; word[0] and word[n + 1] are borders
+    word = np.zeros(n + 2, dtype=np.bool_)
+    alnum = word[1:-1]
+    np.take(_ALNUM, points, out=alnum)
+    if n > 2:
         # an apostrophe between two letters or digits is inside the word ("Russia’s", "don't")
-        word[1:-1] |= _APOSTROPHE[points[1:-1]] & alnum[:-2] & alnum[2:]
-    edges = np.diff(word.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1).astype(np.int64), np.flatnonzero(edges == -1).astype(np.int64)
+        inner = _APOSTROPHE[points[1:-1]]
+        if inner.any():
+            alnum[1:-1] |= inner & word[1:-3] & word[3:-1]
+    edges = np.flatnonzero(word[1:] != word[:-1])
+    return edges[0::2], edges[1::2]
 
 
 def tokenize(text: str) -> Tokens:
-    """Split ``text`` into normalised words, keeping their offsets into ``text``."""
-    spans = None if not text.isascii() and _SLOW_CHARS.search(text) else _fast_spans(text)
+    """Split ``text`` into words, keeping their offsets into ``text`` and hashing their normalised forms."""
+    points = _points(text)
+    spans = None if not text.isascii() and _SLOW_CHARS.search(text) else _fast_spans(points)
     if spans is None:
         pairs = [m.span() for m in _TOKEN_RE.finditer(text)]
         starts = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
         ends = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
     else:
         starts, ends = spans
-    raws = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    vocab = _VOCABULARY
-    ids = vocab.lookup(raws)
-    if len(ids) > 1:
-        words: tuple[str, ...] = operator.itemgetter(*ids)(vocab.norms)
-    else:
-        words = tuple(vocab.norms[i] for i in ids)
-    hashes = vocab.hashes[np.asarray(ids, dtype=np.int64)] if ids else np.zeros(0, dtype=np.uint64)
-    return Tokens(words=words, hashes=hashes, starts=starts, ends=ends)
+    if not len(starts):
+        return Tokens(text, np.zeros(0, dtype=np.uint64), starts, ends)
+    keys, keyed = _raw_keys(points, starts, ends)
+    return Tokens(text, _VOCABULARY.hashes(text, keys, keyed, starts, ends), starts, ends)

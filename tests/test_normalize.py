@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dedup.normalize import normalize_word, tokenize
+from dedup import normalize
+from dedup.normalize import normalize_word, tokenize, word_hash
 
 
 def test_offsets_point_into_original_text() -> None:
@@ -41,3 +42,43 @@ def test_empty_and_punctuation_only() -> None:
     assert len(tokenize("")) == 0
     assert len(tokenize(" ... — !!! ")) == 0
     assert tokenize("12 345").words == ("12", "345")
+
+
+HASH_TEXTS = [
+    "ISLAMABAD, Nov. 20 — Russia’s Defence Minister said: “the centre holds”. DEFENCE defence Defence",
+    "Москва и Исламабад подписали соглашение; Москва, МОСКВА.",
+    "x" * 65 + " " + "x" * 64 + " " + "X" * 65 + " " + "y" * 200 + " tail",  # words past MAX_KEYED
+    "emoji 🙂 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 letters, ＦＵＬＬ width, ﬁnance, don't, don’t, DON'T",
+    "ab ba aab aba baa " * 20,
+]
+
+
+def expected_hashes(text: str) -> list[int]:
+    tokens = tokenize(text)
+    spans = zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True)
+    return [word_hash(normalize_word(text[a:b])) for a, b in spans]
+
+
+@pytest.mark.parametrize("text", HASH_TEXTS)
+def test_word_hashes_are_those_of_the_normalised_words(text: str) -> None:
+    for _ in range(2):  # the second time from the vocabulary's table
+        assert tokenize(text).hashes.tolist() == expected_hashes(text)
+
+
+def test_vocabulary_collisions_and_resets_change_no_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A tiny table (every slot shared by many words) and a dict reset every few words."""
+    tiny = normalize._Vocabulary.__new__(normalize._Vocabulary)
+    tiny.bits, tiny.limit = 2, 5
+    tiny.__init__()  # type: ignore[misc]
+    monkeypatch.setattr(normalize, "_VOCABULARY", tiny)
+    for _ in range(3):
+        for text in HASH_TEXTS:
+            assert tokenize(text).hashes.tolist() == expected_hashes(text)
+    assert len(tiny.known) <= tiny.limit
+
+
+def test_words_are_normalised_on_demand() -> None:
+    text = "The Defence Ministry’s statement"
+    tokens = tokenize(text)
+    assert tokens.words == ("the", "defense", "ministry", "statement")
+    assert tokens.words is tokens.words  # computed once
