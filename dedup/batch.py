@@ -89,23 +89,21 @@ def _summarize(
     settings: Settings, articles: Sequence[Article], boilerplate: Mapping[int, int] | None
 ) -> list[Summary]:
     detector = _detector(settings)
-    out = []
-    for article in articles:
-        doc = detector.document(article, boilerplate)
-        fp = doc.fingerprint
-        out.append(
-            Summary(
-                words=doc.words,
-                signature=fp.signature,
-                document_keys=fp.document_keys,
-                window_keys=fp.window_keys,
-                line_keys=tuple((line.key, line.edge, line.last - line.first) for line in doc.lines),
-                shingles=fp.shingles,
-                valid=np.packbits(fp.valid),
-                tokens=len(fp.tokens),
-            )
+    prepared = [detector.prepare(article, boilerplate) for article in articles]
+    prints = detector.signer.fingerprint_many([p[0] for p in prepared], [p[1] for p in prepared])
+    return [
+        Summary(
+            words=int(len(mask) - np.count_nonzero(mask)),
+            signature=fp.signature,
+            document_keys=fp.document_keys,
+            window_keys=fp.window_keys,
+            line_keys=tuple((line.key, line.edge, line.last - line.first) for line in lines),
+            shingles=fp.shingles,
+            valid=np.packbits(fp.valid),
+            tokens=len(tokens),
         )
-    return out
+        for (tokens, mask, lines), fp in zip(prepared, prints, strict=True)
+    ]
 
 
 def _screen(

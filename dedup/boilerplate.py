@@ -34,6 +34,7 @@ __all__ = [
     "independent_groups",
     "learn_boilerplate",
     "line_key",
+    "line_ranges",
     "lines_of",
     "mask_lines",
     "related_beyond",
@@ -58,6 +59,9 @@ _DATELINES = [
     # WASHINGTON —
     regex.compile(r"^[ \t]*\p{Lu}{3}[\p{Lu}.'’ -]{0,40}[ \t]+[–—][ \t]"),
 ]
+
+# One pattern trying the three in order (an alternation takes the first alternative that matches).
+_DATELINE = regex.compile("|".join(f"(?:{p.pattern})" for p in _DATELINES))
 
 # Whole lines that are formulaic (matched case-insensitively at the start of a short line).
 _FORMULAIC_START = regex.compile(
@@ -110,7 +114,10 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _line_ranges(text: str, tokens: Tokens) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+LineRanges = tuple[list[tuple[int, int]], list[tuple[int, int]]]
+
+
+def line_ranges(text: str, tokens: Tokens) -> LineRanges:
     """Character spans of the lines and the word range [lo, hi) of each, in one vectorised look-up."""
     spans = _line_spans(text)
     bounds = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
@@ -119,12 +126,15 @@ def _line_ranges(text: str, tokens: Tokens) -> tuple[list[tuple[int, int]], list
     return spans, list(zip(lo, hi, strict=True))
 
 
-def static_mask(text: str, tokens: Tokens) -> BoolArray:
-    """Mask the words of datelines and formulaic lines (known boilerplate)."""
+def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> BoolArray:
+    """Mask the words of datelines and formulaic lines (known boilerplate).
+
+    ``lines``: the text's :func:`line_ranges`, when already computed.
+    """
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
-    spans, ranges = _line_ranges(text, tokens)
+    spans, ranges = lines if lines is not None else line_ranges(text, tokens)
     for (start, end), (lo, hi) in zip(spans, ranges, strict=True):
         if lo == hi:
             continue
@@ -134,18 +144,19 @@ def static_mask(text: str, tokens: Tokens) -> BoolArray:
         ):
             mask[lo:hi] = True
             continue
-        for pattern in _DATELINES:
-            m = pattern.match(line)
-            if m:
-                dlo, dhi = _word_range(tokens, start, start + m.end())
-                mask[dlo:dhi] = True
-                break
+        m = _DATELINE.match(line)
+        if m:
+            dlo, dhi = _word_range(tokens, start, start + m.end())
+            mask[dlo:dhi] = True
     return mask
 
 
-def lines_of(text: str, tokens: Tokens) -> list[Line]:
-    """The lines of ``text`` long enough to be learned, with whether each lies at the head or foot."""
-    spans, ranges = _line_ranges(text, tokens)
+def lines_of(text: str, tokens: Tokens, lines: LineRanges | None = None) -> list[Line]:
+    """The lines of ``text`` long enough to be learned, with whether each lies at the head or foot.
+
+    ``lines``: the text's :func:`line_ranges`, when already computed.
+    """
+    spans, ranges = lines if lines is not None else line_ranges(text, tokens)
     nonempty = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
     head = set(nonempty[:2])
     foot = set(nonempty[-4:])

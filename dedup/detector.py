@@ -17,10 +17,10 @@ import numpy.typing as npt
 
 from dedup.align import Match, align_pair, headline_match
 from dedup.arrays import intersect, unique
-from dedup.boilerplate import Line, lines_of, mask_lines, static_mask
+from dedup.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
 from dedup.cluster import star_clusters
 from dedup.model import Article, BadRecord, Notice, Pair, Passage, Relation, Report
-from dedup.normalize import tokenize
+from dedup.normalize import Tokens, tokenize
 from dedup.settings import Settings
 from dedup.signature import Fingerprint, Signer, estimate_jaccard
 
@@ -122,13 +122,21 @@ class Detector:
 
         ``keys=False`` skips the LSH band keys: enough to verify a pair, not to find candidates.
         """
-        tokens = tokenize(article.text)
-        mask = static_mask(article.text, tokens)
-        lines = lines_of(article.text, tokens)
-        if boilerplate:
-            mask_lines(lines, boilerplate, mask)
+        tokens, mask, lines = self.prepare(article, boilerplate)
         fingerprint = self.signer.fingerprint(tokens, mask, keys=keys)
         return Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines)
+
+    def prepare(
+        self, article: Article, boilerplate: Mapping[int, int] | None = None
+    ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
+        """Tokenise and mask boilerplate: the words, the boilerplate mask and the lines of an article."""
+        tokens = tokenize(article.text)
+        ranges = line_ranges(article.text, tokens)
+        mask = static_mask(article.text, tokens, ranges)
+        lines = lines_of(article.text, tokens, ranges)
+        if boilerplate:
+            mask_lines(lines, boilerplate, mask)
+        return tokens, mask, lines
 
     def matches(self, da: Document, db: Document) -> list[Match]:
         """Shared passages of two documents, in word coordinates."""

@@ -244,6 +244,12 @@ def _raw_keys(
         lengths = (ends - starts).astype(np.uint64)
         keys = (prefix[ends] - prefix[starts]) * backward[starts]
         keys ^= lengths * np.uint64(0xD6E8FEB86659FD93)
+        # finalise (MurmurHash3's fmix64): the table is indexed by the top bits, which must be mixed
+        keys ^= keys >> np.uint64(33)
+        keys *= np.uint64(0xFF51AFD7ED558CCD)
+        keys ^= keys >> np.uint64(33)
+        keys *= np.uint64(0xC4CEB9FE1A85EC53)
+        keys ^= keys >> np.uint64(33)
     # key 0 marks an empty slot of the vocabulary's table
     return keys, ((ends - starts) <= MAX_KEYED) & (keys != 0)
 

@@ -12,6 +12,7 @@ This module is the only one that touches datasketch, whose API is untyped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,6 +26,7 @@ from dedup.settings import HASH_SCHEME, Settings
 __all__ = [
     "EMPTY",
     "Fingerprint",
+    "Prints",
     "Signer",
     "band_keys",
     "optimal_bands",
@@ -192,11 +194,18 @@ class Signer:
         return matrix
 
     def document_signature(self, shingles: U32, valid: npt.NDArray[np.bool_]) -> U32:
-        """Whole-document signature: the minimum over all valid shingles, computed block by block."""
+        """Whole-document signature: the minimum over all valid shingles, computed block by block.
+
+        The block is laid out permutation by permutation (``num_perm`` rows), so that each minimum runs
+        along contiguous memory.
+        """
         signature = np.full(self.settings.num_perm, EMPTY, dtype=np.uint32)
-        for lo in range(0, len(shingles), BLOCK_SHINGLES):
-            block = self._masked(shingles, valid, lo, lo + BLOCK_SHINGLES, window=False)
-            np.minimum(signature, block.min(axis=0), out=signature)
+        kept = shingles[valid] if not valid.all() else shingles
+        a, b = self.a[:, None], self.b[:, None]
+        for lo in range(0, len(kept), BLOCK_SHINGLES):
+            block = np.multiply(a, _fmix32(kept[lo : lo + BLOCK_SHINGLES].astype(np.uint32))[None, :])
+            block += b
+            np.minimum(signature, block.min(axis=1), out=signature)
         return signature
 
     def window_signatures(self, shingles: U32, valid: npt.NDArray[np.bool_]) -> U32:
@@ -277,6 +286,127 @@ class Signer:
             document_keys=document_keys,
             window_keys=unique_sorted(windows),
         )
+
+    def fingerprint_many(
+        self, tokens: Sequence[Tokens], masks: Sequence[npt.NDArray[np.bool_]]
+    ) -> list[Prints]:
+        """What :meth:`fingerprint` computes for finding candidates, for many texts at once.
+
+        The texts' shingles are concatenated (a few thousand at a time) and permuted as one matrix;
+        signatures and window signatures are its minima over each text's columns and over each window
+        (``np.minimum.reduceat``), and band keys are hashed for all texts at once. The values equal
+        :meth:`fingerprint`'s, text by text (``tests/test_signature.py``).
+        """
+        s = self.settings
+        k = s.shingle_size
+        out: list[Prints | None] = [None] * len(tokens)
+        regular = [i for i, t in enumerate(tokens) if k <= len(t) <= BATCH_SHINGLES]
+        for i in set(range(len(tokens))) - set(regular):
+            fp = self.fingerprint(tokens[i], masks[i])
+            out[i] = Prints(fp.shingles, fp.valid, fp.signature, fp.document_keys, fp.window_keys)
+        for group in _group([len(tokens[i]) for i in regular], BATCH_SHINGLES):
+            chosen = [regular[g] for g in group]
+            for i, prints in zip(
+                chosen, self._prints([tokens[i] for i in chosen], [masks[i] for i in chosen]), strict=True
+            ):
+                out[i] = prints
+        return [p for p in out if p is not None]
+
+    def _prints(self, tokens: Sequence[Tokens], masks: Sequence[npt.NDArray[np.bool_]]) -> list[Prints]:
+        """:meth:`fingerprint_many` for texts of at least ``shingle_size`` words."""
+        s = self.settings
+        k = s.shingle_size
+        words = np.array([len(t) for t in tokens], dtype=np.int64)
+        counts = words - k + 1  # shingles per text
+        word_starts, starts = _segment_starts(words), _segment_starts(counts)
+        # shingle p of the concatenation starts at word pos[p]; no shingle crosses two texts
+        pos = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(word_starts - starts, counts)
+        every = shingle_hashes(np.concatenate([t.hashes for t in tokens]), k)
+        shingles = every[pos]
+        cm = np.zeros(int(words.sum()) + 1, dtype=np.int64)  # masked words before each word
+        np.cumsum(np.concatenate(masks), out=cm[1:])
+        valid = (cm[pos + k] - cm[pos]) == 0
+        n_valid = np.add.reduceat(valid, starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+        has = n_valid > 0
+        signatures = np.full((len(tokens), s.num_perm), EMPTY, dtype=np.uint32)
+        mixed = _fmix32(shingles)
+        if has.any():
+            matrix = np.multiply(self.a[:, None], mixed[valid][None, :])
+            matrix += self.b[:, None]
+            signatures[has] = np.minimum.reduceat(matrix, _segment_starts(n_valid)[has], axis=1).T
+            del matrix
+        # windows: every start of every text, as [start, end) column ranges of one permuted matrix
+        width = s.window_shingles
+        window_starts = [self.window_starts(int(c)) + int(o) for c, o in zip(counts, starts, strict=True)]
+        n_windows = np.array([len(w) for w in window_starts], dtype=np.int64)
+        first = np.concatenate(window_starts)
+        bounds = np.empty(2 * len(first), dtype=np.int64)
+        bounds[0::2] = first
+        bounds[1::2] = first + np.repeat(np.minimum(width, counts), n_windows)
+        wmatrix = np.empty((s.window_num_perm, len(shingles) + 1), dtype=np.uint32)
+        np.multiply(self.wa[:, None], mixed[None, :], out=wmatrix[:, :-1])
+        wmatrix[:, :-1] += self.wb[:, None]
+        wmatrix[:, :-1][:, ~valid] = EMPTY
+        wmatrix[:, -1] = EMPTY
+        windows = np.minimum.reduceat(wmatrix, bounds, axis=1)[:, 0::2].T
+        kept = (windows != EMPTY).any(axis=1)
+        wb, wr = self.window_bands
+        window_keys = band_keys(windows[kept], wb, wr, salt=WINDOW_SALT)
+        kept_per_text = np.add.reduceat(kept, _segment_starts(n_windows), dtype=np.int64)
+        key_starts = _segment_starts(kept_per_text)
+        db, dr = self.document_bands
+        document_keys = band_keys(signatures, db, dr)
+        out = []
+        for i in range(len(tokens)):
+            lo, hi = int(starts[i]), int(starts[i] + counts[i])
+            if not has[i]:
+                out.append(Prints(shingles[lo:hi], valid[lo:hi], signatures[i],
+                                  np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint64)))  # fmt: skip
+                continue
+            klo = int(key_starts[i])
+            keys = window_keys[klo : klo + int(kept_per_text[i])]
+            out.append(
+                Prints(shingles[lo:hi], valid[lo:hi], signatures[i], document_keys[i], unique_sorted(keys))
+            )
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Prints:
+    """What finding candidates needs of a :class:`Fingerprint` (:meth:`Signer.fingerprint_many`)."""
+
+    shingles: U32
+    valid: npt.NDArray[np.bool_]
+    signature: U32
+    document_keys: U64
+    window_keys: U64
+
+
+#: Shingles fingerprinted together by :meth:`Signer.fingerprint_many` (the matrices stay a few MB).
+BATCH_SHINGLES = 1 << 15
+
+
+def _segment_starts(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Offset of each segment in the concatenation of segments of these lengths."""
+    starts = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=starts[1:])
+    return starts
+
+
+def _group(sizes: list[int], limit: int) -> list[list[int]]:
+    """Consecutive indices grouped so that each group's sizes add up to at most ``limit`` (or one item)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for i, size in enumerate(sizes):
+        if current and total + size > limit:
+            groups.append(current)
+            current, total = [], 0
+        current.append(i)
+        total += size
+    if current:
+        groups.append(current)
+    return groups
 
 
 A = TypeVar("A", bound=np.generic)

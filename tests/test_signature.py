@@ -7,8 +7,10 @@ from datasketch import MinHash
 from dedup import Settings
 from dedup.normalize import tokenize
 from dedup.signature import (
+    BATCH_SHINGLES,
     EMPTY,
     WINDOW_SALT,
+    Prints,
     Signer,
     band_keys,
     optimal_bands,
@@ -106,3 +108,38 @@ def test_bands_match_datasketch() -> None:
     for threshold in (0.3, 0.5, 0.8):
         lsh = MinHashLSH(threshold=threshold, num_perm=128)
         assert optimal_bands(threshold, 128) == (lsh.b, lsh.r)
+
+
+def test_fingerprint_many_equals_fingerprint_text_by_text() -> None:
+    """The batched path, on texts of every shape: empty, shorter than a shingle or a window, masked in
+    part or in whole, long enough to be split across batches, and in batches of several sizes."""
+    rng = np.random.default_rng(7)
+    vocabulary = [f"w{n}" for n in range(300)]
+    texts = ["", "one", "two words", "three words here", "a b c d e f g h i j k l m"]
+    texts += [" ".join(rng.choice(vocabulary, size=int(n))) for n in rng.integers(3, 900, size=60)]
+    texts.append(" ".join(rng.choice(vocabulary, size=BATCH_SHINGLES + 50)))  # alone, the per-text path
+    tokens = [tokenize(t) for t in texts]
+    masks = []
+    for n, t in enumerate(tokens):
+        mask = np.zeros(len(t), dtype=np.bool_)
+        if n % 3 == 1:
+            mask[: len(t) // 2] = True  # a masked head
+        elif n % 7 == 2:
+            mask[:] = True  # nothing valid
+        elif n % 3 == 2 and len(t) > 20:
+            mask[rng.integers(0, len(t), size=5)] = True
+        masks.append(mask)
+    for settings in (Settings(), Settings(window_size=8, window_stride=3, shingle_size=2)):
+        signer = Signer(settings)
+        for size in (1, 7, len(texts)):
+            batched: list[Prints] = []
+            for lo in range(0, len(texts), size):
+                batched += signer.fingerprint_many(tokens[lo : lo + size], masks[lo : lo + size])
+            assert len(batched) == len(texts)
+            for t, m, got in zip(tokens, masks, batched, strict=True):
+                want = signer.fingerprint(t, m)
+                assert got.shingles.tolist() == want.shingles.tolist()
+                assert got.valid.tolist() == want.valid.tolist()
+                assert got.signature.tolist() == want.signature.tolist()
+                assert got.document_keys.tolist() == want.document_keys.tolist()
+                assert got.window_keys.tolist() == want.window_keys.tolist()
