@@ -129,18 +129,21 @@ class KeyTable:
             if len(two):
                 x, y = docs[two], docs[two + 1]
                 found.append((np.minimum(x, y) << 32) | np.maximum(x, y))
-            big = (sizes > 2) & (sizes <= max_bucket)
             skipped += int(np.count_nonzero(sizes > max_bucket))
-            for s, n in zip(starts[big].tolist(), sizes[big].tolist(), strict=True):
-                members = np.sort(docs[s : s + n])
+            # the buckets of each size n at once: an (m, n) matrix of members, all its pairs by column
+            for n in np.unique(sizes[(sizes > 2) & (sizes <= max_bucket)]).tolist():
+                members = np.sort(docs[starts[sizes == n][:, None] + np.arange(n)], axis=1)
                 i, j = np.triu_indices(n, k=1)
-                found.append((members[i] << 32) | members[j])
+                found.append(((members[:, i] << 32) | members[:, j]).ravel())
             if progress:
                 progress(p + 1, nparts)
         if not found:
             return np.zeros((0, 2), dtype=np.int64), skipped
-        codes, counts = np.unique(np.concatenate(found), return_counts=True)
-        codes = codes[counts >= min_hits]
+        codes = np.sort(np.concatenate(found))
+        # runs of equal codes: a pair's number of shared buckets is the length of its run
+        first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+        counts = np.diff(np.append(first, len(codes)))
+        codes = codes[first[counts >= min_hits]]
         return np.column_stack((codes >> 32, codes & 0xFFFFFFFF)), skipped
 
 
