@@ -20,6 +20,7 @@ reports of one event under similar headlines are never flagged for their headlin
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import NamedTuple, Protocol
@@ -244,8 +245,8 @@ class _Spans:
 
 
 def _align_region(
-    words_a: tuple[str, ...],
-    words_b: tuple[str, ...],
+    words_a: Sequence[int],
+    words_b: Sequence[int],
     region: Region,
     *,
     max_gap: int,
@@ -259,7 +260,7 @@ def _align_region(
     out: list[list[tuple[int, int, int]]] = []
     cur: list[tuple[int, int, int]] = []
     for (a0, b0), (a1, b1) in pairwise(bounds):
-        for op in Levenshtein.opcodes(list(words_a[a0:a1]), list(words_b[b0:b1])):
+        for op in Levenshtein.opcodes(words_a[a0:a1], words_b[b0:b1]):
             if op.tag != "equal":
                 continue
             s0, d0, n = a0 + op.src_start, b0 + op.dest_start, op.src_end - op.src_start
@@ -321,14 +322,15 @@ def align_pair(
     A passage's evidence is the number of *distinct* words it matches outside boilerplate, so that a
     caption repeated on both sides ("Defense Minister Sergey Shoigu" twice) does not add up to a passage.
     """
-    wa, wb = fa.tokens.words, fb.tokens.words
+    # words compared by their 64-bit hashes (equal hash, equal normalised word): no strings needed
+    wa, wb = fa.tokens.hashes.view(np.int64).tolist(), fb.tokens.hashes.view(np.int64).tolist()
     matches: list[Match] = []
     for region in regions(fa, len(wa), fb, len(wb), k=k, max_gap=max_gap, min_words=min_words):
         for blocks in _align_region(wa, wb, region, max_gap=max_gap):
             x0, y0 = blocks[0][0], blocks[0][1]
             x1, y1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
             matched = sum(n for _, _, n in blocks)
-            distinct: set[str] = set()
+            distinct: set[int] = set()
             for x, y, n in blocks:
                 for t in range(n):
                     if (mask_a is None or not mask_a[x + t]) and (mask_b is None or not mask_b[y + t]):
@@ -355,7 +357,7 @@ def headline_match(text_a: str, tokens_a: Tokens, text_b: str, tokens_b: Tokens)
     na, nb = headline(text_a, tokens_a), headline(text_b, tokens_b)
     if not na or not nb:
         return None
-    wa, wb = set(tokens_a.words[:na]), set(tokens_b.words[:nb])
+    wa, wb = set(tokens_a.hashes[:na].tolist()), set(tokens_b.hashes[:nb].tolist())
     shared = len(wa & wb)
     similarity = shared / len(wa | wb)
     if shared < HEADLINE_MIN_SHARED or similarity < HEADLINE_MIN_SIMILARITY:

@@ -76,7 +76,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 #: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
-#: 3: line keys computed from the words' hashes.
+#: 3: line keys computed from the words' hashes; band keys in a table of their own.
 FORMAT_VERSION = 3
 #: One window key in this many is stored and looked up (see the module documentation).
 DEFAULT_WINDOW_SAMPLE = 4

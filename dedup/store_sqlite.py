@@ -3,9 +3,11 @@
 Tables:
 
 * ``meta``: settings, versions and counters of the index.
-* ``articles``: one row per stored article (``doc`` never reused): its text, metadata and its band
-  keys (sorted, as one blob). Adding an article appends one row: a few page writes, whatever the
-  number of keys.
+* ``articles``: one row per stored article (``doc`` never reused): its text, metadata, signature and
+  shingles.
+* ``band_keys``: the article's band keys (sorted, as one blob), apart from the text so that loading
+  every key reads only these pages. Adding an article appends one row to each table: a few page
+  writes, whatever the number of keys.
 * ``lines``: per line hash, how many stored articles hold it (and how many at their head or foot):
   the statistics from which the index learns its boilerplate.
 
@@ -52,10 +54,10 @@ CREATE TABLE IF NOT EXISTS articles (
     added REAL NOT NULL,
     signature BLOB NOT NULL,
     masked TEXT NOT NULL,
-    keys BLOB NOT NULL,
     shingles BLOB NOT NULL,
     valid BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS band_keys (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS lines (
     hash INTEGER PRIMARY KEY,
     docs INTEGER NOT NULL,
@@ -74,7 +76,7 @@ ON CONFLICT (hash) DO UPDATE SET
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
 #: Every column of the articles table, as _SCHEMA creates it.
-_ARTICLE_TABLE = (*_ARTICLE_COLUMNS.split(", "), "keys")
+_ARTICLE_TABLE = tuple(_ARTICLE_COLUMNS.split(", "))
 
 
 class _KeyIndex:
@@ -234,6 +236,8 @@ class SQLiteStore:
         """Refuse tables laid out by another version (an older dedup wrote the same format number)."""
         have = {str(r[1]) for r in self._db.execute("PRAGMA table_info(articles)").fetchall()}
         missing = [c for c in _ARTICLE_TABLE if c not in have]
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'band_keys'").fetchone():
+            missing.append("band_keys (a table)")
         if missing:
             raise IncompatibleIndexError(
                 f"{self.location}: index format {meta.get('format')} written by dedup "
@@ -327,7 +331,7 @@ class SQLiteStore:
             self._seen = 0
             self._removals = removals
         rows = self._db.execute(
-            "SELECT doc, keys FROM articles WHERE doc > ? ORDER BY doc", (self._seen,)
+            "SELECT doc, keys FROM band_keys WHERE doc > ? ORDER BY doc", (self._seen,)
         ).fetchall()
         if rows:
             self._keys.add([int(d) for d, _ in rows], [bytes(k) for _, k in rows])
@@ -413,8 +417,8 @@ class SQLiteStore:
         with self.write_transaction():
             for r in records:
                 cur = self._db.execute(
-                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked, keys, "
-                    "shingles, valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO articles (id, text, metadata, published, added, signature, masked, "
+                    "shingles, valid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     (
                         r.id,
                         r.text,
@@ -423,7 +427,6 @@ class SQLiteStore:
                         r.added,
                         r.signature,
                         ",".join(str(h) for h in r.masked),
-                        np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes(),
                         r.shingles,
                         r.valid,
                     ),
@@ -431,6 +434,10 @@ class SQLiteStore:
                 if cur.rowcount != 1 or cur.lastrowid is None:
                     continue
                 doc = int(cur.lastrowid)
+                self._db.execute(
+                    "INSERT INTO band_keys (doc, keys) VALUES (?, ?)",
+                    (doc, np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes()),
+                )
                 out.append(doc)
                 n_keys += len(set(r.keys))
                 line_rows.extend((h, int(edge), str(doc)) for h, edge in r.lines)
@@ -442,7 +449,7 @@ class SQLiteStore:
     def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
         """Remove one stored article, its keys and its share of the line statistics."""
         with self.write_transaction():
-            row = self._db.execute("SELECT length(keys) FROM articles WHERE doc = ?", (doc,)).fetchone()
+            row = self._db.execute("SELECT length(keys) FROM band_keys WHERE doc = ?", (doc,)).fetchone()
             if row is None:
                 return
             self._bump("count_keys", -int(row[0]) // 8)
@@ -457,6 +464,7 @@ class SQLiteStore:
                     (int(edges[h]), ",".join(str(d) for d in st.sample if d != doc), h),
                 )
             self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
+            self._db.execute("DELETE FROM band_keys WHERE doc = ?", (doc,))
 
     # -- maintenance ----------------------------------------------------------------------------------
 

@@ -274,7 +274,7 @@ def test_prune_drops_old_articles_and_their_keys(tmp_path: Path, seed_articles: 
         keys = index.stats().keys
     assert removed == 4
     assert remaining == [a.id for n, a in enumerate(seed_articles) if n % 2 == 1]
-    assert sql(path, "SELECT sum(length(keys)) / 8 FROM articles") == [(keys,)]
+    assert sql(path, "SELECT sum(length(keys)) / 8 FROM band_keys") == [(keys,)]
 
 
 def test_remove_deletes_every_key_and_line(tmp_path: Path, seed_articles: list[Article]) -> None:
