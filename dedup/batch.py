@@ -28,7 +28,7 @@ import numpy.typing as npt
 from dedup.align import regions
 from dedup.boilerplate import learn_boilerplate
 from dedup.errors import InputError
-from dedup.lsh import KeyTable
+from dedup.lsh import MAX_DOCUMENTS, KeyTable
 from dedup.model import Article, Pair
 from dedup.settings import Settings
 from dedup.signature import unique_sorted
@@ -242,6 +242,12 @@ def run_batch(
                     source=article.origin,
                 )
             seen[article.id] = article.origin
+            if len(stored) >= MAX_DOCUMENTS:
+                raise InputError(
+                    f"more than {MAX_DOCUMENTS:,} articles in one report: split the corpus "
+                    "(see docs/throughput.md for running beyond one machine)",
+                    source=article.origin,
+                )
             stored.append(article)
             yield article
 

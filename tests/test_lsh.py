@@ -3,10 +3,11 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 from datasketch import MinHash, MinHashLSH
 
 from dedup import Settings
-from dedup.lsh import candidate_pairs
+from dedup.lsh import MAX_DOCUMENTS, KeyTable, candidate_pairs
 from dedup.normalize import tokenize
 from dedup.signature import Signer
 
@@ -109,3 +110,24 @@ def test_oversized_buckets_are_skipped_and_counted() -> None:
 def test_no_keys() -> None:
     assert candidate_pairs([], max_bucket=10).pairs == frozenset()
     assert candidate_pairs([np.zeros(0, dtype=np.uint64)], max_bucket=10).pairs == frozenset()
+
+
+def test_key_table_replacement_repeats_and_limits() -> None:
+    table = KeyTable()
+    k = np.array([1 << 60, 5 << 58, 123456789 << 30], dtype=np.uint64)
+    table.add_many([(0, k), (1, k[:2]), (2, np.concatenate((k[2:], k[2:])))])  # doc 2 repeats a key
+    table.add_many([(1, np.array([7 << 40], dtype=np.uint64))], replace=True)  # doc 1's keys replaced
+    pairs, skipped = table.pairs(max_bucket=10)
+    assert pairs.tolist() == [[0, 2]]  # 0-1 shared keys that were replaced; 2 never pairs with itself
+    assert skipped == 0
+    with pytest.raises(ValueError, match="out of range"):
+        table.add_many([(MAX_DOCUMENTS, k)])
+
+
+def test_key_table_min_hits_and_oversized_buckets() -> None:
+    table = KeyTable(partition_bits=2)
+    shared = np.array([3 << 50, 9 << 52], dtype=np.uint64)
+    table.add_many([(d, shared if d < 3 else shared[:1]) for d in range(6)])
+    pairs, skipped = table.pairs(max_bucket=5, min_hits=1)
+    assert pairs.tolist() == [[0, 1], [0, 2], [1, 2]]  # the 6-document bucket is skipped
+    assert skipped == 1
