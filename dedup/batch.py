@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -106,16 +107,64 @@ def _summarize(
     ]
 
 
+class ShingleSpill:
+    """The shingles and valid masks of every article, in a temporary file instead of the parent's memory.
+
+    Written by the parent as fingerprints arrive (an article fingerprinted again is appended again);
+    a screening task reads the records of its own articles only (by offset), so neither the parent
+    nor a worker holds them all, and a task carries a few numbers per article instead of its arrays.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.path = os.path.join(folder, "shingles.bin")
+        self._file = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self._end = 0
+        #: Per article: byte offset of its record, number of shingles, number of words.
+        self.where: list[tuple[int, int, int]] = []
+
+    def write(
+        self, doc: int, shingles: npt.NDArray[np.uint32], packed: npt.NDArray[np.uint8], tokens: int
+    ) -> None:
+        """Store (or store again) an article's record."""
+        data = shingles.astype("<u4", copy=False).tobytes() + packed.tobytes()
+        self._file.write(data)
+        entry = (self._end, len(shingles), tokens)
+        if doc == len(self.where):
+            self.where.append(entry)
+        else:
+            self.where[doc] = entry
+        self._end += len(data)
+
+    def finish(self) -> None:
+        """Flush and close the file so that other processes can read it (again: no effect)."""
+        self._file.close()
+
+    def locations(self, docs: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+        """What a task needs to read these articles' records."""
+        return {d: self.where[d] for d in docs}
+
+
+def _read_views(path: str, where: Mapping[int, tuple[int, int, int]]) -> dict[int, ShingleView]:
+    views = {}
+    with open(path, "rb") as fh:
+        for i, (offset, n, tokens) in sorted(where.items(), key=lambda item: item[1][0]):
+            fh.seek(offset)
+            data = fh.read(4 * n + (n + 7) // 8)
+            shingles = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32)
+            packed = np.frombuffer(data, dtype=np.uint8, offset=4 * n)
+            valid = np.unpackbits(packed, count=n).astype(np.bool_)
+            views[i] = ShingleView(shingles, valid, unique_sorted(shingles[valid]), tokens)
+    return views
+
+
 def _screen(
     settings: Settings,
-    texts: Mapping[int, tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], int]],
+    path: str,
+    where: Mapping[int, tuple[int, int, int]],
     pairs: Sequence[tuple[int, int]],
 ) -> list[bool]:
     """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
-    views = {}
-    for i, (shingles, packed, tokens) in texts.items():
-        valid = np.unpackbits(packed, count=len(shingles)).astype(np.bool_)
-        views[i] = ShingleView(shingles, valid, unique_sorted(shingles[valid]), tokens)
+    views = _read_views(path, where)
     s = settings
     return [
         bool(
@@ -209,7 +258,8 @@ def run_batch(
     summaries_sig: list[npt.NDArray[np.uint32]] = []
     line_keys: list[tuple[tuple[int, bool, int], ...]] = []
     words: list[int] = []
-    compact: list[tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint8], int]] = []
+    spill_folder = tempfile.TemporaryDirectory(prefix="dedup-")
+    spill = ShingleSpill(spill_folder.name)
     doc_table = KeyTable(partition_bits=0)
     win_table = KeyTable()
     seen: dict[str, str | None] = {}
@@ -258,8 +308,8 @@ def run_batch(
         for summaries in _ordered(executor, tasks, window=2 * n_workers):
             doc_table.add_many((base + i, s.document_keys) for i, s in enumerate(summaries))
             win_table.add_many((base + i, s.window_keys) for i, s in enumerate(summaries))
-            for s in summaries:
-                compact.append((s.shingles, s.valid, s.tokens))
+            for i, s in enumerate(summaries):
+                spill.write(base + i, s.shingles, s.valid, s.tokens)
                 summaries_sig.append(s.signature)
                 line_keys.append(s.line_keys)
                 words.append(s.words)
@@ -285,7 +335,7 @@ def run_batch(
                 win_table.add_many(((d, s.window_keys) for d, s in redone), replace=True)
                 for d, s in redone:
                     words[d] = s.words
-                    compact[d] = (s.shingles, s.valid, s.tokens)
+                    spill.write(d, s.shingles, s.valid, s.tokens)
                 done += len(chunk)
                 tick("boilerplate", done, len(affected))
         summaries_sig.clear()
@@ -303,9 +353,10 @@ def run_batch(
             {(int(x), int(y)) for x, y in by_document.tolist()}
             | {(int(x), int(y)) for x, y in by_window.tolist()}
         )
+        spill.finish()
         # screening: cheap, from the shingles kept in memory; most stock-phrase pairs stop here
         screen_tasks: Iterator[tuple[Callable[..., list[bool]], tuple[Any, ...]]] = (
-            (_screen, (settings, {i: compact[i] for pair in chunk for i in pair}, chunk))
+            (_screen, (settings, spill.path, spill.locations(i for pair in chunk for i in pair), chunk))
             for chunk in _chunks(candidates, CHUNK_SCREEN)
         )
         pair_list: list[tuple[int, int]] = []
@@ -316,7 +367,6 @@ def run_batch(
             pair_list.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
             done += len(some)
             tick("screen", done, len(candidates))
-        compact.clear()
         verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
             (
                 _verify,
@@ -333,6 +383,8 @@ def run_batch(
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        spill.finish()
+        spill_folder.cleanup()
     return BatchResult(
         articles=stored, words=words, pairs=pairs, boilerplate=learned, skipped_buckets=skipped
     )
