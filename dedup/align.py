@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
-from dedup.arrays import isin
+from dedup.arrays import intersect, isin
 from dedup.normalize import Tokens
 from dedup.signature import Fingerprint
 
@@ -41,6 +41,7 @@ __all__ = [
     "find_seeds",
     "headline",
     "headline_match",
+    "may_share_passage",
     "regions",
 ]
 
@@ -304,6 +305,38 @@ def regions(
         if a1 - region.a0 >= min_words and b1 - region.b0 >= min_words:
             out.append(region._replace(a1=a1, b1=b1))
     return out
+
+
+def _spans_at_least(positions: IntArray, reach: int, need: int) -> bool:
+    """Whether a group of sorted ``positions`` spans ``need`` (groups split at gaps over ``reach``)."""
+    if not len(positions):
+        return need <= 0
+    cut = np.flatnonzero(np.diff(positions) > reach)
+    firsts = positions[np.concatenate(([0], cut + 1))]
+    lasts = positions[np.concatenate((cut, [len(positions) - 1]))]
+    return bool(((lasts - firsts) >= need).any())
+
+
+def may_share_passage(
+    fa: Shingled, words_a: int, fb: Shingled, words_b: int, *, k: int, max_gap: int, min_words: int
+) -> bool:
+    """``bool(regions(...))``, answered without chaining seeds for most pairs that share no passage.
+
+    A region is a chain of seeds, each within ``k + max_gap`` words of the previous on both sides, so
+    it lies inside one group of the shared shingles' positions split at gaps wider than that, and spans
+    at most that group plus ``k`` words. When no group on one side spans ``min_words - k``, no region
+    can be long enough (the common case for a pair that shares a stock phrase or two); otherwise the
+    seeds are chained as :func:`regions` does.
+    """
+    common = intersect(fa.distinct, fb.distinct)
+    if len(common) < (2 if min_words > k else 1):
+        return False
+    reach = k + max_gap
+    for f in (fa, fb):
+        at = np.flatnonzero(f.valid & isin(f.shingles, common))
+        if not _spans_at_least(at, reach, min_words - k):
+            return False
+    return bool(regions(fa, words_a, fb, words_b, k=k, max_gap=max_gap, min_words=min_words))
 
 
 def align_pair(

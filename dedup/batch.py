@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import regions
+from dedup.align import may_share_passage
 from dedup.boilerplate import learn_boilerplate
 from dedup.errors import InputError
 from dedup.lsh import MAX_DOCUMENTS, KeyTable
@@ -167,16 +167,14 @@ def _screen(
     views = _read_views(path, where)
     s = settings
     return [
-        bool(
-            regions(
-                views[x],
-                views[x].tokens,
-                views[y],
-                views[y].tokens,
-                k=s.shingle_size,
-                max_gap=s.max_gap,
-                min_words=s.min_passage_words,
-            )
+        may_share_passage(
+            views[x],
+            views[x].tokens,
+            views[y],
+            views[y].tokens,
+            k=s.shingle_size,
+            max_gap=s.max_gap,
+            min_words=s.min_passage_words,
         )
         for x, y in pairs
     ]

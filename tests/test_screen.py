@@ -1,0 +1,35 @@
+"""Screening a candidate pair: the quick answer equals chaining its seeds, on pairs of every kind."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dedup import Article, Detector, Settings
+from dedup.align import may_share_passage, regions
+from tests.newsgen import generate_corpus
+
+
+@pytest.mark.parametrize("settings", [Settings(), Settings(min_passage_words=4, max_gap=2)])
+def test_may_share_passage_equals_regions(settings: Settings) -> None:
+    rng = np.random.default_rng(3)
+    articles, gold = generate_corpus(300, seed=5)
+    detector = Detector(settings)
+    docs = [detector.document(a) for a in articles]
+    by_id = {d.article.id: d for d in docs}
+    # planted pairs and random ones (stock phrases only), and short texts
+    short = [detector.document(Article(f"s{n}", t)) for n, t in enumerate(["a b", "x", "said on monday"])]
+    pairs = [(by_id[a], by_id[b]) for a, b, _ in sorted(gold)]
+    pairs += [(docs[i], docs[j]) for i, j in rng.integers(0, len(docs), size=(400, 2)) if i != j]
+    pairs += [(s, d) for s in short for d in docs[:5]]
+    s = settings
+    answers = []
+    for a, b in pairs:
+        fa, fb = a.fingerprint, b.fingerprint
+        na, nb = len(fa.tokens), len(fb.tokens)
+        k, gap, words = s.shingle_size, s.max_gap, s.min_passage_words
+        quick = may_share_passage(fa, na, fb, nb, k=k, max_gap=gap, min_words=words)
+        assert quick == bool(regions(fa, na, fb, nb, k=k, max_gap=gap, min_words=words))
+        answers.append(quick)
+    assert any(answers)  # both answers occur
+    assert not all(answers)
