@@ -148,6 +148,8 @@ def decode(
 #: Control characters other than white space (tab, newlines, form feed); NUL included.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
+#: The ASCII characters that are not control characters (white space included).
+_ASCII_PLAIN = bytes([*range(0x09, 0x0E), *range(0x20, 0x7F)])
 #: A text is binary data when at least this share of its first characters (and at least 4 of them) are
 #: control characters.
 BINARY_SHARE = 0.1
@@ -166,6 +168,8 @@ def check_text(
     Control characters below the binary share (a stray NUL byte) are kept, with a notice: they separate
     words like white space does.
     """
+    if text.isascii() and not text.encode("ascii").translate(None, _ASCII_PLAIN):
+        return text  # the common case, in one pass: no control character, no surrogate
     if _CONTROLS.search(text) is not None:
         sample = text[:_BINARY_SAMPLE]
         controls = len(_CONTROLS.findall(sample))
