@@ -34,9 +34,10 @@ from dedup.model import Article, Pair
 from dedup.settings import Settings
 from dedup.signature import unique_sorted
 
-__all__ = ["Summary", "run_batch"]
+__all__ = ["Summaries", "run_batch"]
 
 T = TypeVar("T")
+T_ = TypeVar("T_", bound=np.generic)
 R = TypeVar("R")
 
 #: Articles per map task and pairs per verify task.
@@ -48,18 +49,27 @@ PARALLEL_MIN_ARTICLES = 2000
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    """What the map stage keeps of one article."""
+class Summaries:
+    """What the map stage keeps of a chunk of articles, as a few arrays (cheap to send between processes).
 
-    words: int
-    signature: npt.NDArray[np.uint32]
+    Per-article arrays of varying length are concatenated, with each article's count alongside.
+    """
+
+    words: npt.NDArray[np.int64]
+    signatures: npt.NDArray[np.uint32]
     document_keys: npt.NDArray[np.uint64]
+    document_counts: npt.NDArray[np.int64]
     window_keys: npt.NDArray[np.uint64]
-    line_keys: tuple[tuple[int, bool, int], ...]
-    #: What screening needs: the shingles, which are valid (bit-packed), and the number of words.
+    window_counts: npt.NDArray[np.int64]
+    line_keys: list[tuple[tuple[int, bool, int], ...]]
+    #: What screening needs: the shingles, which are valid (bit-packed per article), the word counts.
     shingles: npt.NDArray[np.uint32]
+    shingle_counts: npt.NDArray[np.int64]
     valid: npt.NDArray[np.uint8]
-    tokens: int
+    tokens: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,71 +98,92 @@ def _detector(settings: Settings) -> Any:
 
 def _summarize(
     settings: Settings, articles: Sequence[Article], boilerplate: Mapping[int, int] | None
-) -> list[Summary]:
+) -> Summaries:
     detector = _detector(settings)
     prepared = [detector.prepare(article, boilerplate) for article in articles]
     prints = detector.signer.fingerprint_many([p[0] for p in prepared], [p[1] for p in prepared])
-    return [
-        Summary(
-            words=int(len(mask) - np.count_nonzero(mask)),
-            signature=fp.signature,
-            document_keys=fp.document_keys,
-            window_keys=fp.window_keys,
-            line_keys=tuple((line.key, line.edge, line.last - line.first) for line in lines),
-            shingles=fp.shingles,
-            valid=np.packbits(fp.valid),
-            tokens=len(tokens),
-        )
-        for (tokens, mask, lines), fp in zip(prepared, prints, strict=True)
-    ]
+
+    def counts(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
+        return np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+
+    def joined(arrays: list[npt.NDArray[T_]], dtype: type[T_]) -> npt.NDArray[T_]:
+        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+    document_keys = [fp.document_keys for fp in prints]
+    window_keys = [fp.window_keys for fp in prints]
+    shingles = [fp.shingles for fp in prints]
+    return Summaries(
+        words=np.array([len(mask) - np.count_nonzero(mask) for _, mask, _ in prepared], dtype=np.int64),
+        signatures=np.stack([fp.signature for fp in prints])
+        if prints
+        else np.zeros((0, settings.num_perm), np.uint32),
+        document_keys=joined(document_keys, np.uint64),
+        document_counts=counts(document_keys),
+        window_keys=joined(window_keys, np.uint64),
+        window_counts=counts(window_keys),
+        line_keys=[tuple((ln.key, ln.edge, ln.last - ln.first) for ln in lines) for _, _, lines in prepared],
+        shingles=joined(shingles, np.uint32),
+        shingle_counts=counts(shingles),
+        valid=joined([np.packbits(fp.valid) for fp in prints], np.uint8),
+        tokens=np.array([len(tokens) for tokens, _, _ in prepared], dtype=np.int64),
+    )
 
 
 class ShingleSpill:
     """The shingles and valid masks of every article, in a temporary file instead of the parent's memory.
 
-    Written by the parent as fingerprints arrive (an article fingerprinted again is appended again);
-    a screening task reads the records of its own articles only (by offset), so neither the parent
-    nor a worker holds them all, and a task carries a few numbers per article instead of its arrays.
+    Written by the parent a chunk at a time as fingerprints arrive (an article fingerprinted again is
+    appended again); a screening task reads the records of its own articles only (by offset), so
+    neither the parent nor a worker holds them all, and a task carries a few numbers per article
+    instead of its arrays.
     """
 
     def __init__(self, folder: str) -> None:
         self.path = os.path.join(folder, "shingles.bin")
-        self._file = open(self.path, "wb")  # noqa: SIM115 (closed by close())
+        self._file = open(self.path, "wb")  # noqa: SIM115 (closed by finish())
         self._end = 0
-        #: Per article: byte offset of its record, number of shingles, number of words.
-        self.where: list[tuple[int, int, int]] = []
+        #: Per article: byte offset of its shingles, of its packed valid mask, shingles, words.
+        self.where = np.zeros((1024, 4), dtype=np.int64)
 
-    def write(
-        self, doc: int, shingles: npt.NDArray[np.uint32], packed: npt.NDArray[np.uint8], tokens: int
-    ) -> None:
-        """Store (or store again) an article's record."""
-        data = shingles.astype("<u4", copy=False).tobytes() + packed.tobytes()
-        self._file.write(data)
-        entry = (self._end, len(shingles), tokens)
-        if doc == len(self.where):
-            self.where.append(entry)
-        else:
-            self.where[doc] = entry
-        self._end += len(data)
+    def write(self, docs: npt.NDArray[np.int64], batch: Summaries) -> None:
+        """Store (or store again) the records of ``docs``, the articles of ``batch`` in order."""
+        counts = batch.shingle_counts
+        packed = (counts + 7) // 8
+        if len(docs) and int(docs.max()) >= len(self.where):
+            grown = np.zeros((max(2 * len(self.where), int(docs.max()) + 1), 4), dtype=np.int64)
+            grown[: len(self.where)] = self.where
+            self.where = grown
+        entries = np.empty((len(docs), 4), dtype=np.int64)
+        entries[:, 0] = self._end + 4 * (np.cumsum(counts) - counts)
+        valid_at = self._end + 4 * int(counts.sum())
+        entries[:, 1] = valid_at + np.cumsum(packed) - packed
+        entries[:, 2] = counts
+        entries[:, 3] = batch.tokens
+        self.where[docs] = entries
+        self._file.write(batch.shingles.astype("<u4", copy=False).tobytes())
+        self._file.write(batch.valid.tobytes())
+        self._end = valid_at + int(packed.sum())
 
     def finish(self) -> None:
         """Flush and close the file so that other processes can read it (again: no effect)."""
         self._file.close()
 
-    def locations(self, docs: Iterable[int]) -> dict[int, tuple[int, int, int]]:
+    def locations(self, docs: Iterable[int]) -> dict[int, tuple[int, int, int, int]]:
         """What a task needs to read these articles' records."""
-        return {d: self.where[d] for d in docs}
+        where = self.where
+        return {d: tuple(where[d].tolist()) for d in set(docs)}
 
 
-def _read_views(path: str, where: Mapping[int, tuple[int, int, int]]) -> dict[int, ShingleView]:
+def _read_views(path: str, where: Mapping[int, tuple[int, int, int, int]]) -> dict[int, ShingleView]:
     views = {}
     with open(path, "rb") as fh:
-        for i, (offset, n, tokens) in sorted(where.items(), key=lambda item: item[1][0]):
-            fh.seek(offset)
-            data = fh.read(4 * n + (n + 7) // 8)
-            shingles = np.frombuffer(data, dtype="<u4", count=n).astype(np.uint32)
-            packed = np.frombuffer(data, dtype=np.uint8, offset=4 * n)
-            valid = np.unpackbits(packed, count=n).astype(np.bool_)
+        for i, (at, valid_at, n, tokens) in sorted(where.items(), key=lambda item: item[1][0]):
+            fh.seek(at)
+            shingles = np.frombuffer(fh.read(4 * n), dtype="<u4").astype(np.uint32)
+            fh.seek(valid_at)
+            valid = np.unpackbits(np.frombuffer(fh.read((n + 7) // 8), dtype=np.uint8), count=n).astype(
+                np.bool_
+            )
             views[i] = ShingleView(shingles, valid, unique_sorted(shingles[valid]), tokens)
     return views
 
@@ -160,7 +191,7 @@ def _read_views(path: str, where: Mapping[int, tuple[int, int, int]]) -> dict[in
 def _screen(
     settings: Settings,
     path: str,
-    where: Mapping[int, tuple[int, int, int]],
+    where: Mapping[int, tuple[int, int, int, int]],
     pairs: Sequence[tuple[int, int]],
 ) -> list[bool]:
     """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
@@ -304,13 +335,13 @@ def run_batch(
         tasks = ((_summarize, (settings, chunk, None)) for chunk in chunks)
         base = 0
         for summaries in _ordered(executor, tasks, window=2 * n_workers):
-            doc_table.add_many((base + i, s.document_keys) for i, s in enumerate(summaries))
-            win_table.add_many((base + i, s.window_keys) for i, s in enumerate(summaries))
-            for i, s in enumerate(summaries):
-                spill.write(base + i, s.shingles, s.valid, s.tokens)
-                summaries_sig.append(s.signature)
-                line_keys.append(s.line_keys)
-                words.append(s.words)
+            docs = np.arange(base, base + len(summaries), dtype=np.int64)
+            doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts)
+            win_table.add_concat(docs, summaries.window_keys, summaries.window_counts)
+            spill.write(docs, summaries)
+            summaries_sig.extend(summaries.signatures)
+            line_keys.extend(summaries.line_keys)
+            words.extend(summaries.words.tolist())
             base += len(summaries)
             tick("fingerprint", base, 0)
 
@@ -321,19 +352,19 @@ def run_batch(
         )
         if learned:
             affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _, _ in lines)]
-            redo: Iterator[tuple[Callable[..., list[Summary]], tuple[Any, ...]]] = (
+            redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
                 (_summarize, (settings, [stored[d] for d in chunk], learned))
                 for chunk in _chunks(affected, CHUNK_ARTICLES)
             )
             done = 0
             results = _ordered(executor, redo, 2 * n_workers)
             for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
-                redone = list(zip(chunk, summaries, strict=True))
-                doc_table.add_many(((d, s.document_keys) for d, s in redone), replace=True)
-                win_table.add_many(((d, s.window_keys) for d, s in redone), replace=True)
-                for d, s in redone:
-                    words[d] = s.words
-                    spill.write(d, s.shingles, s.valid, s.tokens)
+                docs = np.asarray(chunk, dtype=np.int64)
+                doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts, replace=True)
+                win_table.add_concat(docs, summaries.window_keys, summaries.window_counts, replace=True)
+                spill.write(docs, summaries)
+                for d, n in zip(chunk, summaries.words.tolist(), strict=True):
+                    words[d] = n
                 done += len(chunk)
                 tick("boilerplate", done, len(affected))
         summaries_sig.clear()

@@ -60,30 +60,31 @@ class KeyTable:
         self.entries = 0
 
     def add_many(self, docs: Iterable[tuple[int, U64]], *, replace: bool = False) -> None:
-        """Add the distinct keys of several documents as one batch (cheaper than one by one)."""
-        keys_list: list[U64] = []
-        doc_list: list[int] = []
-        count_list: list[int] = []
+        """Add the keys of several documents as one batch (cheaper than one by one)."""
+        pairs = list(docs)
+        keys = [np.asarray(k, dtype=np.uint64) for _, k in pairs]
+        self.add_concat(
+            np.array([d for d, _ in pairs], dtype=np.int64),
+            np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64),
+            np.array([len(k) for k in keys], dtype=np.int64),
+            replace=replace,
+        )
+
+    def add_concat(self, docs: I64, keys: U64, counts: I64, *, replace: bool = False) -> None:
+        """Add the keys of ``docs``: ``keys`` holds ``counts[i]`` keys of ``docs[i]``, one after another."""
         self.seq += 1
-        for doc, keys in docs:
-            if not 0 <= doc < MAX_DOCUMENTS:
-                raise ValueError(f"document number {doc} out of range (at most {MAX_DOCUMENTS - 1:,})")
-            keys_list.append(keys)
-            doc_list.append(doc)
-            count_list.append(len(keys))
-            if replace:
-                self.replaced[doc] = self.seq
-        if not keys_list:
+        if len(docs) and (int(docs.min()) < 0 or int(docs.max()) >= MAX_DOCUMENTS):
+            bad = int(docs.max()) if int(docs.max()) >= MAX_DOCUMENTS else int(docs.min())
+            raise ValueError(f"document number {bad} out of range (at most {MAX_DOCUMENTS - 1:,})")
+        if replace:
+            self.replaced.update(dict.fromkeys(docs.tolist(), self.seq))
+        if not len(keys):
             return
-        keys = np.concatenate(keys_list).astype(np.uint64, copy=False)
-        owners = np.repeat(np.asarray(doc_list, dtype=np.uint64), count_list)
+        keys = keys.astype(np.uint64, copy=False)
+        owners = np.repeat(docs.astype(np.uint64), counts)
         self.entries += len(keys)
         bits = np.uint64(self.bits)
-        packed = (
-            ((keys << bits) >> np.uint64(DOC_BITS)) << np.uint64(DOC_BITS)
-            if self.bits
-            else ((keys >> np.uint64(DOC_BITS)) << np.uint64(DOC_BITS))
-        )
+        packed = ((keys << bits) >> np.uint64(DOC_BITS)) << np.uint64(DOC_BITS)
         packed |= owners
         if not self.bits:
             self.parts[0].append((packed, self.seq))
