@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -148,6 +149,15 @@ def machine() -> str:
     return f"{cpus} CPUs ({model or platform.machine()}), {mem:.0f} GiB, Python {platform.python_version()}"
 
 
+def _generate(n: int, corpus: Path, sample: int) -> tuple[set[tuple[str, str, str]], list[str]]:
+    """Write the corpus; return the planted pairs and the texts the baselines are timed on."""
+    articles, gold = generate_corpus(n, seed=1)
+    with corpus.open("w", encoding="utf-8") as fh:
+        for a in articles:
+            fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n")
+    return gold, [a.text for a in articles[:sample]]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,10 +177,9 @@ def main(argv: list[str] | None = None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     corpus = folder / "corpus.jsonl"
     t0 = time.perf_counter()
-    articles, gold = generate_corpus(args.n, seed=1)
-    with corpus.open("w", encoding="utf-8") as fh:
-        for a in articles:
-            fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n")
+    # generated in a child process, so that none of its memory stays with this one while dedup runs
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        gold, sample = pool.apply(_generate, (args.n, corpus, args.baseline_sample))
     generated = time.perf_counter() - t0
     megabytes = corpus.stat().st_size / 1e6
     print(f"generated {args.n:,} articles ({megabytes:,.1f} MB) in {generated:.1f} s", file=sys.stderr)
@@ -193,7 +202,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     result["dedup"] = ours
     if not args.skip_baselines:
-        sample = [a.text for a in articles[: min(args.n, args.baseline_sample)]]
         ds = run_datasketch(sample)
         ds["articles_per_s"] = len(sample) / ds["seconds"]
         ds["sample"] = len(sample)
