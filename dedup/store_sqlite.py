@@ -222,7 +222,8 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous = NORMAL")
             self._db.execute("PRAGMA cache_size = -131072")  # 128 MiB of page cache
             self._db.execute("PRAGMA mmap_size = 1073741824")
-            if create:
+            has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+            if create and not has_meta:  # an existing index is never altered (an older layout is refused)
                 self._db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
         except sqlite3.DatabaseError as exc:
             self._db.close()

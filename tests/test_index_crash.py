@@ -30,6 +30,7 @@ from typing import Any
 import pytest
 
 from dedup import IncompatibleIndexError, Index
+from dedup.index import FORMAT_VERSION
 from tests.conftest import ROOT
 from tests.hostile import without_dac_override
 from tests.newsgen import generate_corpus
@@ -386,13 +387,15 @@ def _old_index(path: Path, *, layout: str, fmt: str) -> None:
     ("fmt", "layout", "message"),
     [
         ("1", OLD_LAYOUT, "index format 1 written by dedup 0.1.0 with another layout (its articles table "
-         "lacks shingles, valid, keys): rebuild the index with this version"),
-        ("1", None, "index format 1 (written by dedup 0.1.0); this version reads format 2: "
+         "lacks shingles, valid, band_keys (a table)): rebuild the index with this version"),
+        ("1", None, f"index format 1 (written by dedup 0.1.0); this version reads format {FORMAT_VERSION}: "
          "rebuild the index"),
-        ("3", None, "index format 3 (written by dedup 0.1.0); this version reads format 2: "
+        ("2", None, f"index format 2 (written by dedup 0.1.0); this version reads format {FORMAT_VERSION}: "
          "rebuild the index"),
+        (str(FORMAT_VERSION + 1), None, f"index format {FORMAT_VERSION + 1} (written by dedup 0.1.0); this "
+         f"version reads format {FORMAT_VERSION}: rebuild the index"),
     ],
-    ids=["first-release-layout", "format-1", "newer-format"],
+    ids=["first-release-layout", "format-1", "format-2", "newer-format"],
 )  # fmt: skip
 def test_index_from_another_version(tmp_path: Path, fmt: str, layout: str | None, message: str) -> None:
     path = tmp_path / "old.db"
