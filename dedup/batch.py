@@ -96,11 +96,9 @@ def _detector(settings: Settings) -> Any:
     return _WORKER
 
 
-def _summarize(
-    settings: Settings, articles: Sequence[Article], boilerplate: Mapping[int, int] | None
-) -> Summaries:
+def _summarize(settings: Settings, texts: Sequence[str], boilerplate: Mapping[int, int] | None) -> Summaries:
     detector = _detector(settings)
-    prepared = [detector.prepare(article, boilerplate) for article in articles]
+    prepared = [detector.prepare(text, boilerplate) for text in texts]
     prints = detector.signer.fingerprint_many([p[0] for p in prepared], [p[1] for p in prepared])
 
     def counts(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
@@ -332,7 +330,8 @@ def run_batch(
 
     try:
         chunks = _chunks(checked(), CHUNK_ARTICLES)
-        tasks = ((_summarize, (settings, chunk, None)) for chunk in chunks)
+        # the workers need the texts only (cheaper to send than the articles)
+        tasks = ((_summarize, (settings, [a.text for a in chunk], None)) for chunk in chunks)
         base = 0
         for summaries in _ordered(executor, tasks, window=2 * n_workers):
             docs = np.arange(base, base + len(summaries), dtype=np.int64)
@@ -353,7 +352,7 @@ def run_batch(
         if learned:
             affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _, _ in lines)]
             redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
-                (_summarize, (settings, [stored[d] for d in chunk], learned))
+                (_summarize, (settings, [stored[d].text for d in chunk], learned))
                 for chunk in _chunks(affected, CHUNK_ARTICLES)
             )
             done = 0
@@ -374,6 +373,8 @@ def run_batch(
         by_window, skipped = win_table.pairs(
             max_bucket=settings.max_window_bucket,
             min_hits=settings.min_window_hits,
+            executor=executor,
+            in_flight=2 * n_workers,
             progress=lambda d, t: tick("candidates", d, t),
         )
         skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported

@@ -16,7 +16,6 @@ matches and as words to cover.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-from dedup.normalize import Tokens
+from dedup.normalize import Tokens, segment_keys
 
 __all__ = [
     "RELATED",
@@ -95,8 +94,8 @@ class Line:
 
 def line_key(word_hashes: npt.NDArray[np.uint64]) -> int:
     """Stable 64-bit key of a line from its normalised words' hashes (the same in every process)."""
-    digest = hashlib.blake2b(word_hashes.astype("<u8").tobytes(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    n = np.array([len(word_hashes)], dtype=np.int64)
+    return int(segment_keys(word_hashes, np.zeros(1, dtype=np.int64), n)[0])
 
 
 def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
@@ -161,14 +160,20 @@ def lines_of(text: str, tokens: Tokens, lines: LineRanges | None = None) -> list
     head = set(nonempty[:2])
     foot = set(nonempty[-4:])
     tail_start = int(len(text) * 0.8)
-    out = []
-    for i in nonempty:
-        lo, hi = ranges[i]
-        if hi - lo < MIN_LINE_WORDS:
-            continue
-        edge = i in head or i in foot or spans[i][0] >= tail_start
-        out.append(Line(first=lo, last=hi, key=line_key(tokens.hashes[lo:hi]), edge=edge))
-    return out
+    kept = [i for i in nonempty if ranges[i][1] - ranges[i][0] >= MIN_LINE_WORDS]
+    if not kept:
+        return []
+    bounds = np.array([ranges[i] for i in kept], dtype=np.int64)
+    keys = segment_keys(tokens.hashes, bounds[:, 0], bounds[:, 1]).tolist()
+    return [
+        Line(
+            first=ranges[i][0],
+            last=ranges[i][1],
+            key=key,
+            edge=i in head or i in foot or spans[i][0] >= tail_start,
+        )
+        for i, key in zip(kept, keys, strict=True)
+    ]
 
 
 #: Two articles are related when, beyond the line in question, they share at least this fraction of

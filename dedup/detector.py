@@ -127,13 +127,14 @@ class Detector:
         return Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines)
 
     def prepare(
-        self, article: Article, boilerplate: Mapping[int, int] | None = None
+        self, article: Article | str, boilerplate: Mapping[int, int] | None = None
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
-        """Tokenise and mask boilerplate: the words, the boilerplate mask and the lines of an article."""
-        tokens = tokenize(article.text)
-        ranges = line_ranges(article.text, tokens)
-        mask = static_mask(article.text, tokens, ranges)
-        lines = lines_of(article.text, tokens, ranges)
+        """Tokenise and mask boilerplate: the words, boilerplate mask and lines of an article (or text)."""
+        text = article if isinstance(article, str) else article.text
+        tokens = tokenize(text)
+        ranges = line_ranges(text, tokens)
+        mask = static_mask(text, tokens, ranges)
+        lines = lines_of(text, tokens, ranges)
         if boilerplate:
             mask_lines(lines, boilerplate, mask)
         return tokens, mask, lines

@@ -12,12 +12,13 @@ quadratic number of pairs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["MAX_DOCUMENTS", "Candidates", "KeyTable", "candidate_pairs"]
+__all__ = ["MAX_DOCUMENTS", "Candidates", "KeyTable", "candidate_pairs", "partition_pairs"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -97,28 +98,17 @@ class KeyTable:
             if bounds[p + 1] > bounds[p]:
                 self.parts[p].append((packed[bounds[p] : bounds[p + 1]], self.seq))
 
-    def _partition(self, p: int) -> U64:
-        """The partition's entries, sorted, without replaced ones or repeats."""
-        chunks = self.parts[p]
-        if not chunks:
-            return np.zeros(0, np.uint64)
-        packed = np.concatenate([c[0] for c in chunks])
-        if self.replaced:
-            seqs = np.repeat(np.asarray([c[1] for c in chunks], dtype=np.int64), [len(c[0]) for c in chunks])
-            docs = (packed & _DOC_MASK).astype(np.int64)
-            stale_docs = np.fromiter(self.replaced.keys(), dtype=np.int64, count=len(self.replaced))
-            stale_seq = np.fromiter(self.replaced.values(), dtype=np.int64, count=len(self.replaced))
-            order = np.argsort(stale_docs)
-            stale_docs, stale_seq = stale_docs[order], stale_seq[order]
-            at = np.minimum(np.searchsorted(stale_docs, docs), len(stale_docs) - 1)
-            hit = stale_docs[at] == docs
-            keep = ~hit | (seqs >= stale_seq[at])
-            packed = packed[keep]
-        packed.sort()
-        if len(packed) > 1:
-            # a document's two keys that agree on the bits kept are one entry
-            packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
-        return packed
+    def _take(self, p: int) -> tuple[list[U64], list[int]]:
+        """Partition ``p``'s chunks and their sequence numbers, removed from the table."""
+        chunks, self.parts[p] = self.parts[p], []  # consumed: freed as the reduce goes
+        return [c[0] for c in chunks], [c[1] for c in chunks]
+
+    def _stale(self) -> tuple[I64, I64]:
+        """The replaced documents (sorted) and the sequence number of their current keys."""
+        docs = np.fromiter(self.replaced.keys(), dtype=np.int64, count=len(self.replaced))
+        seqs = np.fromiter(self.replaced.values(), dtype=np.int64, count=len(self.replaced))
+        order = np.argsort(docs)
+        return docs[order], seqs[order]
 
     def pairs(
         self,
@@ -126,48 +116,97 @@ class KeyTable:
         max_bucket: int,
         min_hits: int = 1,
         progress: Callable[[int, int], None] | None = None,
+        executor: Executor | None = None,
+        in_flight: int = 2,
     ) -> tuple[I64, int]:
         """Candidate pairs as an (n, 2) array of (x < y), sorted, and the number of skipped buckets.
 
-        A pair is a candidate when it shares at least ``min_hits`` distinct keys (buckets).
+        A pair is a candidate when it shares at least ``min_hits`` distinct keys (buckets). With an
+        ``executor``, partitions are reduced by its workers, at most ``in_flight`` at a time (each
+        task carries its partition's entries).
         """
-        found: list[I64] = []
-        skipped = 0
+        stale_docs, stale_seqs = self._stale()
         nparts = len(self.parts)
-        for p in range(nparts):
-            packed = self._partition(p)
-            self.parts[p] = []  # the partition is consumed: free it as we go
-            if len(packed) < 2:
+        tasks = ((*self._take(p), stale_docs, stale_seqs, max_bucket) for p in range(nparts))
+        results: list[tuple[U64, int]] = []
+        if executor is None:
+            for p, args in enumerate(tasks):
+                results.append(partition_pairs(*args))
                 if progress:
                     progress(p + 1, nparts)
-                continue
-            keys = packed >> np.uint64(DOC_BITS)
-            docs = (packed & _DOC_MASK).astype(np.int64)
-            del packed
-            change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-            starts = np.concatenate(([0], change))
-            sizes = np.diff(np.concatenate((starts, [len(keys)])))
-            # a pair is coded as x << 32 | y (documents are numbered below 2**31)
-            two = starts[sizes == 2]
-            if len(two):
-                x, y = docs[two], docs[two + 1]
-                found.append((np.minimum(x, y) << 32) | np.maximum(x, y))
-            skipped += int(np.count_nonzero(sizes > max_bucket))
-            # the buckets of each size n at once: an (m, n) matrix of members, all its pairs by column
-            for n in np.unique(sizes[(sizes > 2) & (sizes <= max_bucket)]).tolist():
-                members = np.sort(docs[starts[sizes == n][:, None] + np.arange(n)], axis=1)
-                i, j = np.triu_indices(n, k=1)
-                found.append(((members[:, i] << 32) | members[:, j]).ravel())
-            if progress:
-                progress(p + 1, nparts)
-        if not found:
+        else:
+            pending: list[Future[tuple[U64, int]]] = []
+            for args in tasks:
+                pending.append(executor.submit(partition_pairs, *args))
+                del args
+                if len(pending) >= in_flight:
+                    results.append(pending.pop(0).result())
+                    if progress:
+                        progress(len(results), nparts)
+            for future in pending:
+                results.append(future.result())
+                if progress:
+                    progress(len(results), nparts)
+        skipped = sum(r[1] for r in results)
+        counted = [r[0] for r in results if len(r[0])]
+        if not counted:
             return np.zeros((0, 2), dtype=np.int64), skipped
-        codes = np.sort(np.concatenate(found))
-        # runs of equal codes: a pair's number of shared buckets is the length of its run
-        first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-        counts = np.diff(np.append(first, len(codes)))
-        codes = codes[first[counts >= min_hits]]
-        return np.column_stack((codes >> 32, codes & 0xFFFFFFFF)), skipped
+        # each entry: the pair (x << 24 | y) above 16 bits of its count in one partition
+        entries = np.concatenate(counted)
+        del counted, results
+        entries.sort()
+        pair = entries >> np.uint64(16)
+        first = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+        counts = np.add.reduceat((entries & np.uint64(0xFFFF)).astype(np.int64), first)
+        codes = pair[first[counts >= min_hits]].astype(np.int64)
+        return np.column_stack((codes >> DOC_BITS, codes & (MAX_DOCUMENTS - 1))), skipped
+
+
+def partition_pairs(
+    chunks: list[U64], seqs: list[int], stale_docs: I64, stale_seqs: I64, max_bucket: int
+) -> tuple[U64, int]:
+    """Reduce one partition of a :class:`KeyTable`.
+
+    Returns the pairs sharing its buckets with how many buckets each shares (``pair << 16 | count``,
+    a pair being ``x << 24 | y``), and the number of buckets skipped for holding more than
+    ``max_bucket`` documents.
+    """
+    if not chunks:
+        return np.zeros(0, np.uint64), 0
+    packed = np.concatenate(chunks)
+    if len(stale_docs):
+        owners = (packed & _DOC_MASK).astype(np.int64)
+        at = np.minimum(np.searchsorted(stale_docs, owners), len(stale_docs) - 1)
+        current = np.repeat(np.asarray(seqs, dtype=np.int64), [len(c) for c in chunks])
+        packed = packed[(stale_docs[at] != owners) | (current >= stale_seqs[at])]
+    packed.sort()
+    if len(packed) < 2:
+        return np.zeros(0, np.uint64), 0
+    # a document's two keys that agree on the bits kept are one entry
+    packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
+    keys = packed >> np.uint64(DOC_BITS)
+    docs = (packed & _DOC_MASK).astype(np.int64)
+    del packed
+    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    starts = np.concatenate(([0], change))
+    sizes = np.diff(np.concatenate((starts, [len(keys)])))
+    found: list[I64] = []
+    two = starts[sizes == 2]
+    if len(two):
+        found.append((docs[two] << DOC_BITS) | docs[two + 1])  # sorted within a bucket: x < y
+    skipped = int(np.count_nonzero(sizes > max_bucket))
+    # the buckets of each size n at once: an (m, n) matrix of members, all its pairs by column
+    for n in np.unique(sizes[(sizes > 2) & (sizes <= max_bucket)]).tolist():
+        members = docs[starts[sizes == n][:, None] + np.arange(n)]
+        i, j = np.triu_indices(n, k=1)
+        found.append(((members[:, i] << DOC_BITS) | members[:, j]).ravel())
+    if not found:
+        return np.zeros(0, np.uint64), skipped
+    codes = np.concatenate(found).astype(np.uint64)
+    codes.sort()
+    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    counts = np.minimum(np.diff(np.append(first, len(codes))), 0xFFFF).astype(np.uint64)
+    return (codes[first] << np.uint64(16)) | counts, skipped
 
 
 def candidate_pairs(keys: Sequence[U64], *, max_bucket: int, min_hits: int = 1) -> Candidates:

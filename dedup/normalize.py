@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-__all__ = ["Tokens", "normalize_word", "tokenize", "word_hash"]
+__all__ = ["Tokens", "normalize_word", "segment_keys", "tokenize", "word_hash"]
 
 # Ideographic and syllabic scripts written without spaces: every character is a word.
 _CJK = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
@@ -233,23 +233,33 @@ def _powers(n: int) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
     return forward, backward
 
 
-def _raw_keys(
-    points: npt.NDArray[np.integer[Any]], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
-    """A 64-bit key per word from its code points (position-independent), and which words are keyed."""
-    forward, backward = _powers(len(points) + 1)
+def segment_keys(
+    values: npt.NDArray[np.integer[Any]], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> npt.NDArray[np.uint64]:
+    """A 64-bit key of each run ``values[starts[i]:ends[i]]``, the same wherever the run lies.
+
+    A polynomial hash of the run (mod 2**64, from one prefix sum: no Python code per run), mixed
+    with its length and finalised with MurmurHash3's fmix64 so that its top bits are mixed too.
+    """
+    forward, backward = _powers(len(values) + 1)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-        np.cumsum(points.astype(np.uint64) * forward[: len(points)], out=prefix[1:])
-        lengths = (ends - starts).astype(np.uint64)
+        prefix = np.zeros(len(values) + 1, dtype=np.uint64)
+        np.cumsum(values.astype(np.uint64) * forward[: len(values)], out=prefix[1:])
         keys = (prefix[ends] - prefix[starts]) * backward[starts]
-        keys ^= lengths * np.uint64(0xD6E8FEB86659FD93)
-        # finalise (MurmurHash3's fmix64): the table is indexed by the top bits, which must be mixed
+        keys ^= (ends - starts).astype(np.uint64) * np.uint64(0xD6E8FEB86659FD93)
         keys ^= keys >> np.uint64(33)
         keys *= np.uint64(0xFF51AFD7ED558CCD)
         keys ^= keys >> np.uint64(33)
         keys *= np.uint64(0xC4CEB9FE1A85EC53)
         keys ^= keys >> np.uint64(33)
+    return keys
+
+
+def _raw_keys(
+    points: npt.NDArray[np.integer[Any]], starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.bool_]]:
+    """A 64-bit key per word from its code points (position-independent), and which words are keyed."""
+    keys = segment_keys(points, starts, ends)
     # key 0 marks an empty slot of the vocabulary's table
     return keys, ((ends - starts) <= MAX_KEYED) & (keys != 0)
 
