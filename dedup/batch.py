@@ -374,7 +374,7 @@ def run_batch(
             max_bucket=settings.max_window_bucket,
             min_hits=settings.min_window_hits,
             executor=executor,
-            in_flight=2 * n_workers,
+            in_flight=n_workers,
             progress=lambda d, t: tick("candidates", d, t),
         )
         skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported
