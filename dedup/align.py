@@ -276,6 +276,11 @@ def _align_region(
     return out
 
 
+def _min_common(k: int, min_words: int) -> int:
+    """Distinct shared shingles a passage needs: two when one shingle spans fewer than ``min_words``."""
+    return 2 if min_words > k else 1
+
+
 def regions(
     fa: Shingled,
     words_a: int,
@@ -291,8 +296,7 @@ def regions(
     Needs only the shingles, so candidate pairs can be screened without the texts' words. A region
     shorter than ``min_words`` words on either side cannot hold a passage and is left out.
     """
-    # a passage needs two seeds at least when one shingle spans fewer than min_words words
-    si, sj = find_seeds(fa, fb, min_common=2 if min_words > k else 1)
+    si, sj = find_seeds(fa, fb, min_common=_min_common(k, min_words))
     if not len(si):
         return []
     ka = min(k, words_a)
@@ -329,7 +333,7 @@ def may_share_passage(
     seeds are chained as :func:`regions` does.
     """
     common = intersect(fa.distinct, fb.distinct)
-    if len(common) < (2 if min_words > k else 1):
+    if len(common) < _min_common(k, min_words):
         return False
     reach = k + max_gap
     for f in (fa, fb):

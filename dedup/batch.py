@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,6 +31,7 @@ from dedup.boilerplate import learn_boilerplate
 from dedup.errors import InputError
 from dedup.lsh import MAX_DOCUMENTS, KeyTable
 from dedup.model import Article, Pair
+from dedup.parallel import ordered
 from dedup.settings import Settings
 from dedup.signature import unique_sorted
 
@@ -38,7 +39,6 @@ __all__ = ["Summaries", "run_batch"]
 
 T = TypeVar("T")
 T_ = TypeVar("T_", bound=np.generic)
-R = TypeVar("R")
 
 #: Articles per map task and pairs per verify task.
 CHUNK_ARTICLES = 256
@@ -223,23 +223,6 @@ def _verify(
 # -- parent side ----------------------------------------------------------------------------------------
 
 
-def _ordered(
-    executor: Executor | None, tasks: Iterator[tuple[Callable[..., R], tuple[Any, ...]]], window: int
-) -> Iterator[R]:
-    """Run tasks (in-process, or on ``executor`` with at most ``window`` in flight), results in order."""
-    if executor is None:
-        for func, args in tasks:
-            yield func(*args)
-        return
-    pending: list[Future[R]] = []
-    for func, args in tasks:
-        pending.append(executor.submit(func, *args))
-        if len(pending) >= window:
-            yield pending.pop(0).result()
-    while pending:
-        yield pending.pop(0).result()
-
-
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     chunk: list[T] = []
     for item in items:
@@ -333,7 +316,7 @@ def run_batch(
         # the workers need the texts only (cheaper to send than the articles)
         tasks = ((_summarize, (settings, [a.text for a in chunk], None)) for chunk in chunks)
         base = 0
-        for summaries in _ordered(executor, tasks, window=2 * n_workers):
+        for summaries in ordered(executor, tasks, window=2 * n_workers):
             docs = np.arange(base, base + len(summaries), dtype=np.int64)
             doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts)
             win_table.add_concat(docs, summaries.window_keys, summaries.window_counts)
@@ -356,7 +339,7 @@ def run_batch(
                 for chunk in _chunks(affected, CHUNK_ARTICLES)
             )
             done = 0
-            results = _ordered(executor, redo, 2 * n_workers)
+            results = ordered(executor, redo, 2 * n_workers)
             for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
                 docs = np.asarray(chunk, dtype=np.int64)
                 doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts, replace=True)
@@ -392,7 +375,7 @@ def run_batch(
         pair_list: list[tuple[int, int]] = []
         done = 0
         for some, keep in zip(
-            _chunks(candidates, CHUNK_SCREEN), _ordered(executor, screen_tasks, 2 * n_workers), strict=True
+            _chunks(candidates, CHUNK_SCREEN), ordered(executor, screen_tasks, 2 * n_workers), strict=True
         ):
             pair_list.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
             done += len(some)
@@ -406,7 +389,7 @@ def run_batch(
         )
         pairs: list[Pair] = []
         done = 0
-        for verified in _ordered(executor, verify_tasks, window=2 * n_workers):
+        for verified in ordered(executor, verify_tasks, window=2 * n_workers):
             pairs.extend(p for p in verified if p is not None)
             done += len(verified)
             tick("verify", done, len(pair_list))

@@ -32,7 +32,6 @@ __all__ = [
     "cardinality",
     "independent_groups",
     "learn_boilerplate",
-    "line_key",
     "line_ranges",
     "lines_of",
     "mask_lines",
@@ -90,12 +89,6 @@ class Line:
     def text(self, tokens: Tokens) -> str:
         """The line's normalised words."""
         return " ".join(tokens.words[self.first : self.last])
-
-
-def line_key(word_hashes: npt.NDArray[np.uint64]) -> int:
-    """Stable 64-bit key of a line from its normalised words' hashes (the same in every process)."""
-    n = np.array([len(word_hashes)], dtype=np.int64)
-    return int(segment_keys(word_hashes, np.zeros(1, dtype=np.int64), n)[0])
 
 
 def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:

@@ -143,7 +143,7 @@ def parse_published(value: str, *, source: str | None = None) -> float:
 
 
 def _line_hash(key: int) -> int:
-    """A line key (unsigned 64-bit, :func:`dedup.boilerplate.line_key`) as SQLite's signed integer."""
+    """A line key (unsigned 64-bit, :func:`dedup.boilerplate.lines_of`) as SQLite's signed integer."""
     return key - (1 << 64) if key >= 1 << 63 else key
 
 

@@ -12,11 +12,13 @@ quadratic number of pairs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+
+from dedup.parallel import ordered
 
 __all__ = ["MAX_DOCUMENTS", "Candidates", "KeyTable", "candidate_pairs", "partition_pairs"]
 
@@ -42,11 +44,11 @@ _DOC_MASK = np.uint64(MAX_DOCUMENTS - 1)
 class KeyTable:
     """(key, document) entries, partitioned by the keys' top bits, grouped into buckets on demand.
 
-    An entry is one 64-bit integer: the key's bits below the partition bits, cut to their first
-    ``64 - partition_bits - DOC_BITS`` (40 with no partition bits, 36 with the default 4: with the
-    partition, 40 bits of the key are compared), then the document number. Sorting these integers
+    An entry is one 64-bit integer: the first ``64 - DOC_BITS`` (40) of the key's bits below the
+    partition bits, then the document number (with the default 4 partition bits, 44 bits of the key
+    are compared). Sorting these integers
     groups the entries by key and, within a key, by document. Two keys that differ only in the bits
-    dropped fall into one bucket: for 67 million keys (100,000 articles) about two thousand such
+    dropped fall into one bucket: for 67 million keys (100,000 articles) about a hundred such
     buckets, each making at most a candidate pair that screening then drops.
 
     A document's keys can be replaced (``add(doc, keys, replace=True)``): its earlier entries are then
@@ -74,8 +76,9 @@ class KeyTable:
     def add_concat(self, docs: I64, keys: U64, counts: I64, *, replace: bool = False) -> None:
         """Add the keys of ``docs``: ``keys`` holds ``counts[i]`` keys of ``docs[i]``, one after another."""
         self.seq += 1
-        if len(docs) and (int(docs.min()) < 0 or int(docs.max()) >= MAX_DOCUMENTS):
-            bad = int(docs.max()) if int(docs.max()) >= MAX_DOCUMENTS else int(docs.min())
+        out_of_range = docs[(docs < 0) | (docs >= MAX_DOCUMENTS)]
+        if len(out_of_range):
+            bad = int(out_of_range[0])
             raise ValueError(f"document number {bad} out of range (at most {MAX_DOCUMENTS - 1:,})")
         if replace:
             self.replaced.update(dict.fromkeys(docs.tolist(), self.seq))
@@ -127,26 +130,14 @@ class KeyTable:
         """
         stale_docs, stale_seqs = self._stale()
         nparts = len(self.parts)
-        tasks = ((*self._take(p), stale_docs, stale_seqs, max_bucket) for p in range(nparts))
+        tasks = (
+            (partition_pairs, (*self._take(p), stale_docs, stale_seqs, max_bucket)) for p in range(nparts)
+        )
         results: list[tuple[U64, int]] = []
-        if executor is None:
-            for p, args in enumerate(tasks):
-                results.append(partition_pairs(*args))
-                if progress:
-                    progress(p + 1, nparts)
-        else:
-            pending: list[Future[tuple[U64, int]]] = []
-            for args in tasks:
-                pending.append(executor.submit(partition_pairs, *args))
-                del args
-                if len(pending) >= in_flight:
-                    results.append(pending.pop(0).result())
-                    if progress:
-                        progress(len(results), nparts)
-            for future in pending:
-                results.append(future.result())
-                if progress:
-                    progress(len(results), nparts)
+        for result in ordered(executor, tasks, in_flight):
+            results.append(result)
+            if progress:
+                progress(len(results), nparts)
         skipped = sum(r[1] for r in results)
         counted = [r[0] for r in results if len(r[0])]
         if not counted:
