@@ -90,7 +90,7 @@ def dedup_worker(url: str, articles: list[Article], barrier: Barrier, out: Any) 
             latencies.append(time.perf_counter() - t0)
         lock = getattr(index.store, "lock_stats", {})
         out.put((start, time.perf_counter(), latencies, kept, lock.get("held", 0.0), lock.get("waited", 0.0),
-                 time.process_time() - cpu))  # fmt: skip
+                 time.process_time() - cpu, lock.get("conflicts", 0.0)))  # fmt: skip
 
 
 def minhash(text: str) -> MinHash:
@@ -178,6 +178,8 @@ def run_workers(
         # the share of the run during which some worker held the write lock (1.0 = always)
         "lock_held": sum(r[4] for r in results) / (end - start),
         "lock_waited_per_article_ms": sum(r[5] for r in results) / len(articles) * 1000,
+        # kept articles whose lock-free commit found the evidence changed (decided again, locked)
+        "conflicts": sum(r[7] for r in results if len(r) > 7),
         # CPU per article: the worker processes' (or HTTP clients') and redis-server's
         "cpu_ms_per_article": sum(r[6] for r in results) / len(articles) * 1000,
         "redis_cpu_ms_per_article": redis_seconds / len(articles) * 1000,
@@ -295,7 +297,7 @@ def main() -> None:
         print(f"\ncheck-and-add, {args.articles} articles per run (one in four a reprint)")
         print(f"{'workers':>7} {'dedup/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'lock':>5} {'cpu ms':>7} "
               f"{'base/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} {'ratio':>6} {'scale':>6} "
-              f"{'b.scale':>7} {'loop':>6} {'load':>5}")  # fmt: skip
+              f"{'b.scale':>7} {'loop':>6} {'load':>5} {'retry':>5}")  # fmt: skip
         runs = []
         for n, workers in enumerate(int(w) for w in args.workers.split(",")):
             batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
@@ -316,6 +318,7 @@ def main() -> None:
                 f"{theirs['per_second']:>8.1f}", f"{theirs['p50_ms']:>7.1f}", f"{theirs['p99_ms']:>7.1f}",
                 f"{their_cpu:>7.1f}", f"{ratio:>6.2f}", f"{scale:>6.2f}", f"{their_scale:>7.2f}",
                 f"{loop_scale:>6.2f}", f"{ours['load_average']:>5.1f}",
+                f"{ours['conflicts'] / max(ours['kept'], 1):>5.2f}",
             ]  # fmt: skip
             print(" ".join(cells))
         results["workers"] = runs

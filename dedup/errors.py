@@ -7,7 +7,8 @@ one class::
     ├── InputError        an input file, line, record or field is unusable
     ├── SettingsError     a setting is out of range, or two settings do not fit together
     └── IndexStoreError   a persistent index cannot be opened, read or written
-        └── IncompatibleIndexError   the index was built with other settings or another format
+        ├── IncompatibleIndexError   the index was built with other settings or another format
+        └── WriteConflict            an optimistic write found its reads changed (retried inside)
 
 The command line catches :class:`DedupError`, prints its message on one line and exits with status 2.
 """
@@ -20,6 +21,7 @@ __all__ = [
     "IndexStoreError",
     "InputError",
     "SettingsError",
+    "WriteConflict",
 ]
 
 
@@ -65,3 +67,11 @@ class IndexStoreError(DedupError):
 
 class IncompatibleIndexError(IndexStoreError):
     """The index was built with different detection settings or an unsupported format version."""
+
+
+class WriteConflict(IndexStoreError):
+    """An optimistic write transaction found that what it read had changed; it wrote nothing.
+
+    :meth:`dedup.index.Index.check_and_add` catches it and decides again under the write lock; it
+    does not reach a caller of the index.
+    """

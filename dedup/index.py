@@ -52,7 +52,7 @@ import numpy.typing as npt
 from dedup.align import regions
 from dedup.boilerplate import Line, independent_groups, mask_lines
 from dedup.detector import Detector, Document
-from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError
+from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError, WriteConflict
 from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import HASH_SCHEME, Settings
 from dedup.store import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
@@ -754,6 +754,8 @@ class Index:
         another writer stored something verifies only the new candidates.
         """
         article = prepared.doc.article
+        plain_keys = self._keys(prepared.doc)
+        self.store.prefetch([article.id], [h for h, _ in prepared.lines], plain_keys)
         found = self.store.find([article.id])
         if found:
             decision = Decision(
@@ -772,7 +774,7 @@ class Index:
                 article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
             )
             self._apply_masked(doc, prepared.line_keys, learned)
-        keys = self._keys(doc)
+        keys = self._keys(doc) if learned else plain_keys
         hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
         ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
         masked = frozenset(learned)
@@ -860,9 +862,12 @@ class Index:
 
         Two processes given copies of the same article at the same moment keep exactly one. The
         decision is made without the write lock (verification is the costly part); an article to
-        keep is then inserted in a write transaction, which excludes other writers, only after it
-        has checked that the evidence is unchanged, and decided again under the lock if it is not.
-        A rejection needs no lock: the article duplicated what was stored when it was decided.
+        keep is then inserted in a write transaction only if the evidence it rests on (the id
+        look-up, the line statistics, the band-key buckets) is unchanged, and decided again
+        otherwise. The store first tries an optimistic transaction (Redis: no lock; the commit
+        checks the evidence atomically), then, if another writer got in between, one that excludes
+        every other writer. A rejection needs no lock: the article duplicated what was stored when
+        it was decided.
         """
         prepared = self._prepare(article)
         span = window if window is not None else self.window
@@ -871,22 +876,40 @@ class Index:
             decision, keys, learned, seen = self._decide(prepared, span, verified)
         if decision.action != "keep":
             return decision
-        with self.store.write_transaction():
-            if self._evidence(prepared, keys) != seen:
-                # another writer changed what the decision rests on: decide again, exclusively
-                # (verifying only candidates not verified yet)
-                decision, keys, learned, _ = self._decide(prepared, span, verified)
-            if decision.action == "keep":
-                self.store.insert([self._record(prepared, keys, learned)])
-                decision = Decision(
-                    id=decision.id,
-                    action=decision.action,
-                    relation=decision.relation,
-                    matches=decision.matches,
-                    stored=True,
-                    reason=decision.reason,
-                )
-        return decision
+        try:
+            with self.store.write_transaction(optimistic=True):
+                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+        except WriteConflict:
+            with self.store.write_transaction():
+                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+
+    def _store_kept(
+        self,
+        prepared: _Prepared,
+        span: dt.timedelta | None,
+        verified: dict[tuple[int, frozenset[int]], Match | None],
+        decision: Decision,
+        keys: list[int],
+        learned: set[int],
+        seen: _Evidence,
+    ) -> Decision:
+        """Store an article decided ``keep`` (inside a write transaction).
+
+        Decides again if the evidence changed since, verifying only candidates not verified yet.
+        """
+        if self._evidence(prepared, keys) != seen:
+            decision, keys, learned, _ = self._decide(prepared, span, verified)
+        if decision.action != "keep":
+            return decision
+        self.store.insert([self._record(prepared, keys, learned)])
+        return Decision(
+            id=decision.id,
+            action=decision.action,
+            relation=decision.relation,
+            matches=decision.matches,
+            stored=True,
+            reason=decision.reason,
+        )
 
     def add(self, article: Article) -> bool:
         """Store ``article`` whatever it matches; False when its id is already stored."""

@@ -10,10 +10,13 @@ returns whole batches, so that one article costs a bounded number of round trips
 4. :meth:`Store.fetch` for the candidates it returned,
 5. :meth:`Store.insert` when the article is kept.
 
-Check-and-add runs steps 1-5 inside :meth:`Store.write_transaction`, which excludes every other
-writer (on any process) until it ends: SQLite takes its write lock with ``BEGIN IMMEDIATE``; a
-networked store must provide the same guarantee (a lock, or an optimistic transaction that is
-retried).
+Check-and-add decides (steps 1-4) without a transaction that excludes writers, then checks that the
+evidence is unchanged and stores the article (step 5) inside :meth:`Store.write_transaction`. A
+plain write transaction excludes every other writer (on any process) until it ends: SQLite takes
+its write lock with ``BEGIN IMMEDIATE``; a networked store must give the same guarantee. An
+*optimistic* one may instead let other writers run and, at its commit, check atomically that
+nothing it read has changed, raising :class:`~dedup.errors.WriteConflict` (having written nothing)
+if something has: the caller then retries with a plain one.
 
 Stored articles are numbered by the store (``doc``, an integer that is never reused), so that
 key tables hold small integers rather than ids.
@@ -112,11 +115,25 @@ class Store(Protocol):
         """A consistent view for a sequence of reads."""
         ...
 
-    def write_transaction(self) -> AbstractContextManager[None]:
-        """An exclusive, atomic section: no other writer runs until it ends; rolled back on error."""
+    def write_transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]:
+        """An exclusive, atomic section: no other writer runs until it ends; rolled back on error.
+
+        ``optimistic``: the store may run the section without excluding other writers, provided
+        its commit checks that what the section read is unchanged (else: ``WriteConflict``). A
+        store that cannot, or need not, does the same as without it.
+        """
         ...
 
     # -- look-ups -------------------------------------------------------------------------------------
+
+    def prefetch(self, ids: Sequence[str], hashes: Sequence[int], keys: Sequence[int]) -> None:
+        """A hint: these ids, line hashes and band keys are about to be looked up.
+
+        :meth:`find` ``ids``, :meth:`line_stats` ``hashes`` and :meth:`lookup` ``keys``, outside a
+        write transaction. A networked store may read them in one round trip; a local one may do
+        nothing.
+        """
+        ...
 
     def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
         """Stored docs sharing any of ``keys``, with how many keys each shares.

@@ -71,7 +71,7 @@ import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
-from dedup.errors import IndexStoreError, SettingsError
+from dedup.errors import IndexStoreError, SettingsError, WriteConflict
 from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
 __all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RedisStore"]
@@ -93,7 +93,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 local token = redis.call('INCR', KEYS[2])
 redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return {token, tonumber(redis.call('GET', KEYS[3]) or '0'), tonumber(redis.call('GET', KEYS[4]) or '0')}
+return {token, 0, tonumber(redis.call('GET', KEYS[3]) or '0')}
 """
 
 _EXTEND = """#!lua
@@ -121,18 +121,24 @@ local function split(blob)
 end
 """
 
-# KEYS: the generation counter, then hashes; ARGV[k]: the 8-byte fields wanted from KEYS[k + 1],
-# concatenated. Returns the generation, then (k, position, value) for every field present.
+# KEYS: the generation counter, the ids' sorted set, then hashes; ARGV: the number m of ids, m ids,
+# then per hash the 8-byte fields wanted from it, concatenated (ARGV[m + 1 + k] for KEYS[k + 2]).
+# Returns the generation, each id's doc (false when absent), then (k, position, value) for every
+# field present.
 _LOOKUP = (
     "#!lua flags=no-writes\n"
     + _SPLIT
     + """
 local out = {tonumber(redis.call('GET', KEYS[1]) or '0')}
-for k = 1, #ARGV do
-    local fields = split(ARGV[k])
+local m = tonumber(ARGV[1])
+for x = 1, m do
+    out[#out + 1] = redis.call('ZSCORE', KEYS[2], ARGV[1 + x])
+end
+for k = 1, #ARGV - 1 - m do
+    local fields = split(ARGV[m + 1 + k])
     for s = 1, #fields, 4000 do
         local e = math.min(s + 3999, #fields)
-        local values = redis.call('HMGET', KEYS[k + 1], unpack(fields, s, e))
+        local values = redis.call('HMGET', KEYS[k + 2], unpack(fields, s, e))
         for x = 1, e - s + 1 do
             if values[x] then
                 out[#out + 1] = k
@@ -146,16 +152,53 @@ return out
 """
 )
 
-# ARGV: token, then commands as (name, key index, number of arguments, arguments...); HSETB sets
-# every 8-byte field of a string to one value, HDELB deletes them.
+# ARGV: the lock's token ('' for an optimistic transaction: the lock must then be free), the number
+# of arguments that hold checks, the checks, then commands as (name, key index, number of arguments,
+# arguments...). A check is ('H', key index, 8-byte fields, their values joined by NUL, '' when
+# absent) or ('Z', key index, n, n members, a '1' or '0' per member: present or not). Returns 1 when
+# committed, 0 when an optimistic transaction finds the lock held or a check failing (nothing is
+# written). HSETB sets every 8-byte field of a string to one value, HDELB deletes them.
 _COMMIT = (
     "#!lua\n"
     + _SPLIT
     + """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+if ARGV[1] == '' then
+    if redis.call('EXISTS', KEYS[1]) == 1 then
+        return 0
+    end
+elseif redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return redis.error_reply('DEDUPLOCK the write lock expired before the commit')
 end
-local i = 2
+local i = 3
+local checked = 2 + tonumber(ARGV[2])
+while i <= checked do
+    local key = KEYS[tonumber(ARGV[i + 1])]
+    if ARGV[i] == 'H' then
+        local fields = split(ARGV[i + 2])
+        local seen = {}
+        for s = 1, #fields, 4000 do
+            local e = math.min(s + 3999, #fields)
+            local values = redis.call('HMGET', key, unpack(fields, s, e))
+            for x = 1, e - s + 1 do
+                seen[#seen + 1] = values[x] or ''
+            end
+        end
+        if table.concat(seen, '\\0') ~= ARGV[i + 3] then
+            return 0
+        end
+        i = i + 4
+    else
+        local n = tonumber(ARGV[i + 2])
+        local flags = {}
+        for x = 1, n do
+            flags[x] = redis.call('ZSCORE', key, ARGV[i + 2 + x]) and '1' or '0'
+        end
+        if table.concat(flags) ~= ARGV[i + 3 + n] then
+            return 0
+        end
+        i = i + 4 + n
+    end
+end
 while i <= #ARGV do
     local name, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
     if name == 'HSETB' then
@@ -177,7 +220,9 @@ while i <= #ARGV do
     end
     i = i + 3 + n
 end
-redis.call('DEL', KEYS[1])
+if ARGV[1] ~= '' then
+    redis.call('DEL', KEYS[1])
+end
 return 1
 """
 )
@@ -232,10 +277,17 @@ def _line_bytes(stat: LineStat) -> bytes:
 class _Transaction:
     """What a write transaction has read and written so far."""
 
+    #: The lock's token; 0 in an optimistic transaction (no lock).
     token: int
-    seq: int
     #: The index's generation when the lock was taken (see ``RedisStore._memo``).
     generation: int
+    #: Whether the transaction runs without the lock, its reads checked by the commit.
+    optimistic: bool = False
+    #: What an optimistic transaction read, checked by its commit (see ``_COMMIT``): 8-byte fields of
+    #: a hash and their values (NUL-joined, empty when absent); members of a sorted set and whether
+    #: each was present.
+    field_checks: list[tuple[str, bytes, bytes]] = field(default_factory=list)
+    member_checks: list[tuple[str, list[str], str]] = field(default_factory=list)
     #: Fields of the record hashes as read (under the lock) or as written; None when absent.
     fields: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
     #: Fields written (of the record hashes, and of the bucket and line hashes), in ``fields``.
@@ -329,6 +381,8 @@ class RedisStore:
         self._tx: _Transaction | None = None
         #: The last look-up of each kind made outside a transaction: (question, generation, answer).
         self._memo: dict[str, tuple[bytes, int, Any]] = {}
+        #: Answers read ahead by :meth:`prefetch`: kind -> (question, generation, answer).
+        self._prefetched: dict[str, tuple[bytes, int, Any]] = {}
         self._depth = 0
         self._renewer: threading.Thread | None = None
         self._wake = threading.Event()
@@ -336,7 +390,9 @@ class RedisStore:
         #: Write transactions, and seconds spent waiting for the lock and holding it (from acquiring
         #: it to the end of the commit), by this store object: the lock's share of a worker's time
         #: bounds how far more workers can speed up.
-        self.lock_stats = {"transactions": 0.0, "waited": 0.0, "held": 0.0}
+        #: ``optimistic``: transactions committed without the lock, ``conflicts``: optimistic
+        #: transactions refused because what they read had changed (the caller then takes the lock).
+        self.lock_stats = dict.fromkeys(("transactions", "waited", "held", "optimistic", "conflicts"), 0.0)
         self._check_server(create)
 
     @_redis_errors
@@ -378,14 +434,22 @@ class RedisStore:
         return nullcontext()
 
     @contextmanager
-    def write_transaction(self) -> Iterator[None]:
-        """Hold the write lock; buffer writes; commit them in one fenced script (see the module)."""
+    def write_transaction(self, *, optimistic: bool = False) -> Iterator[None]:
+        """Hold the write lock; buffer writes; commit them in one fenced script (see the module).
+
+        ``optimistic``: take no lock; record what the transaction reads (band keys, line statistics,
+        ids) and commit only if none of it has changed and no one holds the lock, else raise
+        :class:`WriteConflict` having written nothing. Inside another transaction, that one is used.
+        """
         if self._depth:
             self._depth += 1
             try:
                 yield
             finally:
                 self._depth -= 1
+            return
+        if optimistic:
+            yield from self._optimistic()
             return
         asked = time.perf_counter()
         self._tx = self._lock_acquire()
@@ -408,6 +472,23 @@ class RedisStore:
         finally:
             self.lock_stats["held"] += time.perf_counter() - held
 
+    def _optimistic(self) -> Iterator[None]:
+        self._tx = _Transaction(token=0, generation=-1, optimistic=True)
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._tx = None
+            raise
+        finally:
+            self._depth = 0
+        tx, self._tx = self._tx, None
+        assert tx is not None
+        if not self._lock_commit(tx):
+            self.lock_stats["conflicts"] += 1
+            raise WriteConflict(f"{self.location}: what the transaction read changed; nothing was written")
+        self.lock_stats["optimistic"] += 1
+
     @_redis_errors
     def _lock_acquire(self) -> _Transaction:
         ttl = int(self.lock_timeout * 1000)
@@ -415,8 +496,7 @@ class RedisStore:
         pause = 0.0002
         while True:
             token, value, generation = (
-                int(x)
-                for x in self._acquire(keys=[self._lock, self._fence, self._seq, self._gen], args=[ttl])
+                int(x) for x in self._acquire(keys=[self._lock, self._fence, self._gen], args=[ttl])
             )
             if token:
                 break
@@ -427,7 +507,7 @@ class RedisStore:
                 )
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 1.5, 0.005, max(value, 1) / 1000)
-        tx = _Transaction(token=token, seq=value, generation=generation)
+        tx = _Transaction(token=token, generation=generation)
         self._start_renewer()
         return tx
 
@@ -436,10 +516,11 @@ class RedisStore:
             self._release(keys=[self._lock], args=[token])
 
     @_redis_errors
-    def _lock_commit(self, tx: _Transaction) -> None:
+    def _lock_commit(self, tx: _Transaction) -> bool:
+        """Apply the transaction's writes in one script; False if an optimistic one was refused."""
         keys = [self._lock]
         index: dict[str, int] = {self._lock: 1}
-        args: list[bytes | str | int | float] = [tx.token]
+        args: list[bytes | str | int | float] = []
 
         def slot(key: str) -> int:
             if key not in index:
@@ -487,13 +568,19 @@ class RedisStore:
             command("ZADD", key, pairs)
         if tx.keys_delta:
             command("HINCRBY", self._counts, ["keys", tx.keys_delta])
-        if len(args) == 1:
-            self._lock_release(tx.token)
-            return
-        command("SET", self._seq, [tx.seq])
+        if not args:
+            if not tx.optimistic:
+                self._lock_release(tx.token)
+            return True
         args.extend(("INCR", slot(self._gen), 0))
+        checks: list[bytes | str | int | float] = []
+        for name, packed, held in tx.field_checks:
+            checks.extend(("H", slot(name), packed, held))
+        for name, ids, flags in tx.member_checks:
+            checks.extend(("Z", slot(name), len(ids), *ids, flags))
+        head: list[bytes | str | int | float] = ["" if tx.optimistic else tx.token, len(checks), *checks]
         try:
-            self._commit(keys=keys, args=args)
+            return bool(self._commit(keys=keys, args=[*head, *args]))
         except redis.ResponseError as exc:
             if "DEDUPLOCK" in str(exc):
                 raise IndexStoreError(
@@ -562,15 +649,9 @@ class RedisStore:
         transaction are applied on top.
         """
         tx = self._tx
-        order = [np.flatnonzero(which == n) for n in range(len(names))]
-        used = [n for n in range(len(names)) if len(order[n])]
-        out: dict[int, bytes] = {}
-        found = self._lookup(
-            keys=[self._gen, *(names[n] for n in used)], args=[raw[order[n]].tobytes() for n in used]
-        )
-        generation = int(found[0])
-        for i in range(1, len(found), 3):
-            out[int(order[used[int(found[i]) - 1]][int(found[i + 1]) - 1])] = found[i + 2]
+        out, generation, _ = self._read(names, which, raw)
+        if tx is not None and tx.optimistic:
+            self._expect(names, which, raw, out)
         if tx is not None and (tx.blobs or tx.dirty):
             self._materialize(tx)
             for i in range(len(raw)):
@@ -583,21 +664,92 @@ class RedisStore:
                         out[i] = value
         return out, generation
 
+    def _read(
+        self,
+        names: Sequence[str],
+        which: npt.NDArray[np.int64],
+        raw: npt.NDArray[Any],
+        ids: Sequence[str] = (),
+    ) -> tuple[dict[int, bytes], int, list[bytes | None]]:
+        """One ``_LOOKUP``: fields present (index -> value), the generation, and the docs of ``ids``."""
+        order = [np.flatnonzero(which == n) for n in range(len(names))]
+        used = [n for n in range(len(names)) if len(order[n])]
+        out: dict[int, bytes] = {}
+        found = self._lookup(
+            keys=[self._gen, self._ids, *(names[n] for n in used)],
+            args=[len(ids), *ids, *(raw[order[n]].tobytes() for n in used)],
+        )
+        generation = int(found[0])
+        docs = list(found[1 : 1 + len(ids)])
+        for i in range(1 + len(ids), len(found), 3):
+            out[int(order[used[int(found[i]) - 1]][int(found[i + 1]) - 1])] = found[i + 2]
+        return out, generation, docs
+
+    @_redis_errors
+    def prefetch(self, ids: Sequence[str], hashes: Sequence[int], keys: Sequence[int]) -> None:
+        """Read ids, line statistics and buckets in one round trip, for the reads about to ask.
+
+        The next :meth:`find` of ``ids``, :meth:`line_stats` of ``hashes`` and :meth:`lookup` of
+        ``keys`` answer from it (each once, and only if asked exactly that), so that a decision
+        costs one round trip for the three instead of three. Each answer is what a read at the time
+        of the prefetch would have found; a transaction's reads never use it.
+        """
+        self._prefetched.clear()
+        if self._tx is not None:
+            return
+        values = np.asarray(keys, dtype=np.int64)
+        lines = np.asarray(hashes, dtype=np.int64)
+        which = np.concatenate([values & (_SHARDS - 1), np.full(len(lines), _SHARDS, dtype=np.int64)])
+        raw = np.concatenate([values, lines]).astype(">i8")  # (concatenate gives the native order)
+        line_raw = raw[len(values) :]
+        unique = list(dict.fromkeys(ids))
+        present, generation, docs = self._read([*self._shards, self._lines], which, raw, unique)
+        n = len(values)
+        self._prefetched = {
+            "ids": ("\n".join(unique).encode(), generation, docs),
+            "buckets": (raw[:n].tobytes(), generation, {i: v for i, v in present.items() if i < n}),
+            "lines": (line_raw.tobytes(), generation, {i - n: v for i, v in present.items() if i >= n}),
+        }
+
+    def _prefetched_answer(self, kind: str, asked: bytes) -> tuple[Any, int]:
+        """The prefetched answer to a read of ``kind`` asking ``asked``, and its generation, once."""
+        entry = self._prefetched.pop(kind, None)
+        if entry is None or entry[0] != asked or self._tx is not None:
+            return None, 0
+        return entry[2], entry[1]
+
     def _remembered(self, kind: str, asked: bytes) -> Any:
         """What a read of ``kind`` found outside the transaction, if nothing was committed since.
 
         A read outside a transaction (the decision) records the index's generation, read atomically
         with it; every commit increments the generation. When the transaction then asks the same
         question (the evidence) and the generation it saw when it took the lock is the same, the
-        answer cannot have changed: no round trip is needed.
+        answer cannot have changed: no round trip is needed. An optimistic transaction takes the
+        answer whatever the generation: its commit checks it (the caller records the check).
         """
         tx = self._tx
         memo = self._memo.get(kind)
         if tx is None or memo is None or tx.dirty or tx.blobs:
             return None
-        if memo[0] != asked or memo[1] != tx.generation:
+        if memo[0] != asked or (memo[1] != tx.generation and not tx.optimistic):
             return None
         return memo[2]
+
+    def _expect(
+        self,
+        names: Sequence[str],
+        which: npt.NDArray[np.int64],
+        raw: npt.NDArray[Any],
+        present: Mapping[int, bytes],
+    ) -> None:
+        """Record, for the commit of an optimistic transaction, that these fields held these values."""
+        tx = self._tx
+        assert tx is not None
+        for n in range(len(names)):
+            rows = np.flatnonzero(which == n).tolist()
+            if rows:
+                values = b"\0".join(present.get(i, b"") for i in rows)
+                tx.field_checks.append((names[n], raw[rows].tobytes(), values))
 
     @staticmethod
     def _materialize(tx: _Transaction) -> None:
@@ -622,9 +774,13 @@ class RedisStore:
             return raw, which, tx.looked_up[1]
         present = self._remembered("buckets", asked)
         if present is None:
-            present, generation = self._packed_read(self._shards, which, raw)
+            present, generation = self._prefetched_answer("buckets", asked)
+            if present is None:
+                present, generation = self._packed_read(self._shards, which, raw)
             if tx is None:
                 self._memo["buckets"] = (asked, generation, present)
+        elif tx is not None and tx.optimistic:
+            self._expect(self._shards, which, raw, present)
         if tx is not None:
             tx.looked_up = (asked, present)
         return raw, which, present
@@ -691,14 +847,18 @@ class RedisStore:
             asked = "\n".join(unknown).encode()
             scores = self._remembered("ids", asked)
             if scores is None:
-                pipe = self.client.pipeline(transaction=True)  # the generation, atomically with the ids
-                pipe.get(self._gen)
-                pipe.zmscore(self._ids, unknown)
-                generation, scores = pipe.execute()
+                scores, generation = self._prefetched_answer("ids", asked)
+                if scores is None:
+                    empty = np.zeros(0, dtype=np.int64)
+                    _, generation, scores = self._read([], empty, empty, unknown)
                 if tx is None:
-                    self._memo["ids"] = (asked, int(generation or 0), scores)
+                    self._memo["ids"] = (asked, generation, scores)
+            if tx is not None and tx.optimistic:
+                tx.member_checks.append(
+                    (self._ids, unknown, "".join("0" if score is None else "1" for score in scores))
+                )
             for i, score in zip(unknown, scores, strict=True):
-                doc = None if score is None else int(score)
+                doc = None if score is None else int(float(score))
                 if tx is not None:
                     tx.ids[i] = doc
                 elif doc is not None:
@@ -723,9 +883,15 @@ class RedisStore:
             return tx.lines_read[1]
         present = self._remembered("lines", asked)
         if present is None:
-            present, generation = self._packed_read([self._lines], np.zeros(len(raw), dtype=np.int64), raw)
+            present, generation = self._prefetched_answer("lines", asked)
+            if present is None:
+                present, generation = self._packed_read(
+                    [self._lines], np.zeros(len(raw), dtype=np.int64), raw
+                )
             if tx is None:
                 self._memo["lines"] = (asked, generation, present)
+        elif tx is not None and tx.optimistic:
+            self._expect([self._lines], np.zeros(len(raw), dtype=np.int64), raw, present)
         if tx is not None:
             tx.lines_read = (asked, present)
         return dict(present)
@@ -740,6 +906,7 @@ class RedisStore:
 
     # -- changes --------------------------------------------------------------------------------------
 
+    @_redis_errors
     def insert(self, records: Sequence[NewRecord]) -> list[int]:
         """Store new records (ids already stored are skipped); return their doc numbers."""
         out: list[int] = []
@@ -747,15 +914,17 @@ class RedisStore:
             tx = self._tx
             assert tx is not None
             self.find([r.id for r in records])
-            fresh: list[tuple[int, NewRecord]] = []
+            new: dict[str, NewRecord] = {}
             for r in records:
-                if tx.ids.get(r.id) is not None:
-                    continue
-                tx.seq += 1
-                tx.ids[r.id] = tx.seq
-                fresh.append((tx.seq, r))
-            if not fresh:
+                if tx.ids.get(r.id) is None:
+                    new.setdefault(r.id, r)
+            if not new:
                 return out
+            # doc numbers: drawn from the counter, never reused (a transaction that fails leaves a gap)
+            first = int(self.client.incrby(self._seq, len(new))) - len(new) + 1
+            fresh = list(enumerate(new.values(), start=first))
+            for doc, r in fresh:
+                tx.ids[r.id] = doc
             names = [str(doc).encode() for doc, _ in fresh]
             sizes = [len(r.keys) for _, r in fresh]
             keys = np.concatenate(

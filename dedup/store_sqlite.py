@@ -317,11 +317,17 @@ class SQLiteStore:
         """A consistent snapshot for several reads (WAL readers do not block writers)."""
         return self._transaction("BEGIN DEFERRED")
 
-    def write_transaction(self) -> AbstractContextManager[None]:
-        """Take the write lock now (``BEGIN IMMEDIATE``): other writers wait until this one commits."""
+    def write_transaction(self, *, optimistic: bool = False) -> AbstractContextManager[None]:
+        """Take the write lock now (``BEGIN IMMEDIATE``): other writers wait until this one commits.
+
+        ``optimistic`` changes nothing: the lock is local and the section after it short.
+        """
         return self._transaction("BEGIN IMMEDIATE")
 
     # -- look-ups -------------------------------------------------------------------------------------
+
+    def prefetch(self, ids: Sequence[str], hashes: Sequence[int], keys: Sequence[int]) -> None:
+        """Nothing to do: the reads are local."""
 
     def _refresh(self) -> None:
         """Bring the in-memory keys up to date with the file (call inside a transaction)."""

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -287,6 +288,82 @@ def test_four_filter_workers_keep_exactly_one_of_each_pair(tmp_path: Path, redis
     with Index.open(redis_url) as index:
         assert set(index.ids()) == kept
         assert index.integrity_check() == []
+
+
+# -- the optimistic commit ----------------------------------------------------------------------------
+
+
+class Interleaved(Index):
+    """An index that lets another writer in right after its next decision (before it stores)."""
+
+    between: Callable[[], None] | None = None
+
+    def _decide(self, *args: Any, **kwargs: Any) -> Any:
+        out = super()._decide(*args, **kwargs)
+        hook, self.between = self.between, None
+        if hook is not None:
+            hook()
+        return out
+
+
+def interleaved(url: str) -> Interleaved:
+    index = Interleaved.open(url)
+    assert isinstance(index, Interleaved)
+    return index
+
+
+def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> None:
+    original, other = stories(2, seed=41, prefix="race")
+    copy = Article("race-copy", reprint(original.text, random.Random(5)))
+    Index.create(redis_url).close()
+    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
+        index.check_and_add(other)  # something stored, so that the decision below reads buckets
+        index.between = lambda: rival.check_and_add(copy) and None
+        decision = index.check_and_add(original)
+        stats = cast(RedisStore, index.store).lock_stats
+        # decided "keep" against an index without the copy; the commit saw the copy's keys in its
+        # buckets, wrote nothing, and the decision was made again under the lock
+        assert stats["conflicts"] == 1
+        assert stats["optimistic"] == 1  # the first article's
+        assert stats["transactions"] == 1
+        assert decision.action == "reject"
+        assert decision.relation == "near-duplicate"
+        assert decision.matches[0].id == "race-copy"
+        assert sorted(index.ids()) == sorted(["race-copy", other.id])
+        assert index.integrity_check() == []
+
+
+def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_url: str) -> None:
+    first, second, third = stories(3, seed=43, prefix="calm")
+    Index.create(redis_url).close()
+    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
+        index.check_and_add(first)
+        index.between = lambda: rival.check_and_add(second) and None
+        decision = index.check_and_add(third)
+        stats = cast(RedisStore, index.store).lock_stats
+        assert decision.stored
+        assert (stats["optimistic"], stats["conflicts"], stats["transactions"]) == (2, 0, 0)
+        assert sorted(index.ids()) == sorted(a.id for a in (first, second, third))
+        assert index.integrity_check() == []
+        # doc numbers come from one counter: the three are numbered apart
+        ids = redis.Redis.from_url(redis_url.split("?")[0])
+        try:
+            prefix = redis_url.rsplit("prefix=", 1)[1]
+            scores = [s for _, s in ids.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)]
+        finally:
+            ids.close()
+        assert sorted(scores) == [1.0, 2.0, 3.0]
+
+
+def test_the_same_id_stored_meanwhile_is_found(redis_url: str, seed_articles: list[Article]) -> None:
+    article = seed_articles[0]
+    Index.create(redis_url).close()
+    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
+        index.between = lambda: rival.add(article) and None
+        decision = index.check_and_add(article)
+        assert decision.relation == "already-stored"
+        assert cast(RedisStore, index.store).lock_stats["conflicts"] == 1
+        assert index.ids() == [article.id]
 
 
 # -- the write lock -----------------------------------------------------------------------------------
