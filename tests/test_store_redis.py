@@ -296,7 +296,7 @@ def test_four_filter_workers_keep_exactly_one_of_each_pair(tmp_path: Path, redis
 class Interleaved(Index):
     """An index that lets another writer in right after its next decision (before it stores)."""
 
-    between: Callable[[], None] | None = None
+    between: Callable[[], object] | None = None
 
     def _decide(self, *args: Any, **kwargs: Any) -> Any:
         out = super()._decide(*args, **kwargs)
@@ -316,9 +316,10 @@ def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> N
     original, other = stories(2, seed=41, prefix="race")
     copy = Article("race-copy", reprint(original.text, random.Random(5)))
     Index.create(redis_url).close()
-    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
+    index = interleaved(redis_url)
+    with index, Index.open(redis_url) as rival:
         index.check_and_add(other)  # something stored, so that the decision below reads buckets
-        index.between = lambda: rival.check_and_add(copy) and None
+        index.between = lambda: rival.check_and_add(copy)
         decision = index.check_and_add(original)
         stats = cast(RedisStore, index.store).lock_stats
         # decided "keep" against an index without the copy; the commit saw the copy's keys in its
@@ -336,9 +337,10 @@ def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> N
 def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_url: str) -> None:
     first, second, third = stories(3, seed=43, prefix="calm")
     Index.create(redis_url).close()
-    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
+    index = interleaved(redis_url)
+    with index, Index.open(redis_url) as rival:
         index.check_and_add(first)
-        index.between = lambda: rival.check_and_add(second) and None
+        index.between = lambda: rival.check_and_add(second)
         decision = index.check_and_add(third)
         stats = cast(RedisStore, index.store).lock_stats
         assert decision.stored
@@ -349,7 +351,10 @@ def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_ur
         ids = redis.Redis.from_url(redis_url.split("?")[0])
         try:
             prefix = redis_url.rsplit("prefix=", 1)[1]
-            scores = [s for _, s in ids.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)]
+            members = cast(
+                list[tuple[bytes, float]], ids.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)
+            )
+            scores = [score for _, score in members]
         finally:
             ids.close()
         assert sorted(scores) == [1.0, 2.0, 3.0]
@@ -358,8 +363,9 @@ def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_ur
 def test_the_same_id_stored_meanwhile_is_found(redis_url: str, seed_articles: list[Article]) -> None:
     article = seed_articles[0]
     Index.create(redis_url).close()
-    with interleaved(redis_url) as index, Index.open(redis_url) as rival:
-        index.between = lambda: rival.add(article) and None
+    index = interleaved(redis_url)
+    with index, Index.open(redis_url) as rival:
+        index.between = lambda: rival.add(article)
         decision = index.check_and_add(article)
         assert decision.relation == "already-stored"
         assert cast(RedisStore, index.store).lock_stats["conflicts"] == 1
