@@ -10,28 +10,42 @@ Key layout (prefix ``P``, default ``dedup``; every key carries the hash tag ``{P
 index lives in one Redis Cluster hash slot and a transaction may touch any of its keys):
 
 * ``{P}:meta`` (hash): settings, versions and store layout, written once when the index is created.
-* ``{P}:seq`` (string): the last doc number given out (numbers are never reused).
+* ``{P}:seq`` (string): the last doc number given out. Numbers are never reused; a writer draws
+  :data:`RESERVE` at a time (``INCRBY``), so that storing an article needs no round trip for it.
 * ``{P}:art`` / ``{P}:sig`` / ``{P}:shingles`` (hashes, doc -> JSON record / signature bytes /
   the shingle at each word and which are valid, with which the index screens a candidate).
-* ``{P}:ids`` (sorted set, id scored by doc): finds ids and lists them in insertion order.
+* ``{P}:ids`` (sorted set, id scored by doc): finds ids and lists them in insertion order (with
+  several writers, in the order they drew their numbers).
 * ``{P}:time`` / ``{P}:pub`` (sorted sets of docs by ``published``-or-``added`` / by ``published``).
 * ``{P}:k:0`` ... ``{P}:k:15`` (hashes): the LSH buckets. Field = band key (8 bytes, big-endian),
   value = the docs holding it (``"12,80"``). datasketch's Redis storage gives every bucket a key of
   its own; an index that stores every window key holds about a thousand keys per article, so here
-  they are fields of 16 large hashes: a look-up of all of an article's keys is 16 ``HMGET`` in one
-  pipeline, and a field costs far less memory than a key.
+  they are fields of 16 large hashes: a look-up of all of an article's keys is one Lua script
+  (16 ``HMGET``), and a field costs far less memory than a key.
 * ``{P}:lines`` (hash): line hash (8 bytes) -> ``"docs:edges:d1,d2,..."`` (learned boilerplate).
 * ``{P}:counts`` (hash): ``keys``.
+* ``{P}:gen`` (string): the generation, incremented by every commit.
 * ``{P}:lock`` / ``{P}:fence``: the write lock and the counter its tokens come from.
 
-Check-and-add (:meth:`write_transaction`): the decision reads candidates' texts and runs the
-alignment in Python, so it cannot be one Lua script; and ``WATCH`` would have to watch every
-bucket hash, so that any concurrent insert would abort it. Instead writers take a lock, as SQLite's
-``BEGIN IMMEDIATE`` does:
+Check-and-add: the decision reads candidates' texts and runs the alignment in Python, so it cannot
+be one Lua script; and ``WATCH`` would have to watch every bucket hash, so that any concurrent
+insert would abort it. Two kinds of write transaction (:meth:`write_transaction`) keep it atomic:
+
+*Optimistic* (``optimistic=True``, what :meth:`Index.check_and_add <dedup.index.Index.check_and_add>`
+tries first): no lock. The transaction records every answer it relies on (whether the id is
+stored, the line statistics and the bucket of each band key it read, most of them answered from
+the reads of the decision without a round trip) and buffers its writes; the commit script first
+checks, field by field, that Redis still holds exactly those values and that no one holds the lock,
+and applies the writes only then. Otherwise it writes nothing and the caller raises
+:class:`~dedup.errors.WriteConflict`; the index then decides again in a locked transaction. Two
+workers storing unrelated articles do not conflict: only a change to what the article's own
+decision read does.
+
+*Locked* (the fallback, and bulk loads), as SQLite's ``BEGIN IMMEDIATE``:
 
 1. *acquire*: a Lua script sets ``{P}:lock`` to a fresh token from ``{P}:fence`` (``INCR``) with an
-   expiry (``lock_timeout``), only if no one holds it; it also returns ``{P}:seq``. A waiting writer
-   retries with a short, growing, jittered pause, up to ``lock_wait``.
+   expiry (``lock_timeout``), only if no one holds it; it also returns the generation. A waiting
+   writer retries with a short, growing, jittered pause, up to ``lock_wait``.
 2. *reads* go straight to Redis; *writes* are buffered in the process (reads within the transaction
    see them);
 3. *commit*: one Lua script checks that ``{P}:lock`` still holds this writer's token, applies every
@@ -44,10 +58,10 @@ bucket hash, so that any concurrent insert would abort it. Instead writers take 
 A thread renews the lock every ``lock_timeout / 3`` while the transaction is open, so a long
 verification does not lose it; a paused or dead process stops renewing.
 
-One article costs a bounded number of round trips: acquire, the id look-up, the line statistics,
-(the signatures of a frequent line's holders), the band-key look-up, the candidates' records,
-commit. Reads outside a write transaction see the latest committed state of each structure (there
-is no snapshot across several reads).
+One article costs a bounded number of round trips: the id, its line statistics and its band keys
+in one (:meth:`prefetch`), the signatures of a frequent line's holders (rarely), the candidates'
+records, and the commit. Reads outside a write transaction see the latest committed state of each
+structure (there is no snapshot across several reads).
 
 A store object is not safe to share between threads; open one per thread (or serialise calls).
 """
@@ -74,13 +88,15 @@ from redis.commands.core import Script
 from dedup.errors import IndexStoreError, SettingsError, WriteConflict
 from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
-__all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RedisStore"]
+__all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RESERVE", "RedisStore"]
 
 #: Key prefix (and Redis Cluster hash tag) when the URL names none.
 DEFAULT_PREFIX = "dedup"
 #: Version of the key layout above, recorded in ``{P}:meta``.
 LAYOUT_VERSION = "1"
 _SHARDS = 16
+#: Doc numbers a writer draws from the counter at a time.
+RESERVE = 16
 _CHUNK = 2000  # arguments per command: Lua's stack and Redis's argument buffers stay small
 
 P = ParamSpec("P")
@@ -383,6 +399,8 @@ class RedisStore:
         self._memo: dict[str, tuple[bytes, int, Any]] = {}
         #: Answers read ahead by :meth:`prefetch`: kind -> (question, generation, answer).
         self._prefetched: dict[str, tuple[bytes, int, Any]] = {}
+        #: Doc numbers drawn from the counter and not used yet (see ``_numbers``).
+        self._spare: list[int] = []
         self._depth = 0
         self._renewer: threading.Thread | None = None
         self._wake = threading.Event()
@@ -906,6 +924,20 @@ class RedisStore:
 
     # -- changes --------------------------------------------------------------------------------------
 
+    def _numbers(self, n: int) -> list[int]:
+        """``n`` unused doc numbers, drawn from the counter ``RESERVE`` at a time or more.
+
+        Numbers are never reused: those a process does not use are gaps, as are those of a
+        transaction that fails. With several writers, numbers follow the order in which each
+        drew its block, not exactly the order of the commits.
+        """
+        if len(self._spare) < n:
+            count = max(n - len(self._spare), RESERVE)
+            last = int(self.client.incrby(self._seq, count))
+            self._spare.extend(range(last - count + 1, last + 1))
+        out, self._spare = self._spare[:n], self._spare[n:]
+        return out
+
     @_redis_errors
     def insert(self, records: Sequence[NewRecord]) -> list[int]:
         """Store new records (ids already stored are skipped); return their doc numbers."""
@@ -920,9 +952,7 @@ class RedisStore:
                     new.setdefault(r.id, r)
             if not new:
                 return out
-            # doc numbers: drawn from the counter, never reused (a transaction that fails leaves a gap)
-            first = int(self.client.incrby(self._seq, len(new))) - len(new) + 1
-            fresh = list(enumerate(new.values(), start=first))
+            fresh = list(zip(self._numbers(len(new)), new.values(), strict=True))
             for doc, r in fresh:
                 tx.ids[r.id] = doc
             names = [str(doc).encode() for doc, _ in fresh]
