@@ -179,9 +179,16 @@ class _Chain:
     cuts: list[tuple[int, int]]
 
 
-def chain_seeds(si: IntArray, sj: IntArray, *, k: int, max_gap: int) -> list[Region]:
-    """Group seeds into regions, strongest first, none overlapping another."""
+def chain_seeds(
+    si: IntArray, sj: IntArray, *, k: int, max_gap: int, enough: tuple[int, int] | None = None
+) -> list[Region]:
+    """Group seeds into regions, strongest first, none overlapping another.
+
+    ``enough=(words_a, words_b)``: stop at the first chain whose seeds span that many words on both
+    sides (from its first seed to its last) and return it alone, unresolved against the others.
+    """
     reach = k + max_gap
+    need_a, need_b = enough if enough is not None else (-1, -1)
     chains: list[_Chain] = []
     active: list[_Chain] = []
     for i, j in zip(si.tolist(), sj.tolist(), strict=True):
@@ -206,9 +213,11 @@ def chain_seeds(si: IntArray, sj: IntArray, *, k: int, max_gap: int) -> list[Reg
             if i - last_i >= ALIGN_PIECE_WORDS or j - last_j >= ALIGN_PIECE_WORDS:
                 best.cuts.append((i, j))
         else:
-            c = _Chain(i, j, i, j, 1, [])
-            chains.append(c)
-            active.append(c)
+            best = _Chain(i, j, i, j, 1, [])
+            chains.append(best)
+            active.append(best)
+        if enough is not None and i - best.i0 >= need_a and j - best.j0 >= need_b:
+            return [Region(best.i0, i + k, best.j0, j + k, best.seeds, tuple(best.cuts))]
     regions = sorted(
         (Region(c.i0, c.i1 + k, c.j0, c.j1 + k, c.seeds, tuple(c.cuts)) for c in chains),
         key=lambda r: (-r.seeds, r.a0, r.b0),
@@ -290,11 +299,13 @@ def regions(
     k: int,
     max_gap: int,
     min_words: int,
+    first: bool = False,
 ) -> list[Region]:
     """Word regions of two texts that may hold a shared passage, before alignment.
 
     Needs only the shingles, so candidate pairs can be screened without the texts' words. A region
     shorter than ``min_words`` words on either side cannot hold a passage and is left out.
+    ``first=True``: the first chain of seeds long enough, if any (see :func:`may_share_passage`).
     """
     si, sj = find_seeds(fa, fb, min_common=_min_common(k, min_words))
     if not len(si):
@@ -302,8 +313,11 @@ def regions(
     ka = min(k, words_a)
     kb = min(k, words_b)
     kk = max(ka, kb)
+    # the region of a chain from seed (i0, j0) to (i1, j1) is [i0, i1 + ka) on A (a shingle's words
+    # lie inside the text): long enough when i1 - i0 >= min_words - ka
+    enough = (min_words - ka, min_words - kb) if first else None
     out = []
-    for region in chain_seeds(si, sj, k=kk, max_gap=max_gap):
+    for region in chain_seeds(si, sj, k=kk, max_gap=max_gap, enough=enough):
         a1 = min(region.a1 - kk + ka, words_a)
         b1 = min(region.b1 - kk + kb, words_b)
         if a1 - region.a0 >= min_words and b1 - region.b0 >= min_words:
@@ -324,13 +338,19 @@ def _spans_at_least(positions: IntArray, reach: int, need: int) -> bool:
 def may_share_passage(
     fa: Shingled, words_a: int, fb: Shingled, words_b: int, *, k: int, max_gap: int, min_words: int
 ) -> bool:
-    """``bool(regions(...))``, answered without chaining seeds for most pairs that share no passage.
+    """True whenever ``regions(...)`` is not empty; cheap for most pairs, whatever the answer.
+
+    A screen before verification: it never says False where :func:`regions` finds a region, and
+    rarely says True where it finds none (verification then finds nothing).
 
     A region is a chain of seeds, each within ``k + max_gap`` words of the previous on both sides, so
     it lies inside one group of the shared shingles' positions split at gaps wider than that, and spans
     at most that group plus ``k`` words. When no group on one side spans ``min_words - k``, no region
-    can be long enough (the common case for a pair that shares a stock phrase or two); otherwise the
-    seeds are chained as :func:`regions` does.
+    can be long enough: False (the common case for a pair that shares a stock phrase or two).
+    Otherwise the seeds are chained as :func:`regions` does, but it stops at the first chain long
+    enough to hold a passage: True (a shared paragraph gets there within a few seeds), even though
+    resolving the overlaps between chains could still drop that chain in favour of a stronger,
+    shorter one.
     """
     common = intersect(fa.distinct, fb.distinct)
     if len(common) < _min_common(k, min_words):
@@ -340,7 +360,7 @@ def may_share_passage(
         at = np.flatnonzero(f.valid & isin(f.shingles, common))
         if not _spans_at_least(at, reach, min_words - k):
             return False
-    return bool(regions(fa, words_a, fb, words_b, k=k, max_gap=max_gap, min_words=min_words))
+    return bool(regions(fa, words_a, fb, words_b, k=k, max_gap=max_gap, min_words=min_words, first=True))
 
 
 def align_pair(

@@ -1,4 +1,4 @@
-"""Screening a candidate pair: the quick answer equals chaining its seeds, on pairs of every kind."""
+"""Screening a candidate pair: the quick answer never drops a pair that chaining its seeds keeps."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.newsgen import generate_corpus
 
 
 @pytest.mark.parametrize("settings", [Settings(), Settings(min_passage_words=4, max_gap=2)])
-def test_may_share_passage_equals_regions(settings: Settings) -> None:
+def test_may_share_passage_keeps_every_pair_with_regions(settings: Settings) -> None:
     rng = np.random.default_rng(3)
     articles, gold = generate_corpus(300, seed=5)
     detector = Detector(settings)
@@ -29,7 +29,10 @@ def test_may_share_passage_equals_regions(settings: Settings) -> None:
         na, nb = len(fa.tokens), len(fb.tokens)
         k, gap, words = s.shingle_size, s.max_gap, s.min_passage_words
         quick = may_share_passage(fa, na, fb, nb, k=k, max_gap=gap, min_words=words)
-        assert quick == bool(regions(fa, na, fb, nb, k=k, max_gap=gap, min_words=words))
-        answers.append(quick)
-    assert any(answers)  # both answers occur
-    assert not all(answers)
+        exact = bool(regions(fa, na, fb, nb, k=k, max_gap=gap, min_words=words))
+        assert quick or not exact  # never drops a pair with a region
+        answers.append((quick, exact))
+    assert any(q for q, _ in answers)  # both answers occur
+    assert not all(q for q, _ in answers)
+    # and it rarely keeps one without (verification would then find nothing)
+    assert sum(q and not e for q, e in answers) <= len(answers) // 100
