@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.align import may_share_passage
-from dedup.boilerplate import learn_boilerplate
+from dedup.boilerplate import learn_boilerplate_arrays
 from dedup.errors import InputError
 from dedup.lsh import MAX_DOCUMENTS, KeyTable
 from dedup.model import Article, Pair
@@ -61,7 +61,11 @@ class Summaries:
     document_counts: npt.NDArray[np.int64]
     window_keys: npt.NDArray[np.uint64]
     window_counts: npt.NDArray[np.int64]
-    line_keys: list[tuple[tuple[int, bool, int], ...]]
+    #: Every article's lines: key, at the head or foot, words (concatenated; ``line_counts`` per article).
+    line_keys: npt.NDArray[np.uint64]
+    line_edges: npt.NDArray[np.bool_]
+    line_words: npt.NDArray[np.int32]
+    line_counts: npt.NDArray[np.int64]
     #: What screening needs: the shingles, which are valid (bit-packed per article), the word counts.
     shingles: npt.NDArray[np.uint32]
     shingle_counts: npt.NDArray[np.int64]
@@ -107,6 +111,7 @@ def _summarize(settings: Settings, texts: Sequence[str], boilerplate: Mapping[in
     def joined(arrays: list[npt.NDArray[T_]], dtype: type[T_]) -> npt.NDArray[T_]:
         return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
 
+    lines_ = [ln for _, _, lines in prepared for ln in lines]
     document_keys = [fp.document_keys for fp in prints]
     window_keys = [fp.window_keys for fp in prints]
     shingles = [fp.shingles for fp in prints]
@@ -119,7 +124,10 @@ def _summarize(settings: Settings, texts: Sequence[str], boilerplate: Mapping[in
         document_counts=counts(document_keys),
         window_keys=joined(window_keys, np.uint64),
         window_counts=counts(window_keys),
-        line_keys=[tuple((ln.key, ln.edge, ln.last - ln.first) for ln in lines) for _, _, lines in prepared],
+        line_keys=np.fromiter((ln.key for ln in lines_), dtype=np.uint64, count=len(lines_)),
+        line_edges=np.fromiter((ln.edge for ln in lines_), dtype=np.bool_, count=len(lines_)),
+        line_words=np.fromiter((ln.last - ln.first for ln in lines_), dtype=np.int32, count=len(lines_)),
+        line_counts=np.array([len(lines) for _, _, lines in prepared], dtype=np.int64),
         shingles=joined(shingles, np.uint32),
         shingle_counts=counts(shingles),
         valid=joined([np.packbits(fp.valid) for fp in prints], np.uint8),
@@ -266,7 +274,8 @@ def run_batch(
         raise ValueError("workers must be at least 1")
     stored: list[Article] = []
     summaries_sig: list[npt.NDArray[np.uint32]] = []
-    line_keys: list[tuple[tuple[int, bool, int], ...]] = []
+    # every article's lines, a few arrays per chunk (key, at the head or foot, words, article)
+    lines: list[tuple[npt.NDArray[Any], ...]] = []
     words: list[int] = []
     spill_folder = tempfile.TemporaryDirectory(prefix="dedup-")
     spill = ShingleSpill(spill_folder.name)
@@ -322,18 +331,34 @@ def run_batch(
             win_table.add_concat(docs, summaries.window_keys, summaries.window_counts)
             spill.write(docs, summaries)
             summaries_sig.extend(summaries.signatures)
-            line_keys.extend(summaries.line_keys)
+            lines.append(
+                (
+                    summaries.line_keys,
+                    summaries.line_edges,
+                    summaries.line_words,
+                    np.repeat(docs, summaries.line_counts),
+                )
+            )
             words.extend(summaries.words.tolist())
             base += len(summaries)
             tick("fingerprint", base, 0)
 
-        learned = learn_boilerplate(
+        line_keys, line_edges, line_words, line_docs = (
+            np.concatenate([chunk[n] for chunk in lines]) if lines else np.zeros(0, dtype=dtype)
+            for n, dtype in enumerate((np.uint64, np.bool_, np.int32, np.int64))
+        )
+        lines.clear()
+        learned = learn_boilerplate_arrays(
             line_keys,
+            line_edges,
+            line_words,
+            line_docs,
             summaries_sig,
             min_docs=settings.boilerplate_min_docs,
         )
         if learned:
-            affected = [d for d, lines in enumerate(line_keys) if any(k in learned for k, _, _ in lines)]
+            held = np.isin(line_keys, np.fromiter(learned, dtype=np.uint64, count=len(learned)))
+            affected = np.unique(line_docs[held]).tolist()
             redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
                 (_summarize, (settings, [stored[d].text for d in chunk], learned))
                 for chunk in _chunks(affected, CHUNK_ARTICLES)
@@ -350,7 +375,7 @@ def run_batch(
                 done += len(chunk)
                 tick("boilerplate", done, len(affected))
         summaries_sig.clear()
-        line_keys.clear()
+        del line_keys, line_edges, line_words, line_docs
 
         by_document, skipped_doc = doc_table.pairs(max_bucket=settings.max_bucket)
         by_window, skipped = win_table.pairs(

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +33,7 @@ __all__ = [
     "cardinality",
     "independent_groups",
     "learn_boilerplate",
+    "learn_boilerplate_arrays",
     "line_ranges",
     "lines_of",
     "mask_lines",
@@ -255,17 +257,73 @@ def learn_boilerplate(
             words[key] = n
     out: dict[int, int] = {}
     for key, docs in holders.items():
-        if len(docs) < min_docs:
-            continue
-        edges = sum(1 for _, edge in docs if edge)
-        if edges * 2 < len(docs):
-            continue
-        if signatures is not None:
-            sigs = [signatures[d] for d, _ in docs[:sample]]
-            if independent_groups(sigs, words[key], related) < min_docs:
-                continue
-        out[key] = len(docs)
+        holding = [d for d, _ in docs]
+        if _is_boilerplate(
+            holding, sum(1 for _, e in docs if e), words[key], signatures, min_docs, related, sample
+        ):
+            out[key] = len(docs)
     return out
+
+
+def learn_boilerplate_arrays(
+    keys: npt.NDArray[np.uint64],
+    edges: npt.NDArray[np.bool_],
+    words: npt.NDArray[np.integer[Any]],
+    docs: npt.NDArray[np.int64],
+    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    *,
+    min_docs: int,
+    related: float = RELATED,
+    sample: int = 8,
+) -> dict[int, int]:
+    """:func:`learn_boilerplate` over flat arrays, with no Python code per line.
+
+    Line ``i`` has key ``keys[i]``, lies at its document's head or foot if ``edges[i]``, has
+    ``words[i]`` words and belongs to document ``docs[i]``; lines are in document order (``docs``
+    non-decreasing), and in their order within each document. The result is the same, in the same
+    order.
+    """
+    n = len(keys)
+    if not n:
+        return {}
+    # each (line, document) once, at its first position; grouped by line key, documents ascending
+    order = np.lexsort((np.arange(n), docs, keys))
+    k, d = keys[order], docs[order]
+    first = np.ones(n, dtype=np.bool_)
+    first[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    order, k, d = order[first], k[first], d[first]
+    starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+    counts = np.diff(np.append(starts, len(k)))
+    at_edges = np.add.reduceat(edges[order].astype(np.int64), starts)
+    chosen = np.flatnonzero((counts >= min_docs) & (at_edges * 2 >= counts))
+    found: list[tuple[int, int, int]] = []  # (first position in the corpus, key, documents)
+    for g in chosen.tolist():
+        s0, c = int(starts[g]), int(counts[g])
+        holding = d[s0 : s0 + c].tolist()
+        if _is_boilerplate(
+            holding, int(at_edges[g]), int(words[order[s0]]), signatures, min_docs, related, sample
+        ):
+            found.append((int(order[s0]), int(k[s0]), c))
+    found.sort()
+    return {key: c for _, key, c in found}
+
+
+def _is_boilerplate(
+    holding: Sequence[int],
+    at_edges: int,
+    line_words: int,
+    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    min_docs: int,
+    related: float,
+    sample: int,
+) -> bool:
+    """The rule of :func:`learn_boilerplate` for one line held by documents ``holding`` (ascending)."""
+    if len(holding) < min_docs or at_edges * 2 < len(holding):
+        return False
+    if signatures is None:
+        return True
+    sigs = [signatures[d] for d in holding[:sample]]
+    return independent_groups(sigs, line_words, related) >= min_docs
 
 
 def mask_lines(lines: Iterable[Line], boilerplate: Mapping[int, int], mask: BoolArray) -> bool:

@@ -8,7 +8,13 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import Article, Detector
-from dedup.boilerplate import cardinality, independent_groups, related_beyond
+from dedup.boilerplate import (
+    cardinality,
+    independent_groups,
+    learn_boilerplate,
+    learn_boilerplate_arrays,
+    related_beyond,
+)
 from dedup.normalize import tokenize
 from dedup.settings import Settings
 from dedup.signature import Signer
@@ -72,3 +78,30 @@ def test_footer_under_short_unrelated_articles_is_learned() -> None:
     report = Detector().report(articles)
     assert report.pairs == ()
     assert [n for _, n in report.boilerplate] == [3]
+
+
+def test_learning_from_arrays_equals_learning_from_lines() -> None:
+    rng = random.Random(11)
+    np_rng = np.random.default_rng(11)
+    signatures = [np_rng.integers(0, 50, size=128, dtype=np.uint32) for _ in range(300)]
+    signatures[5] = signatures[6] = signatures[7]  # some related holders
+    pool = [(rng.getrandbits(64), rng.randint(1, 30)) for _ in range(40)]  # (line key, words)
+    doc_lines = [
+        [(key, rng.random() < 0.8, words) for key, words in rng.sample(pool, rng.randint(0, 12))]
+        + [(pool[0][0], True, pool[0][1])] * rng.randint(0, 2)  # a line twice in one document
+        for _ in range(300)
+    ]
+    for min_docs in (2, 3, 5):
+        for sigs in (signatures, None):
+            expected = learn_boilerplate(doc_lines, sigs, min_docs=min_docs)
+            flat = [(d, key, edge, words) for d, lines in enumerate(doc_lines) for key, edge, words in lines]
+            got = learn_boilerplate_arrays(
+                np.array([f[1] for f in flat], dtype=np.uint64),
+                np.array([f[2] for f in flat], dtype=np.bool_),
+                np.array([f[3] for f in flat], dtype=np.int32),
+                np.array([f[0] for f in flat], dtype=np.int64),
+                sigs,
+                min_docs=min_docs,
+            )
+            assert list(got.items()) == list(expected.items())  # same lines, counts and order
+            assert expected
