@@ -261,10 +261,13 @@ def _json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
     return out
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_json_object)
+
+
 def parse_json(line: str, *, source: str, line_number: int | None) -> Any:
     """Decode one JSON text, turning every way it can fail into an :class:`InputError`."""
     try:
-        return json.loads(line, object_pairs_hook=_json_object)
+        return _DECODER.decode(line)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=line_number
