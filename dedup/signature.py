@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from dedup.arrays import unique
 from dedup.normalize import Tokens, word_hash
-from dedup.settings import HASH_SCHEME, Settings
+from dedup.settings import Settings
 
 __all__ = [
     "EMPTY",
@@ -47,8 +47,16 @@ DOCUMENT_SALT = 0
 WINDOW_SALT = 0x5BD1E995
 
 
+#: ``optimal_bands`` of the default settings, known without importing datasketch (whose LSH module
+#: imports scipy: half a second in every worker process). tests/test_signature.py checks them.
+KNOWN_BANDS = {(0.5, 128): (25, 5), (0.3, 16): (8, 2)}
+
+
 def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's ``MinHashLSH(threshold, num_perm)`` would choose."""
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is not None:
+        return known
     from datasketch.lsh import _optimal_param
 
     b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
@@ -56,13 +64,15 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def datasketch_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
-    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme=HASH_SCHEME)``."""
-    from datasketch import MinHash
+    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme=HASH_SCHEME)``.
 
-    perm = MinHash(num_perm=num_perm, seed=seed, scheme=HASH_SCHEME).permutations
-    a = np.asarray(perm[0], dtype=np.uint32)
-    b = np.asarray(perm[1], dtype=np.uint32)
-    return a, b
+    Drawn as datasketch draws them for its ``affine32`` scheme (odd multipliers: ``a = 2x + 1``),
+    without importing it; tests/test_signature.py compares them with datasketch's.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return a.astype(np.uint32), b.astype(np.uint32)
 
 
 def _fmix64(h: U64) -> U64:

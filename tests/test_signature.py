@@ -9,10 +9,12 @@ from dedup.normalize import tokenize
 from dedup.signature import (
     BATCH_SHINGLES,
     EMPTY,
+    KNOWN_BANDS,
     WINDOW_SALT,
     Prints,
     Signer,
     band_keys,
+    datasketch_permutations,
     optimal_bands,
     shingle_hashes,
     word_hash,
@@ -108,6 +110,19 @@ def test_bands_match_datasketch() -> None:
     for threshold in (0.3, 0.5, 0.8):
         lsh = MinHashLSH(threshold=threshold, num_perm=128)
         assert optimal_bands(threshold, 128) == (lsh.b, lsh.r)
+    for (threshold, num_perm), bands in KNOWN_BANDS.items():
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert bands == (lsh.b, lsh.r)
+
+
+@pytest.mark.parametrize("num_perm", [1, 16, 128, 256])
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**31])
+def test_permutations_are_datasketchs(num_perm: int, seed: int) -> None:
+    a, b = datasketch_permutations(num_perm, seed)
+    ref = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert a.dtype == b.dtype == np.uint32
+    assert a.tolist() == ref[0].tolist()
+    assert b.tolist() == ref[1].tolist()
 
 
 def test_fingerprint_many_equals_fingerprint_text_by_text() -> None:
