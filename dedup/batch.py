@@ -148,42 +148,47 @@ class ShingleSpill:
         self.path = os.path.join(folder, "shingles.bin")
         self._file = open(self.path, "wb")  # noqa: SIM115 (closed by finish())
         self._end = 0
-        #: Per article: byte offset of its shingles, of its packed valid mask, shingles, words.
-        self.where = np.zeros((1024, 4), dtype=np.int64)
+        #: Per article: byte offset of its shingles, of its packed valid mask, shingles, words, and
+        #: byte offset of its whole-document signature.
+        self.where = np.zeros((1024, 5), dtype=np.int64)
 
     def write(self, docs: npt.NDArray[np.int64], batch: Summaries) -> None:
         """Store (or store again) the records of ``docs``, the articles of ``batch`` in order."""
         counts = batch.shingle_counts
         packed = (counts + 7) // 8
         if len(docs) and int(docs.max()) >= len(self.where):
-            grown = np.zeros((max(2 * len(self.where), int(docs.max()) + 1), 4), dtype=np.int64)
+            grown = np.zeros((max(2 * len(self.where), int(docs.max()) + 1), 5), dtype=np.int64)
             grown[: len(self.where)] = self.where
             self.where = grown
-        entries = np.empty((len(docs), 4), dtype=np.int64)
+        entries = np.empty((len(docs), 5), dtype=np.int64)
         entries[:, 0] = self._end + 4 * (np.cumsum(counts) - counts)
         valid_at = self._end + 4 * int(counts.sum())
         entries[:, 1] = valid_at + np.cumsum(packed) - packed
         entries[:, 2] = counts
         entries[:, 3] = batch.tokens
+        signatures_at = valid_at + int(packed.sum())
+        width = batch.signatures.shape[1] * 4
+        entries[:, 4] = signatures_at + width * np.arange(len(docs))
         self.where[docs] = entries
         self._file.write(batch.shingles.astype("<u4", copy=False).tobytes())
         self._file.write(batch.valid.tobytes())
-        self._end = valid_at + int(packed.sum())
+        self._file.write(batch.signatures.astype("<u4", copy=False).tobytes())
+        self._end = signatures_at + width * len(docs)
 
     def finish(self) -> None:
         """Flush and close the file so that other processes can read it (again: no effect)."""
         self._file.close()
 
-    def locations(self, docs: Iterable[int]) -> dict[int, tuple[int, int, int, int]]:
+    def locations(self, docs: Iterable[int]) -> dict[int, tuple[int, ...]]:
         """What a task needs to read these articles' records."""
         where = self.where
         return {d: tuple(where[d].tolist()) for d in set(docs)}
 
 
-def _read_views(path: str, where: Mapping[int, tuple[int, int, int, int]]) -> dict[int, ShingleView]:
+def _read_views(path: str, where: Mapping[int, tuple[int, ...]]) -> dict[int, ShingleView]:
     views = {}
     with open(path, "rb") as fh:
-        for i, (at, valid_at, n, tokens) in sorted(where.items(), key=lambda item: item[1][0]):
+        for i, (at, valid_at, n, tokens, _) in sorted(where.items(), key=lambda item: item[1][0]):
             fh.seek(at)
             shingles = np.frombuffer(fh.read(4 * n), dtype="<u4").astype(np.uint32)
             fh.seek(valid_at)
@@ -197,7 +202,7 @@ def _read_views(path: str, where: Mapping[int, tuple[int, int, int, int]]) -> di
 def _screen(
     settings: Settings,
     path: str,
-    where: Mapping[int, tuple[int, int, int, int]],
+    where: Mapping[int, tuple[int, ...]],
     pairs: Sequence[tuple[int, int]],
 ) -> list[bool]:
     """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
@@ -217,14 +222,31 @@ def _screen(
     ]
 
 
+def _read_signatures(
+    path: str, where: Mapping[int, tuple[int, ...]], width: int
+) -> dict[int, npt.NDArray[np.uint32]]:
+    out = {}
+    with open(path, "rb") as fh:
+        for i, entry in sorted(where.items(), key=lambda item: item[1][4]):
+            fh.seek(entry[4])
+            out[i] = np.frombuffer(fh.read(4 * width), dtype="<u4").astype(np.uint32)
+    return out
+
+
 def _verify(
     settings: Settings,
     articles: Mapping[int, Article],
     pairs: Sequence[tuple[int, int]],
     boilerplate: Mapping[int, int],
+    path: str,
+    where: Mapping[int, tuple[int, ...]],
 ) -> list[Pair | None]:
+    """Align candidate pairs (their whole-document signatures read back, not computed again)."""
     detector = _detector(settings)
-    docs = {i: detector.document(a, boilerplate, keys=False) for i, a in articles.items()}
+    signatures = _read_signatures(path, where, settings.num_perm)
+    docs = {
+        i: detector.document(a, boilerplate, keys=False, signature=signatures[i]) for i, a in articles.items()
+    }
     return [detector.pair(docs[x], docs[y]) for x, y in pairs]
 
 
@@ -408,7 +430,14 @@ def run_batch(
         verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
             (
                 _verify,
-                (settings, {i: stored[i] for pair in chunk for i in pair}, chunk, learned),
+                (
+                    settings,
+                    {i: stored[i] for pair in chunk for i in pair},
+                    chunk,
+                    learned,
+                    spill.path,
+                    spill.locations(i for pair in chunk for i in pair),
+                ),
             )
             for chunk in _chunks(pair_list, CHUNK_PAIRS)
         )

@@ -116,14 +116,20 @@ class Detector:
     # -- stages ---------------------------------------------------------------------------------------
 
     def document(
-        self, article: Article, boilerplate: Mapping[int, int] | None = None, *, keys: bool = True
+        self,
+        article: Article,
+        boilerplate: Mapping[int, int] | None = None,
+        *,
+        keys: bool = True,
+        signature: npt.NDArray[np.uint32] | None = None,
     ) -> Document:
         """Tokenise, mask boilerplate (known, and the learned ``boilerplate`` lines) and fingerprint.
 
         ``keys=False`` skips the LSH band keys: enough to verify a pair, not to find candidates.
+        ``signature``: the whole-document signature, when already computed (with the same mask).
         """
         tokens, mask, lines = self.prepare(article, boilerplate)
-        fingerprint = self.signer.fingerprint(tokens, mask, keys=keys)
+        fingerprint = self.signer.fingerprint(tokens, mask, keys=keys, signature=signature)
         return Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines)
 
     def prepare(

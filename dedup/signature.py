@@ -252,11 +252,17 @@ class Signer:
         return starts
 
     def fingerprint(
-        self, tokens: Tokens, mask: npt.NDArray[np.bool_] | None = None, *, keys: bool = True
+        self,
+        tokens: Tokens,
+        mask: npt.NDArray[np.bool_] | None = None,
+        *,
+        keys: bool = True,
+        signature: U32 | None = None,
     ) -> Fingerprint:
         """Fingerprint a tokenised text; words where ``mask`` is True are boilerplate (not evidence).
 
         With ``keys=False`` the LSH band keys are left empty (verification does not need them).
+        ``signature``: the whole-document signature of these tokens and mask, if already known.
         """
         s = self.settings
         shingles = shingle_hashes(tokens.hashes, s.shingle_size)
@@ -281,7 +287,8 @@ class Signer:
                 document_keys=np.zeros(0, dtype=np.uint64),
                 window_keys=np.zeros(0, dtype=np.uint64),
             )
-        signature = self.document_signature(shingles, valid)
+        if signature is None:
+            signature = self.document_signature(shingles, valid)
         if keys:
             windows = band_keys(self.window_signatures(shingles, valid), wb, wr, salt=WINDOW_SALT).ravel()
             document_keys = band_keys(signature, db, dr)[0]
