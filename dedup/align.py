@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
-from dedup.arrays import intersect, isin
+from dedup.arrays import intersect_sorted, isin
 from dedup.normalize import Tokens
 from dedup.signature import Fingerprint
 
@@ -127,7 +127,7 @@ def find_seeds(fa: Shingled, fb: Shingled, *, min_common: int = 1) -> tuple[IntA
     to 64 seeds per word; the repeat limit is lowered (8, 4, 2, 1) until the work of chaining them fits
     in :func:`seed_budget`, so the work of a pair stays linear in the length of its texts.
     """
-    common = np.intersect1d(fa.distinct, fb.distinct, assume_unique=True)
+    common = intersect_sorted(fa.distinct, fb.distinct)
     if len(common) < max(1, min_common):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pa = np.flatnonzero(fa.valid)
@@ -352,7 +352,7 @@ def may_share_passage(
     resolving the overlaps between chains could still drop that chain in favour of a stronger,
     shorter one.
     """
-    common = intersect(fa.distinct, fb.distinct)
+    common = intersect_sorted(fa.distinct, fb.distinct)
     if len(common) < _min_common(k, min_words):
         return False
     reach = k + max_gap

@@ -12,7 +12,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["intersect", "isin", "unique"]
+__all__ = ["intersect", "intersect_sorted", "isin", "unique"]
 
 T = TypeVar("T", bound=np.generic)
 
@@ -35,6 +35,12 @@ def intersect(a: npt.NDArray[T], b: npt.NDArray[T]) -> npt.NDArray[T]:
     both.sort()
     shared: npt.NDArray[T] = both[1:][both[1:] == both[:-1]]
     return shared
+
+
+def intersect_sorted(a: npt.NDArray[T], b: npt.NDArray[T]) -> npt.NDArray[T]:
+    """:func:`intersect` of two arrays that are already sorted and distinct (one binary search each)."""
+    out: npt.NDArray[T] = a[isin(a, b)]
+    return out
 
 
 def isin(values: npt.NDArray[T], sorted_set: npt.NDArray[T]) -> npt.NDArray[np.bool_]:

@@ -93,7 +93,9 @@ class KeyTable:
         if not self.bits:
             self.parts[0].append((packed, self.seq))
             return
-        part = (keys >> np.uint64(64 - self.bits)).astype(np.intp)
+        # partition numbers as small integers: numpy's stable sort of them is a radix sort
+        small = np.uint8 if self.bits <= 8 else np.uint16 if self.bits <= 16 else np.uint32
+        part = (keys >> np.uint64(64 - self.bits)).astype(small)
         order = np.argsort(part, kind="stable")
         bounds = np.searchsorted(part[order], np.arange((1 << self.bits) + 1))
         packed = packed[order]

@@ -7,6 +7,7 @@ import pytest
 
 from dedup import Article, Detector, Settings
 from dedup.align import may_share_passage, regions
+from dedup.arrays import intersect_sorted
 from tests.newsgen import generate_corpus
 
 
@@ -36,3 +37,12 @@ def test_may_share_passage_keeps_every_pair_with_regions(settings: Settings) -> 
     assert not all(q for q, _ in answers)
     # and it rarely keeps one without (verification would then find nothing)
     assert sum(q and not e for q, e in answers) <= len(answers) // 100
+
+
+def test_intersect_sorted_equals_intersect() -> None:
+    rng = np.random.default_rng(8)
+    for size_a, size_b in [(0, 5), (5, 0), (1, 1), (50, 400), (400, 50), (1000, 1000)]:
+        a = np.unique(rng.integers(0, 600, size=size_a).astype(np.uint32))
+        b = np.unique(rng.integers(0, 600, size=size_b).astype(np.uint32))
+        assert intersect_sorted(a, b).tolist() == np.intersect1d(a, b).tolist()
+        assert intersect_sorted(a, b).dtype == np.uint32
