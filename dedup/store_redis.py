@@ -69,6 +69,7 @@ A store object is not safe to share between threads; open one per thread (or ser
 from __future__ import annotations
 
 import json
+import os
 import random
 import threading
 import time
@@ -401,6 +402,7 @@ class RedisStore:
         self._prefetched: dict[str, tuple[bytes, int, Any]] = {}
         #: Doc numbers drawn from the counter and not used yet (see ``_numbers``).
         self._spare: list[int] = []
+        self._spare_pid = os.getpid()
         self._depth = 0
         self._renewer: threading.Thread | None = None
         self._wake = threading.Event()
@@ -931,6 +933,9 @@ class RedisStore:
         transaction that fails. With several writers, numbers follow the order in which each
         drew its block, not exactly the order of the commits.
         """
+        if self._spare_pid != os.getpid():
+            # a copy of this store in a forked process must not use the numbers its parent drew
+            self._spare, self._spare_pid = [], os.getpid()
         if len(self._spare) < n:
             count = max(n - len(self._spare), RESERVE)
             last = int(self.client.incrby(self._seq, count))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -371,6 +372,34 @@ def test_the_same_id_stored_meanwhile_is_found(redis_url: str, seed_articles: li
         assert decision.relation == "already-stored"
         assert cast(RedisStore, index.store).lock_stats["conflicts"] == 1
         assert index.ids() == [article.id]
+
+
+def _add_in_child(index: Index, article: Article) -> None:
+    index.check_and_add(article)
+
+
+def test_a_forked_copy_of_a_store_draws_its_own_doc_numbers(redis_url: str) -> None:
+    first, second, third = stories(3, seed=47, prefix="fork")
+    with Index.create(redis_url) as index:
+        index.check_and_add(first)  # draws a block of numbers, one used
+        child = multiprocessing.get_context("fork").Process(target=_add_in_child, args=(index, second))
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0
+        index.check_and_add(third)
+        assert sorted(index.ids()) == sorted(a.id for a in (first, second, third))
+        assert index.integrity_check() == []
+        conn = client(redis_url)
+        try:
+            prefix = redis_url.rsplit("prefix=", 1)[1]
+            members = cast(
+                list[tuple[bytes, float]], conn.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)
+            )
+        finally:
+            conn.close()
+        docs = {m.decode(): int(score) for m, score in members}
+        assert (docs[first.id], docs[third.id]) == (1, 2)  # the parent's block
+        assert docs[second.id] == 1 + RESERVE  # the child drew a block of its own
 
 
 # -- the write lock -----------------------------------------------------------------------------------
