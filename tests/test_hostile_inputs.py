@@ -574,7 +574,9 @@ def test_files_vanishing_while_the_cli_reads_a_folder(tmp_path: Path) -> None:
         names = [f"{n:05d}.txt" for n in range(1000)]
         for n, name in enumerate(names):
             (root / name).write_text(f"{BODY} {n}", encoding="utf-8")
-        data, deleted = _delete_while_reading(root, names, delay=0.3 + 0.4 * attempt)
+        # deleting all takes over 2 s, from the last name back: started at once, it is still going when
+        # the folder is listed (however fast the start-up), and meets the reader coming the other way
+        data, deleted = _delete_while_reading(root, names, delay=0.4 * attempt)
         vanished = [b for b in data["bad_records"] if b["error"] == "vanished after the folder was listed"]
         assert len(vanished) == len(data["bad_records"])
         assert {Path(b["source"]).name for b in vanished} <= set(deleted)
