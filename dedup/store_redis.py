@@ -169,12 +169,15 @@ return out
 """
 )
 
-# ARGV: the lock's token ('' for an optimistic transaction: the lock must then be free), the number
-# of arguments that hold checks, the checks, then commands as (name, key index, number of arguments,
-# arguments...). A check is ('H', key index, 8-byte fields, their values joined by NUL, '' when
-# absent) or ('Z', key index, n, n members, a '1' or '0' per member: present or not). Returns 1 when
-# committed, 0 when an optimistic transaction finds the lock held or a check failing (nothing is
-# written). HSETB sets every 8-byte field of a string to one value, HDELB deletes them.
+# KEYS[1] is the lock, KEYS[2] the generation. ARGV: the lock's token ('' for an optimistic
+# transaction: the lock must then be free), the generation at which every checked value was read
+# ('' if they were not all read at one; when it is still the current one, nothing has been committed
+# since and the checks are skipped), the number of arguments that hold checks, the checks, then
+# commands as (name, key index, number of arguments, arguments...). A check is ('H', key index,
+# 8-byte fields, their values joined by NUL, '' when absent) or ('Z', key index, n, n members, a '1'
+# or '0' per member: present or not). Returns 1 when committed, 0 when an optimistic transaction
+# finds the lock held or a check failing (nothing is written). HSETB sets every 8-byte field of a
+# string to one value, HDELB deletes them.
 _COMMIT = (
     "#!lua\n"
     + _SPLIT
@@ -186,8 +189,11 @@ if ARGV[1] == '' then
 elseif redis.call('GET', KEYS[1]) ~= ARGV[1] then
     return redis.error_reply('DEDUPLOCK the write lock expired before the commit')
 end
-local i = 3
-local checked = 2 + tonumber(ARGV[2])
+local i = 4
+local checked = 3 + tonumber(ARGV[3])
+if ARGV[2] ~= '' and redis.call('GET', KEYS[2]) == ARGV[2] then
+    i = checked + 1
+end
 while i <= checked do
     local key = KEYS[tonumber(ARGV[i + 1])]
     if ARGV[i] == 'H' then
@@ -305,6 +311,8 @@ class _Transaction:
     #: each was present.
     field_checks: list[tuple[str, bytes, bytes]] = field(default_factory=list)
     member_checks: list[tuple[str, list[str], str]] = field(default_factory=list)
+    #: The generations at which those values were read.
+    read_at: set[int] = field(default_factory=set)
     #: Fields of the record hashes as read (under the lock) or as written; None when absent.
     fields: dict[tuple[str, bytes], bytes | None] = field(default_factory=dict)
     #: Fields written (of the record hashes, and of the bucket and line hashes), in ``fields``.
@@ -538,8 +546,8 @@ class RedisStore:
     @_redis_errors
     def _lock_commit(self, tx: _Transaction) -> bool:
         """Apply the transaction's writes in one script; False if an optimistic one was refused."""
-        keys = [self._lock]
-        index: dict[str, int] = {self._lock: 1}
+        keys = [self._lock, self._gen]
+        index: dict[str, int] = {self._lock: 1, self._gen: 2}
         args: list[bytes | str | int | float] = []
 
         def slot(key: str) -> int:
@@ -598,7 +606,13 @@ class RedisStore:
             checks.extend(("H", slot(name), packed, held))
         for name, ids, flags in tx.member_checks:
             checks.extend(("Z", slot(name), len(ids), *ids, flags))
-        head: list[bytes | str | int | float] = ["" if tx.optimistic else tx.token, len(checks), *checks]
+        read_at = str(next(iter(tx.read_at))) if len(tx.read_at) == 1 else ""
+        head: list[bytes | str | int | float] = [
+            "" if tx.optimistic else tx.token,
+            read_at if tx.optimistic else "",
+            len(checks),
+            *checks,
+        ]
         try:
             return bool(self._commit(keys=keys, args=[*head, *args]))
         except redis.ResponseError as exc:
@@ -672,6 +686,7 @@ class RedisStore:
         out, generation, _ = self._read(names, which, raw)
         if tx is not None and tx.optimistic:
             self._expect(names, which, raw, out)
+            tx.read_at.add(generation)
         if tx is not None and (tx.blobs or tx.dirty):
             self._materialize(tx)
             for i in range(len(raw)):
@@ -753,6 +768,8 @@ class RedisStore:
             return None
         if memo[0] != asked or (memo[1] != tx.generation and not tx.optimistic):
             return None
+        if tx.optimistic:
+            tx.read_at.add(memo[1])
         return memo[2]
 
     def _expect(
@@ -871,6 +888,8 @@ class RedisStore:
                 if scores is None:
                     empty = np.zeros(0, dtype=np.int64)
                     _, generation, scores = self._read([], empty, empty, unknown)
+                    if tx is not None and tx.optimistic:
+                        tx.read_at.add(generation)
                 if tx is None:
                     self._memo["ids"] = (asked, generation, scores)
             if tx is not None and tx.optimistic:
