@@ -156,18 +156,24 @@ def redis_cpu(port: int) -> float:
 
 
 def run_workers(
-    target: Any, first: Any, articles: list[Article], workers: int, redis_port: int
+    target: Any, first: Any, articles: list[Article], workers: int, redis_port: int | list[int]
 ) -> dict[str, float]:
+    """Run ``workers`` processes of ``target(first, share, ...)`` (``first`` may be a list: one each)."""
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(workers)
     queue = ctx.Queue()
     shares = [articles[i::workers] for i in range(workers)]
-    procs = [ctx.Process(target=target, args=(first, share, barrier, queue)) for share in shares]
+    firsts = first if isinstance(first, list) else [first] * workers
+    procs = [
+        ctx.Process(target=target, args=(f, share, barrier, queue))
+        for f, share in zip(firsts, shares, strict=True)
+    ]
     for p in procs:
         p.start()
-    before = redis_cpu(redis_port)
+    ports = redis_port if isinstance(redis_port, list) else [redis_port]
+    before = sum(redis_cpu(p) for p in ports)
     results = [queue.get(timeout=3600) for _ in procs]
-    redis_seconds = redis_cpu(redis_port) - before
+    redis_seconds = sum(redis_cpu(p) for p in ports) - before
     for p in procs:
         p.join()
     start = min(r[0] for r in results)
@@ -322,6 +328,35 @@ def main() -> None:
             ]  # fmt: skip
             print(" ".join(cells))
         results["workers"] = runs
+
+        # control: two workers that share nothing, each with a redis-server of its own, against one
+        # worker alone; three fresh indexes holding the same stored articles, and batches of the same
+        # kind, each reprinting only the stored articles and its own (so that each does the same work)
+        extra: list[tuple[subprocess.Popen[bytes], int]] = []
+        try:
+            for name in ("second", "third"):
+                (folder / name).mkdir()
+                extra.append(start_redis(folder / name))
+            (_, p2), (_, p3) = extra
+            urls = [
+                f"redis://127.0.0.1:{p}/0?prefix={name}" for p, name in ((p2, "alone"), (p2, "a"), (p3, "b"))
+            ]
+            for fresh in urls:
+                with Index.open(fresh, create=True) as index:
+                    index.add_many(pool)
+            first = corpus(args.articles // 2, seed=300, prefix="control-a", pool=pool)
+            other = corpus(args.articles // 2, seed=301, prefix="control-b", pool=pool)
+            both = [a for pair in zip(first, other, strict=True) for a in pair]  # worker n gets batch n
+            alone = run_workers(dedup_worker, [urls[0]], first, 1, p2)
+            apart = run_workers(dedup_worker, urls[1:], both, 2, [p2, p3])
+        finally:
+            for proc, _ in extra:
+                proc.terminate()
+                proc.wait()
+        results["control"] = {"one": alone, "two_servers": apart}
+        print(f"control: two dedup workers, each with its own redis-server: {apart['per_second']:.1f}/s, "
+              f"{apart['per_second'] / alone['per_second']:.2f}x one worker alone "
+              f"({alone['per_second']:.1f}/s) in the same run")  # fmt: skip
 
         print(f"\nPOST /articles through dedup serve, {args.clients} client processes")
         print(f"{'servers':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}")

@@ -20,8 +20,8 @@ index lives in one Redis Cluster hash slot and a transaction may touch any of it
 * ``{P}:k:0`` ... ``{P}:k:15`` (hashes): the LSH buckets. Field = band key (8 bytes, big-endian),
   value = the docs holding it (``"12,80"``). datasketch's Redis storage gives every bucket a key of
   its own; an index that stores every window key holds about a thousand keys per article, so here
-  they are fields of 16 large hashes: a look-up of all of an article's keys is one Lua script
-  (16 ``HMGET``), and a field costs far less memory than a key.
+  they are fields of 16 large hashes: a look-up of all of an article's keys is 16 ``HMGET`` in one
+  ``MULTI`` transaction, and a field costs far less memory than a key.
 * ``{P}:lines`` (hash): line hash (8 bytes) -> ``"docs:edges:d1,d2,..."`` (learned boilerplate).
 * ``{P}:counts`` (hash): ``keys``.
 * ``{P}:gen`` (string): the generation, incremented by every commit.
@@ -137,37 +137,6 @@ local function split(blob)
     return fields
 end
 """
-
-# KEYS: the generation counter, the ids' sorted set, then hashes; ARGV: the number m of ids, m ids,
-# then per hash the 8-byte fields wanted from it, concatenated (ARGV[m + 1 + k] for KEYS[k + 2]).
-# Returns the generation, each id's doc (false when absent), then (k, position, value) for every
-# field present.
-_LOOKUP = (
-    "#!lua flags=no-writes\n"
-    + _SPLIT
-    + """
-local out = {tonumber(redis.call('GET', KEYS[1]) or '0')}
-local m = tonumber(ARGV[1])
-for x = 1, m do
-    out[#out + 1] = redis.call('ZSCORE', KEYS[2], ARGV[1 + x])
-end
-for k = 1, #ARGV - 1 - m do
-    local fields = split(ARGV[m + 1 + k])
-    for s = 1, #fields, 4000 do
-        local e = math.min(s + 3999, #fields)
-        local values = redis.call('HMGET', KEYS[k + 2], unpack(fields, s, e))
-        for x = 1, e - s + 1 do
-            if values[x] then
-                out[#out + 1] = k
-                out[#out + 1] = s + x - 1
-                out[#out + 1] = values[x]
-            end
-        end
-    end
-end
-return out
-"""
-)
 
 # KEYS[1] is the lock, KEYS[2] the generation. ARGV: the lock's token ('' for an optimistic
 # transaction: the lock must then be free), the generation at which every checked value was read
@@ -397,7 +366,6 @@ class RedisStore:
         self._counts = f"{tag}:counts"
         self._shards = [f"{tag}:k:{n}" for n in range(_SHARDS)]
         self._packed_keys = {*self._shards, self._lines}
-        self._lookup: Script = self.client.register_script(_LOOKUP)
         self._acquire: Script = self.client.register_script(_ACQUIRE)
         self._extend: Script = self.client.register_script(_EXTEND)
         self._release: Script = self.client.register_script(_RELEASE)
@@ -678,8 +646,7 @@ class RedisStore:
     ) -> tuple[dict[int, bytes], int]:
         """Values present among 8-byte fields: field ``i`` is ``raw[i]`` in hash ``names[which[i]]``.
 
-        One round trip: each hash's fields travel as one string to a read-only Lua script, which
-        returns the index's generation and only the fields present. Writes of the current
+        One round trip (:meth:`_read`), with the index's generation. Writes of the current
         transaction are applied on top.
         """
         tx = self._tx
@@ -705,19 +672,31 @@ class RedisStore:
         which: npt.NDArray[np.int64],
         raw: npt.NDArray[Any],
         ids: Sequence[str] = (),
-    ) -> tuple[dict[int, bytes], int, list[bytes | None]]:
-        """One ``_LOOKUP``: fields present (index -> value), the generation, and the docs of ``ids``."""
+    ) -> tuple[dict[int, bytes], int, list[float | None]]:
+        """Fields present (index -> value), the generation, and the docs of ``ids``: one transaction.
+
+        ``MULTI``, ``GET`` of the generation, ``ZMSCORE`` of the ids, an ``HMGET`` per hash, ``EXEC``,
+        in one round trip: every answer is of one moment, the generation's.
+        """
         order = [np.flatnonzero(which == n) for n in range(len(names))]
-        used = [n for n in range(len(names)) if len(order[n])]
+        pipe = self.client.pipeline(transaction=True)
+        pipe.get(self._gen)
+        if ids:
+            pipe.zmscore(self._ids, list(ids))
+        asked: list[npt.NDArray[np.int64]] = []
+        for n, rows in enumerate(order):
+            for start in range(0, len(rows), _CHUNK):
+                part = rows[start : start + _CHUNK]
+                blob = raw[part].tobytes()
+                pipe.hmget(names[n], [blob[j : j + 8] for j in range(0, len(blob), 8)])
+                asked.append(part)
+        replies = pipe.execute()
+        generation = int(replies[0] or 0)
+        docs: list[float | None] = list(replies[1]) if ids else []
         out: dict[int, bytes] = {}
-        found = self._lookup(
-            keys=[self._gen, self._ids, *(names[n] for n in used)],
-            args=[len(ids), *ids, *(raw[order[n]].tobytes() for n in used)],
-        )
-        generation = int(found[0])
-        docs = list(found[1 : 1 + len(ids)])
-        for i in range(1 + len(ids), len(found), 3):
-            out[int(order[used[int(found[i]) - 1]][int(found[i + 1]) - 1])] = found[i + 2]
+        for part, values in zip(asked, replies[1 + bool(ids) :], strict=True):
+            rows = part.tolist()
+            out.update((rows[x], v) for x, v in enumerate(values) if v is not None)
         return out, generation, docs
 
     @_redis_errors
