@@ -48,6 +48,7 @@ from tests.redis_server import free_port, start_redis
 
 WORDS = 450  # a news story's length
 WARMUP = 100  # articles each dedup worker checks before the timing
+RECONNECT_EVERY = 25  # requests an HTTP client sends on one connection
 
 
 def corpus(n: int, *, seed: int, prefix: str, pool: list[Article]) -> list[Article]:
@@ -207,7 +208,12 @@ def http_client(port: int, articles: list[Article], barrier: Barrier, out: Any) 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     start, cpu = time.perf_counter(), time.process_time()
     latencies, kept = [], 0
-    for article in articles:
+    for n, article in enumerate(articles):
+        if n and n % RECONNECT_EVERY == 0:
+            # a new connection now and then, as a load balancer's pool does: which server process
+            # accepts a connection is up to the kernel, so a few long-lived ones can fall unevenly
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
         body = json.dumps({"id": article.id, "text": article.text})
         t0 = time.perf_counter()
         conn.request("POST", "/articles", body=body, headers={"Content-Type": "application/json"})
