@@ -136,12 +136,12 @@ def _summarize(settings: Settings, texts: Sequence[str], boilerplate: Mapping[in
 
 
 class ShingleSpill:
-    """The shingles and valid masks of every article, in a temporary file instead of the parent's memory.
+    """Every article's shingles, valid mask and signature, in a temporary file, not the parent's memory.
 
     Written by the parent a chunk at a time as fingerprints arrive (an article fingerprinted again is
-    appended again); a screening task reads the records of its own articles only (by offset), so
-    neither the parent nor a worker holds them all, and a task carries a few numbers per article
-    instead of its arrays.
+    appended again); a screening or verification task reads the records of its own articles only (by
+    offset), so neither the parent nor a worker holds them all, and a task carries a few numbers per
+    article instead of its arrays.
     """
 
     def __init__(self, folder: str) -> None:

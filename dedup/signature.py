@@ -64,15 +64,15 @@ def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def datasketch_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
-    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme=HASH_SCHEME)``.
+    """The (a, b) permutation parameters of ``datasketch.MinHash(num_perm, seed, scheme="affine32")``.
 
-    Drawn as datasketch draws them for its ``affine32`` scheme (odd multipliers: ``a = 2x + 1``),
-    without importing it; tests/test_signature.py compares them with datasketch's.
+    Drawn as datasketch draws them for that scheme (the pinned ``HASH_SCHEME``; odd multipliers:
+    ``a = 2x + 1``), without importing it; tests/test_signature.py compares them with datasketch's.
     """
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
     b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
-    return a.astype(np.uint32), b.astype(np.uint32)
+    return a, b
 
 
 def _fmix64(h: U64) -> U64:

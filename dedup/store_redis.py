@@ -577,7 +577,7 @@ class RedisStore:
         read_at = str(next(iter(tx.read_at))) if len(tx.read_at) == 1 else ""
         head: list[bytes | str | int | float] = [
             "" if tx.optimistic else tx.token,
-            read_at if tx.optimistic else "",
+            read_at,
             len(checks),
             *checks,
         ]
@@ -751,6 +751,29 @@ class RedisStore:
             tx.read_at.add(memo[1])
         return memo[2]
 
+    def _packed_answer(
+        self, kind: str, names: Sequence[str], which: npt.NDArray[np.int64], raw: npt.NDArray[Any]
+    ) -> dict[int, bytes]:
+        """A read of ``kind`` (buckets, lines) through :meth:`_packed_read`, unless it is known.
+
+        Known: inside a transaction, from the last read outside it (:meth:`_remembered`; an
+        optimistic transaction records it as a check); outside one, from :meth:`prefetch`. A read
+        outside a transaction is remembered.
+        """
+        tx = self._tx
+        asked = raw.tobytes()
+        present: dict[int, bytes] | None = self._remembered(kind, asked)
+        if present is not None:
+            if tx is not None and tx.optimistic:
+                self._expect(names, which, raw, present)
+            return present
+        present, generation = self._prefetched_answer(kind, asked)
+        if present is None:
+            present, generation = self._packed_read(names, which, raw)
+        if tx is None:
+            self._memo[kind] = (asked, generation, present)
+        return present
+
     def _expect(
         self,
         names: Sequence[str],
@@ -788,15 +811,7 @@ class RedisStore:
         asked = raw.tobytes()
         if tx is not None and tx.looked_up is not None and tx.looked_up[0] == asked:
             return raw, which, tx.looked_up[1]
-        present = self._remembered("buckets", asked)
-        if present is None:
-            present, generation = self._prefetched_answer("buckets", asked)
-            if present is None:
-                present, generation = self._packed_read(self._shards, which, raw)
-            if tx is None:
-                self._memo["buckets"] = (asked, generation, present)
-        elif tx is not None and tx.optimistic:
-            self._expect(self._shards, which, raw, present)
+        present = self._packed_answer("buckets", self._shards, which, raw)
         if tx is not None:
             tx.looked_up = (asked, present)
         return raw, which, present
@@ -876,7 +891,7 @@ class RedisStore:
                     (self._ids, unknown, "".join("0" if score is None else "1" for score in scores))
                 )
             for i, score in zip(unknown, scores, strict=True):
-                doc = None if score is None else int(float(score))
+                doc = None if score is None else int(score)
                 if tx is not None:
                     tx.ids[i] = doc
                 elif doc is not None:
@@ -899,17 +914,7 @@ class RedisStore:
         asked = raw.tobytes()
         if tx is not None and tx.lines_read is not None and tx.lines_read[0] == asked:
             return tx.lines_read[1]
-        present = self._remembered("lines", asked)
-        if present is None:
-            present, generation = self._prefetched_answer("lines", asked)
-            if present is None:
-                present, generation = self._packed_read(
-                    [self._lines], np.zeros(len(raw), dtype=np.int64), raw
-                )
-            if tx is None:
-                self._memo["lines"] = (asked, generation, present)
-        elif tx is not None and tx.optimistic:
-            self._expect([self._lines], np.zeros(len(raw), dtype=np.int64), raw, present)
+        present = self._packed_answer("lines", [self._lines], np.zeros(len(raw), dtype=np.int64), raw)
         if tx is not None:
             tx.lines_read = (asked, present)
         return dict(present)
