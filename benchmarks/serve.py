@@ -16,7 +16,9 @@ for the machine itself (shared, and busy), it also times a counting loop in as m
 how much more CPU the machine gives that many processes than one, at that moment. Then it starts
 ``dedup serve`` (1 and 2 server processes) on the same index and times ``POST /articles`` from
 ``--clients`` client processes: requests/s and p50/p99. Memory: Redis ``used_memory`` per stored
-article, for both. Usage (from the repository root)::
+article, for both. Each configuration starts from its own copy of the preloaded indexes (both
+approaches'), so that all are measured on the same stored articles, and the copy of dedup's index
+gets an integrity check at its end. Usage (from the repository root)::
 
     python -m benchmarks.serve [--preload 2000] [--articles 300] [--clients 4] [--json FILE]
 """
@@ -100,20 +102,20 @@ def minhash(text: str) -> MinHash:
     return m
 
 
-def baseline_lsh(port: int) -> MinHashLSH:
+def baseline_lsh(port: int, basename: bytes) -> MinHashLSH:
     return MinHashLSH(
         threshold=0.5,
         num_perm=128,
         storage_config={
             "type": "redis",
-            "basename": b"baseline",
+            "basename": basename,
             "redis": {"host": "127.0.0.1", "port": port},
         },
     )
 
 
-def baseline_worker(port: int, articles: list[Article], barrier: Barrier, out: Any) -> None:
-    lsh = baseline_lsh(port)
+def baseline_worker(where: tuple[int, bytes], articles: list[Article], barrier: Barrier, out: Any) -> None:
+    lsh = baseline_lsh(*where)
     lsh.query(minhash(articles[0].text))
     barrier.wait()
     start, cpu = time.perf_counter(), time.process_time()
@@ -149,6 +151,45 @@ def cpu_scaling(workers: int, seconds: float = 3.0) -> float:
     for p in procs:
         p.join()
     return float(total)
+
+
+def _pattern(prefix: bytes) -> bytes:
+    """A SCAN pattern matching the keys that start with ``prefix``."""
+    return b"".join(b"\\" + bytes([c]) if c in b"*?[]\\" else bytes([c]) for c in prefix) + b"*"
+
+
+def copy_keys(client: redis.Redis, source: bytes, target: bytes) -> int:
+    """Copy every key starting with ``source`` to the same name starting with ``target``.
+
+    Every configuration starts from its own copy of the preloaded index, so that they are compared
+    on the same stored articles (Redis's hash tables also double as they fill, and a hash being
+    rehashed costs more per write for a while: an index that kept growing from one configuration
+    to the next would make the later ones pay for that).
+    """
+    n = 0
+    pipe = client.pipeline(transaction=False)
+    for key in client.scan_iter(match=_pattern(source), count=1000):
+        pipe.copy(key, target + key[len(source) :], replace=True)
+        n += 1
+        if n % 1000 == 0:
+            pipe.execute()
+    pipe.execute()
+    return n
+
+
+def drop_keys(client: redis.Redis, prefix: bytes) -> None:
+    """Delete every key starting with ``prefix``."""
+    keys = list(client.scan_iter(match=_pattern(prefix), count=1000))
+    for start in range(0, len(keys), 1000):
+        client.unlink(*keys[start : start + 1000])
+
+
+def check_copy(client: redis.Redis, port: int, prefix: str) -> list[str]:
+    """The integrity check of a configuration's index, which is then deleted."""
+    with Index.open(f"redis://127.0.0.1:{port}/0?prefix={prefix}") as index:
+        problems = index.integrity_check()
+    drop_keys(client, f"{{{prefix}}}:".encode())
+    return problems
 
 
 def redis_cpu(port: int) -> float:
@@ -283,7 +324,8 @@ def main() -> None:
     results: dict[str, Any] = {"preload": args.preload, "articles": args.articles, "words": WORDS}
     try:
         client = redis.Redis(port=port)
-        url = f"redis://127.0.0.1:{port}/0?prefix=bench"
+        # the preloaded indexes, copied for each configuration (see copy_keys)
+        url = f"redis://127.0.0.1:{port}/0?prefix=stored"
         pool = stories(args.preload, seed=1, prefix="stored", words=WORDS)
         used = int(client.info("memory")["used_memory"])
         with Index.open(url, create=True) as index:
@@ -292,7 +334,7 @@ def main() -> None:
             load = time.perf_counter() - t0
         dedup_bytes = int(client.info("memory")["used_memory"]) - used
         used = int(client.info("memory")["used_memory"])
-        lsh = baseline_lsh(port)
+        lsh = baseline_lsh(port, b"stored-lsh")
         with lsh.insertion_session() as session:
             for article in pool:
                 session.insert(article.id, minhash(article.text), check_duplication=False)
@@ -311,10 +353,16 @@ def main() -> None:
               f"{'base/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu ms':>7} {'ratio':>6} {'scale':>6} "
               f"{'b.scale':>7} {'loop':>6} {'load':>5} {'retry':>5}")  # fmt: skip
         runs = []
+        problems: list[str] = []  # the integrity check of every configuration's index
         for n, workers in enumerate(int(w) for w in args.workers.split(",")):
             batch = corpus(args.articles, seed=100 + n, prefix=f"run{n}", pool=pool)
-            ours = run_workers(dedup_worker, url, batch, workers, port)
-            theirs = run_workers(baseline_worker, port, batch, workers, port)
+            copy_keys(client, b"{stored}:", f"{{run{n}}}:".encode())
+            copy_keys(client, b"stored-lsh", f"run{n}-lsh".encode())
+            copy = f"redis://127.0.0.1:{port}/0?prefix=run{n}"
+            ours = run_workers(dedup_worker, copy, batch, workers, port)
+            theirs = run_workers(baseline_worker, (port, f"run{n}-lsh".encode()), batch, workers, port)
+            problems += check_copy(client, port, f"run{n}")
+            drop_keys(client, f"run{n}-lsh".encode())
             # the machine's own ceiling right now: a counting loop in as many processes
             ours["cpu_loop"] = cpu_scaling(workers)
             runs.append({"dedup": ours, "baseline": theirs})
@@ -369,14 +417,15 @@ def main() -> None:
         service = []
         for n, servers in enumerate(int(s) for s in args.servers.split(",")):
             batch = corpus(args.articles, seed=200 + n, prefix=f"http{n}", pool=pool)
-            got = run_service(url, batch, servers, args.clients, port)
+            copy_keys(client, b"{stored}:", f"{{http{n}}}:".encode())
+            copy = f"redis://127.0.0.1:{port}/0?prefix=http{n}"
+            got = run_service(copy, batch, servers, args.clients, port)
+            problems += check_copy(client, port, f"http{n}")
             service.append(got)
             print(f"{servers:>7} {got['per_second']:>8.1f} {got['p50_ms']:>7.1f} {got['p99_ms']:>7.1f}")
         results["service"] = service
-        with Index.open(url) as index:
-            problems = index.integrity_check()
-            results["stored"] = len(index)
-        print(f"\nindex: {results['stored']:,} articles stored, integrity check: {problems or 'ok'}")
+        results["integrity_problems"] = problems
+        print(f"\nintegrity check of every configuration's index at its end: {problems or 'ok'}")
     finally:
         server.terminate()
         server.wait()

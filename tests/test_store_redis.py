@@ -541,3 +541,31 @@ def test_indexes_on_several_cluster_nodes(
             assert len(slots) == 1
     finally:
         cluster.close()
+
+
+def test_benchmark_copies_an_index_whole(redis_url: str) -> None:
+    """benchmarks/serve.py runs each configuration on a copy of the preloaded index: an equal one."""
+    from benchmarks.serve import copy_keys, drop_keys
+
+    prefix = redis_url.rsplit("prefix=", 1)[1]
+    copy_url = redis_url.replace(f"prefix={prefix}", f"prefix={prefix}[copy]*")
+    pool = stories(30, seed=5, prefix="pool", words=200)
+    with Index.open(redis_url, create=True) as index:
+        index.add_many(pool)
+    with client(redis_url) as conn:
+        copied = copy_keys(conn, f"{{{prefix}}}:".encode(), f"{{{prefix}[copy]*}}:".encode())
+    assert copied == len(prefix_keys(redis_url)) > 10
+    with Index.open(copy_url) as copy:
+        assert len(copy) == 30
+        assert copy.integrity_check() == []
+        assert copy.check_and_add(Article("new", "Wire copy\n\n" + pool[3].text)).action == "reject"
+        assert copy.check_and_add(stories(1, seed=6, prefix="other", words=200)[0]).action == "keep"
+        assert len(copy) == 31
+    with Index.open(redis_url) as index:
+        assert len(index) == 30
+        assert index.integrity_check() == []
+    with client(redis_url) as conn:
+        drop_keys(conn, f"{{{prefix}[copy]*}}:".encode())
+        left = [k for k in cast(list[bytes], conn.keys("*")) if k.startswith(f"{{{prefix}[copy]*}}".encode())]
+        assert not left
+    assert len(prefix_keys(redis_url)) == copied
