@@ -127,12 +127,22 @@ end
 return 0
 """
 
-# Splits a string of 8-byte fields.
+# Splits a string of 8-byte fields (struct.unpack splits up to 4,000 in one C call).
 _SPLIT = """
 local function split(blob)
-    local fields = {}
-    for j = 1, #blob, 8 do
-        fields[#fields + 1] = string.sub(blob, j, j + 7)
+    local fields, pos, n = {}, 1, #blob / 8
+    while n > 0 do
+        local k = math.min(n, 4000)
+        local part = {struct.unpack(string.rep('c8', k), blob, pos)}
+        pos = part[k + 1]
+        part[k + 1] = nil
+        if k == n and #fields == 0 then
+            return part
+        end
+        for x = 1, k do
+            fields[#fields + 1] = part[x]
+        end
+        n = n - k
     end
     return fields
 end
@@ -145,8 +155,9 @@ end
 # commands as (name, key index, number of arguments, arguments...). A check is ('H', key index,
 # 8-byte fields, their values joined by NUL, '' when absent) or ('Z', key index, n, n members, a '1'
 # or '0' per member: present or not). Returns 1 when committed, 0 when an optimistic transaction
-# finds the lock held or a check failing (nothing is written). HSETB sets every 8-byte field of a
-# string to one value, HDELB deletes them.
+# finds the lock held or a check failing (nothing is written). HSETP sets fields to values given as
+# one string of (8-byte field, value) pairs whose values all have the length given; HDELB deletes
+# every 8-byte field of a string.
 _COMMIT = (
     "#!lua\n"
     + _SPLIT
@@ -193,14 +204,16 @@ while i <= checked do
 end
 while i <= #ARGV do
     local name, key, n = ARGV[i], KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2])
-    if name == 'HSETB' then
-        local args = {}
-        for _, f in ipairs(split(ARGV[i + 3])) do
-            args[#args + 1] = f
-            args[#args + 1] = ARGV[i + 4]
-        end
-        for s = 1, #args, 4000 do
-            redis.call('HSET', key, unpack(args, s, math.min(s + 3999, #args)))
+    if name == 'HSETP' then
+        local blob, item = ARGV[i + 3], 'c8c' .. ARGV[i + 4]
+        local n, pos = #blob / (8 + tonumber(ARGV[i + 4])), 1
+        while n > 0 do
+            local k = math.min(n, 2000)
+            local args = {struct.unpack(string.rep(item, k), blob, pos)}
+            pos = args[2 * k + 1]
+            args[2 * k + 1] = nil
+            redis.call('HSET', key, unpack(args))
+            n = n - k
         end
     elseif name == 'HDELB' then
         local fields = split(ARGV[i + 3])
@@ -254,6 +267,15 @@ def _describe(exc: redis.RedisError) -> str:
 
 def _docs(value: bytes | None) -> list[int]:
     return [int(x) for x in value.split(b",")] if value else []
+
+
+def _pairs(fields: bytes, value: bytes) -> bytes:
+    """8-byte fields, each followed by ``value`` (the argument of ``HSETP`` in ``_COMMIT``)."""
+    n = len(fields) // 8
+    out = np.empty((n, 8 + len(value)), dtype=np.uint8)
+    out[:, :8] = np.frombuffer(fields, dtype=np.uint8).reshape(n, 8)
+    out[:, 8:] = np.frombuffer(value, dtype=np.uint8)
+    return out.tobytes()
 
 
 def _line_value(value: bytes) -> LineStat:
@@ -548,7 +570,7 @@ class RedisStore:
             command("HDEL", key, flds)
         for (key, value), flds in same.items():
             if value:
-                args.extend(("HSETB", slot(key), 2, b"".join(flds), value))
+                args.extend(("HSETP", slot(key), 2, _pairs(b"".join(flds), value), len(value)))
             else:
                 args.extend(("HDELB", slot(key), 1, b"".join(flds)))
         adds: dict[str, list[bytes | float]] = {}

@@ -569,3 +569,29 @@ def test_benchmark_copies_an_index_whole(redis_url: str) -> None:
         left = [k for k in cast(list[bytes], conn.keys("*")) if k.startswith(f"{{{prefix}[copy]*}}".encode())]
         assert not left
     assert len(prefix_keys(redis_url)) == copied
+
+
+def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -> None:
+    """The commit script's packed commands and checks past the sizes it splits into several calls."""
+    rng = random.Random(7)
+    fields = sorted({rng.getrandbits(64).to_bytes(8, "big") for _ in range(9000)})
+    with Index.open(redis_url, create=True) as index:
+        store = cast(RedisStore, index.store)
+        keys, commit = [store._lock, store._gen, store._shards[0]], store._commit
+
+        def run(*args: object) -> int:
+            return int(commit(keys=keys, args=["", "", *args]))
+
+        blob = b"".join(fields)
+        pairs = b"".join(f + b"doc-7" for f in fields)
+        assert run(0, "HSETP", 3, 2, pairs, 5) == 1
+        with client(redis_url) as conn:
+            stored = cast(dict[bytes, bytes], conn.hgetall(store._shards[0]))
+        assert stored == dict.fromkeys(fields, b"doc-7")
+        held = b"\0".join([b"doc-7"] * len(fields))
+        assert run(4, "H", 3, blob, held, "INCR", 2, 0) == 1  # the check holds: committed
+        wrong = b"\0".join([b"doc-7"] * (len(fields) - 1) + [b"doc-8"])
+        assert run(4, "H", 3, blob, wrong, "INCR", 2, 0) == 0  # the last of 9,000 differs: refused
+        assert run(0, "HDELB", 3, 1, blob) == 1
+        with client(redis_url) as conn:
+            assert conn.hlen(store._shards[0]) == 0
