@@ -579,7 +579,7 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         store = cast(RedisStore, index.store)
         keys, commit = [store._lock, store._gen, store._shards[0]], store._commit
 
-        def run(*args: object) -> int:
+        def run(*args: bytes | str | int) -> int:
             return int(commit(keys=keys, args=["", "", *args]))
 
         blob = b"".join(fields)
