@@ -302,7 +302,7 @@ def run_batch(
     spill_folder = tempfile.TemporaryDirectory(prefix="dedup-")
     spill = ShingleSpill(spill_folder.name)
     doc_table = KeyTable(partition_bits=0)
-    win_table = KeyTable()
+    win_table = KeyTable(folder=spill_folder.name)  # the largest structure of a run: kept in files
     seen: dict[str, str | None] = {}
 
     def tick(stage: str, done: int, total: int) -> None:
@@ -408,7 +408,7 @@ def run_batch(
             progress=lambda d, t: tick("candidates", d, t),
         )
         skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported
-        del doc_table, win_table
+        del doc_table
         candidates = sorted(
             {(int(x), int(y)) for x, y in by_document.tolist()}
             | {(int(x), int(y)) for x, y in by_window.tolist()}
@@ -450,6 +450,7 @@ def run_batch(
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        win_table.close()
         spill.finish()
         spill_folder.cleanup()
     return BatchResult(

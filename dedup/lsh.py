@@ -6,21 +6,33 @@ operation per key: keys are split into partitions by their top bits as articles 
 (the *reduce* side). Articles sharing a bucket are candidates. This is datasketch ``MinHashLSH``'s rule
 (same bands and rows, see :func:`dedup.signature.optimal_bands`). Buckets larger than ``max_bucket``
 are skipped: a key shared by that many articles is boilerplate that slipped through, and would cost a
-quadratic number of pairs.
+quadratic number of pairs. A table given a folder keeps its partitions in files there as they fill,
+so that the parent process holds none of the entries: each partition is read back by the process
+that reduces it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup.parallel import ordered
 
-__all__ = ["MAX_DOCUMENTS", "Candidates", "KeyTable", "candidate_pairs", "partition_pairs"]
+__all__ = [
+    "MAX_DOCUMENTS",
+    "Candidates",
+    "KeyTable",
+    "SpilledPartition",
+    "candidate_pairs",
+    "partition_pairs",
+]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -53,14 +65,40 @@ class KeyTable:
 
     A document's keys can be replaced (``add(doc, keys, replace=True)``): its earlier entries are then
     ignored when buckets are formed.
+
+    With a ``folder``, each partition's entries are appended to a file there as they come (8 bytes an
+    entry), and only their chunks' lengths stay in memory; :meth:`pairs` hands each reducer its
+    partition's file, deleted once reduced. Call :meth:`close` if :meth:`pairs` is never called.
     """
 
-    def __init__(self, partition_bits: int = 4) -> None:
+    def __init__(self, partition_bits: int = 4, *, folder: str | os.PathLike[str] | None = None) -> None:
         self.bits = partition_bits
-        self.parts: list[list[tuple[U64, int]]] = [[] for _ in range(1 << partition_bits)]
+        n = 1 << partition_bits
+        #: In memory: each partition's chunks of entries with their sequence numbers.
+        self.parts: list[list[tuple[U64, int]]] = [[] for _ in range(n)]
+        #: In files: each partition's chunk lengths with their sequence numbers.
+        self.spilled: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+        self.files: list[Path] = []
+        self._handles: list[BinaryIO] = []
+        if folder is not None:
+            self.files = [Path(folder) / f"keys-{id(self):x}-{p}.u64" for p in range(n)]
+            for path in self.files:
+                self._handles.append(path.open("wb"))
         self.replaced: dict[int, int] = {}
         self.seq = 0
         self.entries = 0
+
+    def close(self) -> None:
+        """Close the partition files (they stay, for :meth:`pairs`, until reduced)."""
+        for handle in self._handles:
+            handle.close()
+
+    def _put(self, p: int, chunk: U64) -> None:
+        if self._handles:
+            chunk.tofile(self._handles[p])
+            self.spilled[p].append((len(chunk), self.seq))
+        else:
+            self.parts[p].append((chunk, self.seq))
 
     def add_many(self, docs: Iterable[tuple[int, U64]], *, replace: bool = False) -> None:
         """Add the keys of several documents as one batch (cheaper than one by one)."""
@@ -91,7 +129,7 @@ class KeyTable:
         packed = ((keys << bits) >> np.uint64(DOC_BITS)) << np.uint64(DOC_BITS)
         packed |= owners
         if not self.bits:
-            self.parts[0].append((packed, self.seq))
+            self._put(0, packed)
             return
         # partition numbers as small integers: numpy's stable sort of them is a radix sort
         small = np.uint8 if self.bits <= 8 else np.uint16 if self.bits <= 16 else np.uint32
@@ -101,10 +139,13 @@ class KeyTable:
         packed = packed[order]
         for p in range(1 << self.bits):
             if bounds[p + 1] > bounds[p]:
-                self.parts[p].append((packed[bounds[p] : bounds[p + 1]], self.seq))
+                self._put(p, packed[bounds[p] : bounds[p + 1]])
 
-    def _take(self, p: int) -> tuple[list[U64], list[int]]:
-        """Partition ``p``'s chunks and their sequence numbers, removed from the table."""
+    def _take(self, p: int) -> tuple[list[U64] | SpilledPartition, list[int]]:
+        """Partition ``p``'s chunks (or its file) and their sequence numbers, removed from the table."""
+        if self.files:
+            spilled, self.spilled[p] = self.spilled[p], []
+            return SpilledPartition(str(self.files[p]), [c[0] for c in spilled]), [c[1] for c in spilled]
         chunks, self.parts[p] = self.parts[p], []  # consumed: freed as the reduce goes
         return [c[0] for c in chunks], [c[1] for c in chunks]
 
@@ -130,6 +171,7 @@ class KeyTable:
         ``executor``, partitions are reduced by its workers, at most ``in_flight`` at a time (each
         task carries its partition's entries).
         """
+        self.close()
         stale_docs, stale_seqs = self._stale()
         nparts = len(self.parts)
         tasks = (
@@ -137,6 +179,8 @@ class KeyTable:
         )
         results: list[tuple[U64, int]] = []
         for result in ordered(executor, tasks, in_flight):
+            if self.files:
+                self.files[len(results)].unlink(missing_ok=True)  # reduced: its disk space is freed
             results.append(result)
             if progress:
                 progress(len(results), nparts)
@@ -155,15 +199,32 @@ class KeyTable:
         return np.column_stack((codes >> DOC_BITS, codes & (MAX_DOCUMENTS - 1))), skipped
 
 
+@dataclass(frozen=True, slots=True)
+class SpilledPartition:
+    """A partition of a :class:`KeyTable` in a file: its chunks, one after another."""
+
+    path: str
+    lengths: list[int]
+
+    def load(self) -> list[U64]:
+        """The chunks (views of one array read from the file)."""
+        if not self.lengths:
+            return []
+        data = np.fromfile(self.path, dtype=np.uint64)
+        return np.split(data, np.cumsum(self.lengths[:-1]))
+
+
 def partition_pairs(
-    chunks: list[U64], seqs: list[int], stale_docs: I64, stale_seqs: I64, max_bucket: int
+    chunks: list[U64] | SpilledPartition, seqs: list[int], stale_docs: I64, stale_seqs: I64, max_bucket: int
 ) -> tuple[U64, int]:
-    """Reduce one partition of a :class:`KeyTable`.
+    """Reduce one partition of a :class:`KeyTable` (its chunks, or the file that holds them).
 
     Returns the pairs sharing its buckets with how many buckets each shares (``pair << 16 | count``,
     a pair being ``x << 24 | y``), and the number of buckets skipped for holding more than
     ``max_bucket`` documents.
     """
+    if isinstance(chunks, SpilledPartition):
+        chunks = chunks.load()
     if not chunks:
         return np.zeros(0, np.uint64), 0
     packed = np.concatenate(chunks)

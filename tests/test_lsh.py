@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,8 +114,14 @@ def test_no_keys() -> None:
     assert candidate_pairs([np.zeros(0, dtype=np.uint64)], max_bucket=10).pairs == frozenset()
 
 
-def test_key_table_replacement_repeats_and_limits() -> None:
-    table = KeyTable()
+@pytest.fixture(params=["memory", "files"])
+def folder(request: pytest.FixtureRequest, tmp_path: Path) -> Path | None:
+    """Where a KeyTable keeps its partitions: in memory, or in files in a folder."""
+    return tmp_path if request.param == "files" else None
+
+
+def test_key_table_replacement_repeats_and_limits(folder: Path | None) -> None:
+    table = KeyTable(folder=folder)
     k = np.array([1 << 60, 5 << 58, 123456789 << 30], dtype=np.uint64)
     table.add_many([(0, k), (1, k[:2]), (2, np.concatenate((k[2:], k[2:])))])  # doc 2 repeats a key
     table.add_many([(1, np.array([7 << 40], dtype=np.uint64))], replace=True)  # doc 1's keys replaced
@@ -124,10 +132,34 @@ def test_key_table_replacement_repeats_and_limits() -> None:
         table.add_many([(MAX_DOCUMENTS, k)])
 
 
-def test_key_table_min_hits_and_oversized_buckets() -> None:
-    table = KeyTable(partition_bits=2)
+def test_key_table_min_hits_and_oversized_buckets(folder: Path | None) -> None:
+    table = KeyTable(partition_bits=2, folder=folder)
     shared = np.array([3 << 50, 9 << 52], dtype=np.uint64)
     table.add_many([(d, shared if d < 3 else shared[:1]) for d in range(6)])
     pairs, skipped = table.pairs(max_bucket=5, min_hits=1)
     assert pairs.tolist() == [[0, 1], [0, 2], [1, 2]]  # the 6-document bucket is skipped
     assert skipped == 1
+
+
+def test_key_table_in_files_gives_the_pairs_it_gives_in_memory(tmp_path: Path) -> None:
+    """Many chunks, replaced documents, all partitions: the same pairs, and the files are gone."""
+    rng = np.random.default_rng(3)
+    vocabulary = rng.integers(0, 2**63, size=3000, dtype=np.uint64)  # shared keys make buckets
+    tables = [KeyTable(), KeyTable(folder=tmp_path)]
+    for chunk in range(12):
+        docs = np.arange(chunk * 50, chunk * 50 + 50, dtype=np.int64)
+        counts = rng.integers(0, 40, size=50)
+        keys = vocabulary[rng.integers(0, len(vocabulary), size=int(counts.sum()))]
+        redo = docs[::7]
+        redo_counts = rng.integers(0, 40, size=len(redo))
+        redo_keys = vocabulary[rng.integers(0, len(vocabulary), size=int(redo_counts.sum()))]
+        for table in tables:
+            table.add_concat(docs, keys, counts)
+            table.add_concat(redo, redo_keys, redo_counts, replace=True)
+    assert len(list(tmp_path.iterdir())) == 16
+    memory, _ = tables[0].pairs(max_bucket=6, min_hits=2)
+    with ProcessPoolExecutor(2) as executor:  # each reducer reads its partition's file
+        files, _ = tables[1].pairs(max_bucket=6, min_hits=2, executor=executor)
+    assert len(memory) > 100
+    assert files.tolist() == memory.tolist()
+    assert list(tmp_path.iterdir()) == []
