@@ -1,8 +1,9 @@
 """The batch path of ``dedup report``: map/reduce shaped, parallel, streaming its input.
 
 1. **map**: articles are read in chunks and fingerprinted by worker processes; the parent keeps, per
-   article, only its text, whole-document signature, line keys and LSH band keys (the last go straight
-   into the partitioned :class:`~dedup.lsh.KeyTable`).
+   article, only its id and metadata, whole-document signature and line keys; its text, shingles and
+   window band keys go to temporary files (the keys into the partitions of a
+   :class:`~dedup.lsh.KeyTable`), read back by the stages that need them.
 2. **boilerplate**: lines recurring at the head or foot of unrelated articles are learned from the line
    keys; the few articles holding them are fingerprinted again with those lines masked.
 3. **reduce**: each key partition is sorted and its buckets give the candidate pairs.
@@ -15,9 +16,11 @@ output is sorted.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -185,6 +188,56 @@ class ShingleSpill:
         return {d: tuple(where[d].tolist()) for d in set(docs)}
 
 
+class TextSpill:
+    """The articles' texts in a temporary file, read back by offset; the rest of each article in memory.
+
+    The parent needs a text again only for the few articles fingerprinted again (learned boilerplate)
+    and for the pairs it sends to verification, so it does not keep them: at a million news articles
+    they would be gigabytes.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.path = os.path.join(folder, "texts.bin")
+        self._file = open(self.path, "w+b")  # noqa: SIM115 (closed by close())
+        self._written = True
+        self._end = 0
+        #: Byte offset of each text, and of the end of the last.
+        self._at = array("q", [0])
+        #: Each article without its text (``""``).
+        self.stubs: list[Article] = []
+        self.ids: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.stubs)
+
+    def append(self, article: Article) -> None:
+        data = article.text.encode("utf-8", "surrogatepass")  # (any str round-trips)
+        self._file.write(data)
+        self._written = True
+        self._end += len(data)
+        self._at.append(self._end)
+        self.stubs.append(dataclasses.replace(article, text=""))
+        self.ids.append(article.id)
+
+    def text(self, i: int) -> str:
+        if self._written:
+            self._file.flush()
+            self._written = False
+        start, end = self._at[i], self._at[i + 1]
+        return os.pread(self._file.fileno(), end - start, start).decode("utf-8", "surrogatepass")
+
+    def article(self, i: int) -> Article:
+        return dataclasses.replace(self.stubs[i], text=self.text(i))
+
+    def texts(self) -> Iterator[str]:
+        """Every text, in order."""
+        for i in range(len(self.stubs)):
+            yield self.text(i)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _read_views(path: str, where: Mapping[int, tuple[int, ...]]) -> dict[int, ShingleView]:
     views = {}
     with open(path, "rb") as fh:
@@ -276,10 +329,12 @@ def default_workers() -> int:
 class BatchResult:
     """Everything the report needs from the batch run."""
 
-    articles: list[Article]
+    #: The articles' ids, in input order.
+    ids: list[str]
     words: list[int]
     pairs: list[Pair]
-    boilerplate: dict[int, int]
+    #: The learned boilerplate lines, named (see :func:`dedup.detector.name_lines`).
+    boilerplate: tuple[tuple[str, int], ...]
     skipped_buckets: int
 
 
@@ -294,13 +349,13 @@ def run_batch(
     n_workers = workers
     if n_workers < 1:
         raise ValueError("workers must be at least 1")
-    stored: list[Article] = []
     summaries_sig: list[npt.NDArray[np.uint32]] = []
     # every article's lines, a few arrays per chunk (key, at the head or foot, words, article)
     lines: list[tuple[npt.NDArray[Any], ...]] = []
     words: list[int] = []
     spill_folder = tempfile.TemporaryDirectory(prefix="dedup-")
     spill = ShingleSpill(spill_folder.name)
+    stored = TextSpill(spill_folder.name)
     doc_table = KeyTable(partition_bits=0)
     win_table = KeyTable(folder=spill_folder.name)  # the largest structure of a run: kept in files
     seen: dict[str, str | None] = {}
@@ -382,7 +437,7 @@ def run_batch(
             held = np.isin(line_keys, np.fromiter(learned, dtype=np.uint64, count=len(learned)))
             affected = np.unique(line_docs[held]).tolist()
             redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
-                (_summarize, (settings, [stored[d].text for d in chunk], learned))
+                (_summarize, (settings, [stored.text(d) for d in chunk], learned))
                 for chunk in _chunks(affected, CHUNK_ARTICLES)
             )
             done = 0
@@ -432,7 +487,7 @@ def run_batch(
                 _verify,
                 (
                     settings,
-                    {i: stored[i] for pair in chunk for i in pair},
+                    {i: stored.article(i) for pair in chunk for i in pair},
                     chunk,
                     learned,
                     spill.path,
@@ -447,12 +502,14 @@ def run_batch(
             pairs.extend(p for p in verified if p is not None)
             done += len(verified)
             tick("verify", done, len(pair_list))
+        from dedup.detector import name_lines
+
+        named = name_lines(stored.texts(), learned)
     finally:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
         win_table.close()
         spill.finish()
+        stored.close()
         spill_folder.cleanup()
-    return BatchResult(
-        articles=stored, words=words, pairs=pairs, boilerplate=learned, skipped_buckets=skipped
-    )
+    return BatchResult(ids=stored.ids, words=words, pairs=pairs, boilerplate=named, skipped_buckets=skipped)

@@ -245,7 +245,7 @@ class Detector:
 
         result = run_batch(self.settings, articles, workers=workers, progress=progress)
         return self._finish(
-            result.articles,
+            result.ids,
             result.words,
             result.pairs,
             result.boilerplate,
@@ -256,19 +256,19 @@ class Detector:
 
     def _finish(
         self,
-        articles: Sequence[Article],
+        ids: Sequence[str],
         words: Sequence[int],
         pairs: list[Pair],
-        boilerplate: Mapping[int, int],
+        boilerplate: tuple[tuple[str, int], ...],
         skipped_buckets: int,
         notices: Sequence[Notice],
         bad_records: Sequence[BadRecord],
     ) -> Report:
-        """Sort pairs, cluster, name the learned boilerplate: the report both paths produce."""
+        """Sort pairs and cluster: the report both paths produce (``boilerplate`` from :func:`name_lines`)."""
         s = self.settings
         pairs = sorted(pairs, key=Pair.sort_key)
-        index = {a.id: i for i, a in enumerate(articles)}
-        short = [a.id for a, n in zip(articles, words, strict=True) if n < s.min_passage_words]
+        index = {a: i for i, a in enumerate(ids)}
+        short = [a for a, n in zip(ids, words, strict=True) if n < s.min_passage_words]
         edges = [(index[p.a], index[p.b]) for p in pairs if p.score >= s.cluster_coverage]
         clusters = star_clusters(list(words), edges)
         all_notices = list(notices)
@@ -287,27 +287,29 @@ class Detector:
                 )
             )
         return Report(
-            documents=len(articles),
+            documents=len(ids),
             settings=s,
             pairs=tuple(pairs),
-            clusters=tuple(tuple(articles[i].id for i in c) for c in clusters),
+            clusters=tuple(tuple(ids[i] for i in c) for c in clusters),
             notices=tuple(all_notices),
             bad_records=tuple(bad_records),
-            boilerplate=self._boilerplate_texts(articles, boilerplate),
-            ids=tuple(a.id for a in articles),
+            boilerplate=boilerplate,
+            ids=tuple(ids),
         )
 
-    def _boilerplate_texts(
-        self, articles: Sequence[Article], boilerplate: Mapping[int, int]
-    ) -> tuple[tuple[str, int], ...]:
-        """The normalised text of each learned boilerplate line, most frequent first."""
-        texts: dict[int, str] = {}
-        if boilerplate:
-            for article in articles:
-                tokens = tokenize(article.text)
-                for line in lines_of(article.text, tokens):
-                    if line.key in boilerplate and line.key not in texts:
-                        texts[line.key] = line.text(tokens)
-                if len(texts) == len(boilerplate):
-                    break
-        return tuple(sorted(((texts[k], n) for k, n in boilerplate.items()), key=lambda kv: (-kv[1], kv[0])))
+
+def name_lines(texts: Iterable[str], boilerplate: Mapping[int, int]) -> tuple[tuple[str, int], ...]:
+    """The normalised text of each learned boilerplate line with its count, most frequent first.
+
+    ``texts`` are read until every line is found (not at all when there is none).
+    """
+    named: dict[int, str] = {}
+    if boilerplate:
+        for text in texts:
+            tokens = tokenize(text)
+            for line in lines_of(text, tokens):
+                if line.key in boilerplate and line.key not in named:
+                    named[line.key] = line.text(tokens)
+            if len(named) == len(boilerplate):
+                break
+    return tuple(sorted(((named[k], n) for k, n in boilerplate.items()), key=lambda kv: (-kv[1], kv[0])))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from dedup.boilerplate import learn_boilerplate
-from dedup.detector import Detector, Document
+from dedup.detector import Detector, Document, name_lines
 from dedup.model import Article, Pair, Report
 from dedup.settings import HASH_SCHEME
 from dedup.signature import Fingerprint
@@ -110,4 +110,5 @@ def reference_report(detector: Detector, articles: Iterable[Article]) -> Report:
         pair = detector.pair(docs[x], docs[y])
         if pair is not None:
             pairs.append(pair)
-    return detector._finish([d.article for d in docs], [d.words for d in docs], pairs, learned, 0, (), ())
+    named = name_lines((d.article.text for d in docs), learned)
+    return detector._finish([d.article.id for d in docs], [d.words for d in docs], pairs, named, 0, (), ())

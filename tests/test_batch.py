@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 
 from dedup import Article, Detector, Report
+from dedup.batch import TextSpill
 from dedup.reference import reference_report
 from dedup.render import render_json
 from tests.newsgen import generate_corpus
@@ -59,3 +61,29 @@ def test_input_order_only_changes_order_not_content(corpus: list[Article]) -> No
         return sorted((tuple(sorted((p.a, p.b))), p.relation, round(p.jaccard, 6)) for p in report.pairs)
 
     assert norm(a) == norm(b)
+
+
+def test_text_spill_gives_back_every_text_and_article_as_given(tmp_path: Path) -> None:
+    """Texts leave the parent's memory for a file; any str comes back the same, metadata too."""
+    texts = [
+        "plain",
+        "",
+        "caf\u00e9 \U0001f4f0 \u4e2d\u6587",
+        "lone \ud800 surrogate",
+        "nul \x00 byte",
+        "x" * 100_000,
+    ]
+    spill = TextSpill(str(tmp_path))
+    try:
+        for n, text in enumerate(texts):
+            spill.append(Article(f"a{n}", text, title=f"T{n}", url="https://example.org", origin=f"in:{n}"))
+        assert spill.text(3) == texts[3]  # read while still being written
+        spill.append(Article("last", "appended after a read"))
+        assert len(spill) == len(texts) + 1
+        assert list(spill.texts()) == [*texts, "appended after a read"]
+        article = spill.article(2)
+        assert article == Article("a2", texts[2], title="T2", url="https://example.org")
+        assert article.origin == "in:2"
+        assert spill.ids == [*(f"a{n}" for n in range(len(texts))), "last"]
+    finally:
+        spill.close()
