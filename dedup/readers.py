@@ -14,12 +14,13 @@ import codecs
 import csv
 import errno
 import io
+import itertools
 import json
 import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -45,6 +46,10 @@ JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 META_FIELDS = ("title", "source", "published", "url")
 
 Emit = Callable[[Notice], None]
+
+#: Bytes of a JSONL file looked at before it is read line by line, and bytes read at a time.
+_HEAD = 4096
+_BLOCK = 1 << 20
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -350,11 +355,49 @@ def _jsonl_lines(data: bytes, *, source: str, options: ReadOptions, emit: Emit) 
         yield n, text
 
 
+def _split_blocks(blocks: Iterable[bytes]) -> Iterator[bytes]:
+    """The pieces between line feeds of the concatenated ``blocks``, as ``bytes.split`` at line feeds."""
+    tail = b""
+    for block in blocks:
+        parts = (tail + block).split(b"\n")
+        tail = parts.pop()
+        yield from parts
+    yield tail
+
+
+def _jsonl_file_lines(
+    fh: BinaryIO, *, source: str, options: ReadOptions, emit: Emit
+) -> Iterator[tuple[int, str]]:
+    """Decoded lines of a JSONL file, read a block at a time (so that a large file is never held whole).
+
+    A file that may not be UTF-8 (a NUL byte or a UTF-16/32 byte-order mark at its start) is read
+    whole and handled by :func:`_jsonl_lines`.
+    """
+    head = fh.read(_HEAD)
+    if b"\x00" in head or any(head.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig"):
+        yield from _jsonl_lines(head + fh.read(), source=source, options=options, emit=emit)
+        return
+    blocks = itertools.chain((head,), iter(lambda: fh.read(_BLOCK), b""))
+    for n, raw in enumerate(_split_blocks(blocks), 1):
+        if n == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        text, notice = decode(raw, source=source, line=n, fallback=options.fallback_encoding)
+        if notice:
+            emit(notice)
+        yield n, text
+
+
 def _read_jsonl(
-    data: bytes, *, source: str, options: ReadOptions, emit: Emit
+    data: bytes | BinaryIO, *, source: str, options: ReadOptions, emit: Emit
 ) -> Iterator[Article | BadRecord]:
+    """Records of JSONL ``data`` (bytes, or a binary file read as it goes)."""
     records = 0
-    for n, line in _jsonl_lines(data, source=source, options=options, emit=emit):
+    lines = (
+        _jsonl_lines(data, source=source, options=options, emit=emit)
+        if isinstance(data, bytes)
+        else _jsonl_file_lines(data, source=source, options=options, emit=emit)
+    )
+    for n, line in lines:
         if not line.strip():
             continue
         records += 1
@@ -430,6 +473,18 @@ def _read_text(data: bytes, *, article_id: str, source: str, options: ReadOption
     if notice:
         emit(notice)
     return Article(id=article_id, text=check_text(text, source=source, emit=emit), origin=source)
+
+
+def _open_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading, or an :class:`InputError` that says why not."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputError("no such file", source=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a directory", source=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
 
 
 def _read_file(path: Path, *, listed: bool = False) -> bytes:
@@ -604,10 +659,15 @@ def iter_articles(
                 notify(Notice("folder holds no .txt or .md file", source=name))
             continue
         fmt = _format_of(path, opts)
-        data = _read_file(path)
         if fmt == "jsonl":
-            yield from _read_jsonl(data, source=name, options=opts, emit=notify)
-        elif fmt in ("csv", "tsv"):
+            with _open_file(path) as fh:
+                try:
+                    yield from _read_jsonl(fh, source=name, options=opts, emit=notify)
+                except OSError as exc:
+                    raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+            continue
+        data = _read_file(path)
+        if fmt in ("csv", "tsv"):
             yield from _read_csv(
                 data, source=name, options=opts, emit=notify, delimiter="," if fmt == "csv" else "\t"
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from typing import Any
 
@@ -21,7 +22,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from dedup import Article, BadRecord, Detector, InputError, Pair, Report, classify
+from dedup import Article, BadRecord, Detector, InputError, Pair, Report, classify, readers
 from dedup.readers import InputFormat, ReadOptions, iter_articles
 from dedup.render import render_json, render_table
 from tests.hostile import assert_exact
@@ -191,3 +192,41 @@ def test_readers_give_back_what_was_written(records: list[tuple[str, str]]) -> N
             with pytest.raises(InputError) as err:
                 list(iter_articles(["-"], ReadOptions(input_format=fmt), stdin=io.BytesIO(data)))
             assert (err.value.line, err.value.field) == (bad[0].line, "text")
+
+
+@given(st.binary(max_size=300), st.lists(st.integers(0, 300), max_size=6))
+def test_lines_split_across_blocks_are_the_lines_of_the_whole(data: bytes, cuts: list[int]) -> None:
+    """A JSONL file read a block at a time gives the pieces ``bytes.split`` gives for the whole."""
+    bounds = sorted({0, len(data), *(c for c in cuts if c <= len(data))})
+    blocks = [data[a:b] for a, b in itertools.pairwise(bounds)]
+    assert list(readers._split_blocks(blocks)) == data.split(b"\n")
+
+
+@given(
+    st.lists(st.tuples(RECORD_ID, RECORD_TEXT), min_size=1, max_size=6, unique_by=lambda r: r[0]),
+    st.integers(1, 64),
+    st.sampled_from(["", "\n", "\n\n", "\r\n"]),
+    st.booleans(),
+)
+def test_a_jsonl_file_reads_as_its_bytes_do(
+    records: list[tuple[str, str]], block: int, end: str, bom: bool
+) -> None:
+    """Read from a file in blocks of any size (lines cut anywhere), or whole from stdin: the same."""
+    jsonl = (end.join(json.dumps({"id": i, "text": t}) for i, t in records) + end).encode()
+    data = (b"\xef\xbb\xbf" if bom else b"") + jsonl
+    options = ReadOptions(input_format="jsonl", skip_bad=True)
+    whole = list(iter_articles(["-"], options, stdin=io.BytesIO(data)))
+    blocks = list(
+        readers._jsonl_file_lines(io.BytesIO(data), source="f", options=options, emit=lambda n: None)
+    )
+    assert blocks == list(readers._jsonl_lines(data, source="f", options=options, emit=lambda n: None))
+    original = readers._BLOCK, readers._HEAD
+    readers._BLOCK, readers._HEAD = block, block
+    try:
+        streamed = list(
+            readers._read_jsonl(io.BytesIO(data), source="<stdin>", options=options, emit=lambda n: None)
+        )
+    finally:
+        readers._BLOCK, readers._HEAD = original
+    assert streamed == whole
+    assert [getattr(x, "origin", None) for x in streamed] == [getattr(x, "origin", None) for x in whole]
