@@ -47,6 +47,8 @@ T_ = TypeVar("T_", bound=np.generic)
 CHUNK_ARTICLES = 256
 CHUNK_PAIRS = 512
 CHUNK_SCREEN = 8192
+#: The window key table's partitions (2**6): the reduce holds one partition per worker at a time.
+WINDOW_PARTITION_BITS = 6
 #: Below this many articles the work is done in-process (starting workers costs more than it saves).
 PARALLEL_MIN_ARTICLES = 2000
 
@@ -357,7 +359,8 @@ def run_batch(
     spill = ShingleSpill(spill_folder.name)
     stored = TextSpill(spill_folder.name)
     doc_table = KeyTable(partition_bits=0)
-    win_table = KeyTable(folder=spill_folder.name)  # the largest structure of a run: kept in files
+    # the largest structure of a run, kept in files; 64 partitions: a reducer holds 1/64 of it
+    win_table = KeyTable(partition_bits=WINDOW_PARTITION_BITS, folder=spill_folder.name)
     seen: dict[str, str | None] = {}
 
     def tick(stage: str, done: int, total: int) -> None:
