@@ -32,7 +32,7 @@ import numpy.typing as npt
 from dedup.align import may_share_passage
 from dedup.boilerplate import learn_boilerplate_arrays
 from dedup.errors import InputError
-from dedup.lsh import MAX_DOCUMENTS, KeyTable
+from dedup.lsh import DOC_BITS, MAX_DOCUMENTS, KeyTable
 from dedup.model import Article, Pair
 from dedup.parallel import ordered
 from dedup.settings import Settings
@@ -319,6 +319,13 @@ def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def _pair_chunks(codes: npt.NDArray[np.int64], size: int) -> Iterator[list[tuple[int, int]]]:
+    """Pairs ``x << DOC_BITS | y`` as lists of (x, y), ``size`` at a time."""
+    for start in range(0, len(codes), size):
+        part = codes[start : start + size]
+        yield list(zip((part >> DOC_BITS).tolist(), (part & ((1 << DOC_BITS) - 1)).tolist(), strict=True))
+
+
 def default_workers() -> int:
     """Worker processes used by default: the CPUs this process may run on."""
     try:
@@ -467,21 +474,20 @@ def run_batch(
         )
         skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported
         del doc_table
-        candidates = sorted(
-            {(int(x), int(y)) for x, y in by_document.tolist()}
-            | {(int(x), int(y)) for x, y in by_window.tolist()}
-        )
+        # candidate pairs as one sorted array of x << 24 | y (x < y): no Python object per pair
+        found = np.concatenate((by_document, by_window))
+        candidates = np.unique((found[:, 0] << DOC_BITS) | found[:, 1])
+        del found, by_document, by_window
         spill.finish()
         # screening: cheap, from the shingles kept in memory; most stock-phrase pairs stop here
         screen_tasks: Iterator[tuple[Callable[..., list[bool]], tuple[Any, ...]]] = (
             (_screen, (settings, spill.path, spill.locations(i for pair in chunk for i in pair), chunk))
-            for chunk in _chunks(candidates, CHUNK_SCREEN)
+            for chunk in _pair_chunks(candidates, CHUNK_SCREEN)
         )
         pair_list: list[tuple[int, int]] = []
         done = 0
-        for some, keep in zip(
-            _chunks(candidates, CHUNK_SCREEN), ordered(executor, screen_tasks, 2 * n_workers), strict=True
-        ):
+        screened = ordered(executor, screen_tasks, 2 * n_workers)
+        for some, keep in zip(_pair_chunks(candidates, CHUNK_SCREEN), screened, strict=True):
             pair_list.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
             done += len(some)
             tick("screen", done, len(candidates))
