@@ -21,6 +21,7 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
@@ -339,14 +340,25 @@ def _jsonl_lines(data: bytes, *, source: str, options: ReadOptions, emit: Emit) 
     Lines are split at line feeds only: JSON strings cannot hold a raw newline, but they may hold U+2028 or
     a form feed, which ``str.splitlines`` would also split at.
     """
-    if utf16_without_bom(data) or any(data.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig"):
+    if utf16_without_bom(data) or _wide_bom(data):
         text, notice = decode(data, source=source, fallback=options.fallback_encoding)
         if notice:
             emit(notice)
-        for n, line in enumerate(text.split("\n"), 1):
-            yield n, line
+        yield from enumerate(text.split("\n"), 1)
         return
-    for n, raw in enumerate(data.split(b"\n"), 1):
+    yield from _decode_lines(data.split(b"\n"), source=source, options=options, emit=emit)
+
+
+def _wide_bom(data: bytes) -> bool:
+    """Whether ``data`` starts with a UTF-16 or UTF-32 byte-order mark."""
+    return any(data.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig")
+
+
+def _decode_lines(
+    lines: Iterable[bytes], *, source: str, options: ReadOptions, emit: Emit
+) -> Iterator[tuple[int, str]]:
+    """Lines of a byte-oriented (UTF-8 or fallback) JSONL input, numbered and decoded one by one."""
+    for n, raw in enumerate(lines, 1):
         if n == 1 and raw.startswith(codecs.BOM_UTF8):
             raw = raw[len(codecs.BOM_UTF8) :]
         text, notice = decode(raw, source=source, line=n, fallback=options.fallback_encoding)
@@ -374,17 +386,11 @@ def _jsonl_file_lines(
     whole and handled by :func:`_jsonl_lines`.
     """
     head = fh.read(_HEAD)
-    if b"\x00" in head or any(head.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig"):
+    if b"\x00" in head or _wide_bom(head):
         yield from _jsonl_lines(head + fh.read(), source=source, options=options, emit=emit)
         return
     blocks = itertools.chain((head,), iter(lambda: fh.read(_BLOCK), b""))
-    for n, raw in enumerate(_split_blocks(blocks), 1):
-        if n == 1 and raw.startswith(codecs.BOM_UTF8):
-            raw = raw[len(codecs.BOM_UTF8) :]
-        text, notice = decode(raw, source=source, line=n, fallback=options.fallback_encoding)
-        if notice:
-            emit(notice)
-        yield n, text
+    yield from _decode_lines(_split_blocks(blocks), source=source, options=options, emit=emit)
 
 
 def _read_jsonl(
@@ -475,33 +481,25 @@ def _read_text(data: bytes, *, article_id: str, source: str, options: ReadOption
     return Article(id=article_id, text=check_text(text, source=source, emit=emit), origin=source)
 
 
-def _open_file(path: Path) -> BinaryIO:
-    """``path`` opened for reading, or an :class:`InputError` that says why not."""
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory", source=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-
-
-def _read_file(path: Path, *, listed: bool = False) -> bytes:
-    """The bytes of ``path``.
+@contextmanager
+def _opened(path: Path, *, listed: bool = False) -> Iterator[BinaryIO]:
+    """``path`` open for reading; failing to open or read it inside the block is an :class:`InputError`.
 
     Files found in a folder (``listed``) must be regular files: a FIFO or a device there is an error,
     never a read that could block for ever.
     """
     try:
-        if not listed:
-            return path.read_bytes()
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-        with open(fd, "rb", closefd=True) as fh:
-            mode = os.fstat(fh.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                raise InputError(f"not a regular file ({_kind(mode)}); not read", source=str(path))
-            return fh.read()
+        if listed:
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            fh: BinaryIO = open(fd, "rb", closefd=True)  # noqa: SIM115 (closed below)
+        else:
+            fh = path.open("rb")
+        with fh:
+            if listed:
+                mode = os.fstat(fh.fileno()).st_mode
+                if not stat.S_ISREG(mode):
+                    raise InputError(f"not a regular file ({_kind(mode)}); not read", source=str(path))
+            yield fh
     except FileNotFoundError:
         message = "vanished after the folder was listed" if listed else "no such file"
         raise InputError(message, source=str(path)) from None
@@ -509,6 +507,12 @@ def _read_file(path: Path, *, listed: bool = False) -> bytes:
         raise InputError("is a directory", source=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
+
+
+def _read_file(path: Path, *, listed: bool = False) -> bytes:
+    """The bytes of ``path`` (see :func:`_opened`)."""
+    with _opened(path, listed=listed) as fh:
+        return fh.read()
 
 
 def _kind(mode: int) -> str:
@@ -660,11 +664,8 @@ def iter_articles(
             continue
         fmt = _format_of(path, opts)
         if fmt == "jsonl":
-            with _open_file(path) as fh:
-                try:
-                    yield from _read_jsonl(fh, source=name, options=opts, emit=notify)
-                except OSError as exc:
-                    raise InputError(f"cannot read: {exc.strerror or exc}", source=name) from None
+            with _opened(path) as fh:
+                yield from _read_jsonl(fh, source=name, options=opts, emit=notify)
             continue
         data = _read_file(path)
         if fmt in ("csv", "tsv"):
