@@ -207,7 +207,6 @@ class TextSpill:
         self._at = array("q", [0])
         #: Each article without its text (``""``).
         self.stubs: list[Article] = []
-        self.ids: list[str] = []
 
     def __len__(self) -> int:
         return len(self.stubs)
@@ -219,7 +218,11 @@ class TextSpill:
         self._end += len(data)
         self._at.append(self._end)
         self.stubs.append(dataclasses.replace(article, text=""))
-        self.ids.append(article.id)
+
+    @property
+    def ids(self) -> list[str]:
+        """The articles' ids, in order."""
+        return [a.id for a in self.stubs]
 
     def text(self, i: int) -> str:
         if self._written:
