@@ -40,7 +40,7 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 from dedup import Article, Index, __version__
-from dedup.normalize import tokenize
+from dedup.engine.normalize import tokenize
 
 WORDS_PER_ARTICLE = 500
 
@@ -309,7 +309,7 @@ def sampling(shared: Path, samples: Sequence[int] = (1, 2, 4, 8, 16)) -> list[di
                 rec = json.loads(line)
                 articles.append(Article(str(rec["id"]), rec["text"]))
         report = detector.report(articles)
-        docs = {a.id: detector.document(a) for a in articles}
+        docs = {a.id: detector.verifier.document(a) for a in articles}
         for sample in samples:
             limit_key = np.uint64(((1 << 64) // sample) - 1)
             lost: dict[str, int] = {}

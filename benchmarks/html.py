@@ -36,7 +36,7 @@ sys.path[:] = [str(_HERE.parent) if Path(p or ".").resolve() == _HERE else p for
 
 from benchmarks.browser import CHROMIUM_ARGS, chromium_executable  # noqa: E402
 from dedup import Article, Detector, Report  # noqa: E402
-from dedup.html import render_html  # noqa: E402
+from dedup.io.html import render_html  # noqa: E402
 
 _SYLLABLES = "ba be bi bo da de di do ka ke ki ko la le li lo ma me mi mo na ne ni no ra re ri ro sa se"
 _COMMON = "the a of to in and said on for with was by at from that it as is were"

@@ -43,8 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.baseline import WholeDocumentMinHash, best_threshold, flagged, shingles, thresholds
-from benchmarks.newsreuse import generate
-from dedup.metrics import (
+from benchmarks.metrics import (
     CharScores,
     PairScores,
     Span,
@@ -57,6 +56,7 @@ from dedup.metrics import (
     score_pairs,
     scores_by_category,
 )
+from benchmarks.newsreuse import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared"

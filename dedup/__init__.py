@@ -8,7 +8,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from dedup.detector import Detector, classify
+from dedup.detector import Detector
+from dedup.engine.verify import classify
 from dedup.errors import (
     DedupError,
     IncompatibleIndexError,
@@ -16,7 +17,7 @@ from dedup.errors import (
     InputError,
     SettingsError,
 )
-from dedup.index import Decision, Index, IndexStats, Match, Policy, StoredArticle
+from dedup.index.index import Decision, Index, IndexStats, Match, Policy, StoredArticle
 from dedup.model import RELATIONS, Article, BadRecord, Notice, Pair, Passage, Relation, Report
 from dedup.settings import Settings
 

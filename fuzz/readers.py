@@ -18,8 +18,8 @@ import sys
 from typing import get_args
 
 from dedup.errors import InputError
+from dedup.io.readers import InputFormat, ReadOptions, decode, iter_articles
 from dedup.model import Article, BadRecord, Notice
-from dedup.readers import InputFormat, ReadOptions, decode, iter_articles
 
 __all__ = ["SEEDS", "Finding", "check"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dedup import Detector, Pair, Report
-from dedup.readers import ReadOptions, read_corpus
+from dedup.io.readers import ReadOptions, read_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from dedup import Article, Detector, Report
-from dedup.batch import TextSpill
-from dedup.reference import reference_report
-from dedup.render import render_json
+from dedup.batch.local import TextSpill
+from dedup.io.render import render_json
 from tests.newsgen import generate_corpus
+from tests.reference import reference_report
 
 
 def test_seed_batch_equals_reference(seed_articles: list[Article]) -> None:
     detector = Detector()
     assert render_json(detector.report(seed_articles)) == render_json(
-        reference_report(detector, seed_articles)
+        reference_report(detector.verifier, seed_articles)
     )
 
 
@@ -32,21 +32,21 @@ def test_generated_corpus_batch_equals_reference(corpus: list[Article]) -> None:
     batch = detector.report(corpus)
     assert len(batch.pairs) > 20  # the corpus plants reprints, digests and shared passages
     assert {p.relation for p in batch.pairs} == {"near-duplicate", "containment", "overlap"}
-    assert render_json(batch) == render_json(reference_report(detector, corpus))
+    assert render_json(batch) == render_json(reference_report(detector.verifier, corpus))
 
 
 @pytest.mark.slow
 def test_worker_processes_give_the_same_report(corpus: list[Article]) -> None:
-    import dedup.batch
+    import dedup.batch.local
 
     detector = Detector()
     single = render_json(detector.report(corpus, workers=1))
-    old = dedup.batch.PARALLEL_MIN_ARTICLES
-    dedup.batch.PARALLEL_MIN_ARTICLES = 100  # force the process pool on this small corpus
+    old = dedup.batch.local.PARALLEL_MIN_ARTICLES
+    dedup.batch.local.PARALLEL_MIN_ARTICLES = 100  # force the process pool on this small corpus
     try:
         parallel = render_json(detector.report(corpus, workers=2))
     finally:
-        dedup.batch.PARALLEL_MIN_ARTICLES = old
+        dedup.batch.local.PARALLEL_MIN_ARTICLES = old
     assert parallel == single
 
 

@@ -21,7 +21,7 @@ from benchmarks.newsreuse import (
     split_sentences,
 )
 from benchmarks.quality import relocate
-from dedup.normalize import tokenize
+from dedup.engine.normalize import tokenize
 
 ROOT = Path(__file__).resolve().parent.parent
 

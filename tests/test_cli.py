@@ -94,7 +94,7 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help() -> None:
-    from dedup.cli import cli
+    from dedup.cli.main import cli
 
     for name, command in cli.commands.items():
         assert command.help, f"command {name} has no help text"

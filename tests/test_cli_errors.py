@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup import Detector, cli
+from dedup import Detector
+from dedup.cli import main as cli
 from tests.hostile import dedup, jsonl
 
 TEXT = "The council approved the harbour bridge after a long debate that went on until the early hours."

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from dedup import Article, Detector, Settings, SettingsError, classify
-from dedup.cluster import star_clusters
-from dedup.render import render_json
+from dedup.engine.cluster import star_clusters
+from dedup.io.render import render_json
 from tests.conftest import EXAMPLES
 
 STORY = (
@@ -78,7 +78,7 @@ def test_classify_thresholds() -> None:
 
 
 def test_examples_report_shows_all_three_relations_and_is_deterministic() -> None:
-    from dedup.readers import read_corpus
+    from dedup.io.readers import read_corpus
 
     corpus = read_corpus([EXAMPLES])
     first = render_json(Detector().report(corpus.articles))

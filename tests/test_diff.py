@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup import Article, Detector
-from dedup.diff import passage_diff, word_diff
-from dedup.normalize import tokenize
+from dedup.engine.diff import passage_diff, word_diff
+from dedup.engine.normalize import tokenize
 
 MT = (
     "During the meeting we agreed that bilateral military cooperation should take on a more practical "

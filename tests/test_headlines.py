@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dedup import Article, Detector
-from dedup.align import headline, headline_match
-from dedup.normalize import tokenize
+from dedup.engine.align import headline, headline_match
+from dedup.engine.normalize import tokenize
 
 MT = "Russia and Pakistan sign military cooperation agreement"
 TASS = "Russia, Pakistan sign agreement on military cooperation"

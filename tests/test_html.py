@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup import Article, DedupError, Detector, Pair, Passage, Report, Settings
-from dedup.html import _Span, embed_json, render_html, side_marks, utf16_offsets
+from dedup.io.html import _Span, embed_json, render_html, side_marks, utf16_offsets
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "news"
 

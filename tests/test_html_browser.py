@@ -20,7 +20,7 @@ import pytest
 
 from benchmarks.browser import CHROMIUM_ARGS, chromium_executable
 from dedup import RELATIONS, Article, Pair, Passage, Report, Settings
-from dedup.html import PAGE_SIZE, render_html, utf16_offsets
+from dedup.io.html import PAGE_SIZE, render_html, utf16_offsets
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -22,7 +22,7 @@ from dedup import (
     Settings,
     SettingsError,
 )
-from dedup.index import parse_duration, parse_published
+from dedup.index.index import parse_duration, parse_published
 from tests.newsgen import stories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -453,7 +453,7 @@ def test_two_processes_keep_each_article_once(tmp_path: Path, seed_articles: lis
 def test_key_index_matches_brute_force(merge_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from dedup.store_sqlite import _KeyIndex
+    from dedup.stores.sqlite import _KeyIndex
 
     monkeypatch.setattr(_KeyIndex, "MERGE_AT", merge_at)
     rng = np.random.default_rng(3)
@@ -512,11 +512,11 @@ def test_stored_shingle_screen_never_drops_a_pair(
         assert all(r.shingles and r.valid for r in records)
         screened = verified = 0
         for new in texts:
-            doc = index.detector.document(new)
+            doc = index.verifier.document(new)
             for record in records:
                 if record.id == new.id:
                     continue
-                pair = index.detector.pair(doc, index._stored_document(record, set()))
+                pair = index.verifier.pair(doc, index._stored_document(record, set()))
                 if pair is not None:
                     verified += 1
                     assert index._may_share(doc, record), (new.id, record.id)

@@ -8,16 +8,16 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import Article, Detector
-from dedup.boilerplate import (
+from dedup.engine.boilerplate import (
     cardinality,
     independent_groups,
     learn_boilerplate,
     learn_boilerplate_arrays,
     related_beyond,
 )
-from dedup.normalize import tokenize
+from dedup.engine.normalize import tokenize
+from dedup.engine.signature import Signer
 from dedup.settings import Settings
-from dedup.signature import Signer
 from tests.newsgen import story
 
 QUOTE = (

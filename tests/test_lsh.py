@@ -9,9 +9,10 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 
 from dedup import Settings
-from dedup.lsh import MAX_DOCUMENTS, KeyTable, candidate_pairs
-from dedup.normalize import tokenize
-from dedup.signature import Signer
+from dedup.batch.keytable import KeyTable, candidate_pairs
+from dedup.engine.lsh import MAX_DOCUMENTS
+from dedup.engine.normalize import tokenize
+from dedup.engine.signature import Signer
 
 WORDS = [
     "minister",

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from dedup.metrics import (
+from benchmarks.metrics import (
     adjusted_rand_index,
     char_scores,
     cluster_labels,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from dedup import normalize
-from dedup.normalize import normalize_word, tokenize, word_hash
+from dedup.engine import normalize
+from dedup.engine.normalize import normalize_word, tokenize, word_hash
 
 
 def test_offsets_point_into_original_text() -> None:

@@ -22,9 +22,10 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from dedup import Article, BadRecord, Detector, InputError, Pair, Report, classify, readers
-from dedup.readers import InputFormat, ReadOptions, iter_articles
-from dedup.render import render_json, render_table
+from dedup import Article, BadRecord, Detector, InputError, Pair, Report, classify
+from dedup.io import readers
+from dedup.io.readers import InputFormat, ReadOptions, iter_articles
+from dedup.io.render import render_json, render_table
 from tests.hostile import assert_exact
 
 DETECTOR = Detector()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup import Article, Detector, Settings
-from dedup.align import may_share_passage, regions
-from dedup.arrays import intersect_sorted
+from dedup import Article, Settings
+from dedup.engine.align import may_share_passage, regions
+from dedup.engine.arrays import intersect_sorted
+from dedup.engine.verify import Verifier
 from tests.newsgen import generate_corpus
 
 
@@ -15,7 +16,7 @@ from tests.newsgen import generate_corpus
 def test_may_share_passage_keeps_every_pair_with_regions(settings: Settings) -> None:
     rng = np.random.default_rng(3)
     articles, gold = generate_corpus(300, seed=5)
-    detector = Detector(settings)
+    detector = Verifier(settings)
     docs = [detector.document(a) for a in articles]
     by_id = {d.article.id: d for d in docs}
     # planted pairs and random ones (stock phrases only), and short texts

@@ -5,8 +5,8 @@ import pytest
 from datasketch import MinHash
 
 from dedup import Settings
-from dedup.normalize import tokenize
-from dedup.signature import (
+from dedup.engine.normalize import tokenize
+from dedup.engine.signature import (
     BATCH_SHINGLES,
     EMPTY,
     KNOWN_BANDS,

@@ -25,15 +25,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from dedup import __version__
-from dedup.batch import default_workers
-from dedup.cli_filter import register as register_filter_commands
-from dedup.cli_serve import serve
+from dedup.batch.local import default_workers
+from dedup.cli.filter import register as register_filter_commands
+from dedup.cli.serve import serve
 from dedup.detector import Detector
 from dedup.errors import DedupError
-from dedup.html import render_html
+from dedup.io.html import render_html
+from dedup.io.readers import ReadOptions, stream_articles
+from dedup.io.render import render_json, render_table
 from dedup.model import Article, BadRecord, Notice
-from dedup.readers import ReadOptions, stream_articles
-from dedup.render import render_json, render_table
 from dedup.settings import Settings
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "cli", "main", "write_output"]

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
-from dedup.normalize import Tokens, segment_keys
+from dedup.engine.normalize import Tokens, segment_keys
 
 __all__ = [
     "RELATED",

@@ -87,7 +87,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
 from dedup.errors import IndexStoreError, SettingsError, WriteConflict
-from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
 __all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RESERVE", "RedisStore"]
 
@@ -322,7 +322,7 @@ class _Transaction:
 
 
 class RedisStore:
-    """A :class:`~dedup.store.Store` in Redis, shared by any number of processes and machines."""
+    """A :class:`~dedup.stores.base.Store` in Redis, shared by any number of processes and machines."""
 
     #: Articles per transaction of a bulk load (``Index.add_many``): each commit is one Lua script,
     #: during which Redis serves no one else, so it is kept to some tens of milliseconds.

@@ -4,7 +4,7 @@ Every article gets a ``datasketch.MinHash`` fed its shingles one by one, every w
 both go into ``datasketch.MinHashLSH`` indexes with the thresholds of the settings; each article then
 queries them. Verification, boilerplate learning and classification are the detector's own. The batch
 path must produce the identical report (``tests/test_batch.py``); the reference is also the baseline
-of ``benchmarks/throughput.py``. It is slow by design: use :meth:`dedup.Detector.report`.
+of ``benchmarks/throughput.py``. It is slow by design: use :meth:`dedup.Verifier.report`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from dedup.boilerplate import learn_boilerplate
-from dedup.detector import Detector, Document, name_lines
+from dedup.batch.assemble import assemble_report
+from dedup.engine.boilerplate import learn_boilerplate
+from dedup.engine.signature import Fingerprint
+from dedup.engine.verify import Document, Verifier, name_lines
 from dedup.model import Article, Pair, Report
 from dedup.settings import HASH_SCHEME
-from dedup.signature import Fingerprint
 
 __all__ = ["reference_report"]
 
@@ -40,7 +41,7 @@ def _minhash(num_perm: int, seed: int, shingles: Iterable[int]) -> object:
     return m
 
 
-def _window_minhashes(detector: Detector, fp: Fingerprint) -> list[object]:
+def _window_minhashes(detector: Verifier, fp: Fingerprint) -> list[object]:
     s = detector.settings
     n = len(fp.shingles)
     width = min(s.window_shingles, n)
@@ -56,7 +57,7 @@ def _window_minhashes(detector: Detector, fp: Fingerprint) -> list[object]:
     return out
 
 
-def reference_report(detector: Detector, articles: Iterable[Article]) -> Report:
+def reference_report(detector: Verifier, articles: Iterable[Article]) -> Report:
     """The report of ``detector`` over ``articles``, computed the straightforward way."""
     from datasketch import MinHashLSH
 
@@ -111,4 +112,6 @@ def reference_report(detector: Detector, articles: Iterable[Article]) -> Report:
         if pair is not None:
             pairs.append(pair)
     named = name_lines((d.article.text for d in docs), learned)
-    return detector._finish([d.article.id for d in docs], [d.words for d in docs], pairs, named, 0, (), ())
+    return assemble_report(
+        detector.settings, [d.article.id for d in docs], [d.words for d in docs], pairs, named, 0
+    )

@@ -19,8 +19,8 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from dedup.arrays import unique
-from dedup.normalize import Tokens, word_hash
+from dedup.engine.arrays import unique
+from dedup.engine.normalize import Tokens, word_hash
 from dedup.settings import Settings
 
 __all__ = [

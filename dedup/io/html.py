@@ -8,7 +8,7 @@ the page's own script and style (by hash) and forbids every fetch, as a second l
 
 Everything that needs text processing is computed here, in Python: the character ranges of each
 shared passage on both sides (in the UTF-16 units a browser indexes strings by) and the words that
-differ inside a fuzzy passage (:func:`dedup.diff.word_diff`). The script only lays them out.
+differ inside a fuzzy passage (:func:`dedup.engine.diff.word_diff`). The script only lays them out.
 
 Large reports stay responsive: the pair list is paginated and a pair's texts are laid out only when
 the pair is opened.
@@ -26,10 +26,10 @@ from importlib import resources
 from typing import Any
 
 from dedup import __version__
-from dedup.diff import passage_diff
+from dedup.engine.diff import passage_diff
+from dedup.engine.normalize import Tokens, tokenize
 from dedup.errors import DedupError
 from dedup.model import RELATIONS, Article, Pair, Report
-from dedup.normalize import Tokens, tokenize
 
 __all__ = ["PAGE_SIZE", "render_html"]
 

@@ -3,7 +3,7 @@
 1. **map**: articles are read in chunks and fingerprinted by worker processes; the parent keeps, per
    article, only its id and metadata, whole-document signature and line keys; its text, shingles and
    window band keys go to temporary files (the keys into the partitions of a
-   :class:`~dedup.lsh.KeyTable`), read back by the stages that need them.
+   :class:`~dedup.engine.lsh.KeyTable`), read back by the stages that need them.
 2. **boilerplate**: lines recurring at the head or foot of unrelated articles are learned from the line
    keys; the few articles holding them are fingerprinted again with those lines masked.
 3. **reduce**: each key partition is sorted and its buckets give the candidate pairs.
@@ -29,16 +29,21 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import may_share_passage
-from dedup.boilerplate import learn_boilerplate_arrays
+from dedup.batch.keytable import KeyTable
+from dedup.batch.parallel import ordered
+from dedup.engine.align import may_share_passage
+from dedup.engine.boilerplate import learn_boilerplate_arrays
+from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS
+from dedup.engine.signature import unique_sorted
+from dedup.engine.verify import Verifier, name_lines
 from dedup.errors import InputError
-from dedup.lsh import DOC_BITS, MAX_DOCUMENTS, KeyTable
 from dedup.model import Article, Pair
-from dedup.parallel import ordered
 from dedup.settings import Settings
-from dedup.signature import unique_sorted
 
-__all__ = ["Summaries", "run_batch"]
+__all__ = ["Progress", "Summaries", "run_batch"]
+
+#: Progress callback: (stage, done, total).
+Progress = Callable[[str, int, int], None]
 
 T = TypeVar("T")
 T_ = TypeVar("T_", bound=np.generic)
@@ -83,7 +88,7 @@ class Summaries:
 
 @dataclass(frozen=True, slots=True)
 class ShingleView:
-    """A text as screening sees it (implements :class:`dedup.align.Shingled`)."""
+    """A text as screening sees it (implements :class:`dedup.engine.align.Shingled`)."""
 
     shingles: npt.NDArray[np.uint32]
     valid: npt.NDArray[np.bool_]
@@ -93,15 +98,13 @@ class ShingleView:
 
 # -- worker side ----------------------------------------------------------------------------------------
 
-_WORKER: Any = None
+_WORKER: Verifier | None = None
 
 
-def _detector(settings: Settings) -> Any:
+def _detector(settings: Settings) -> Verifier:
     global _WORKER
     if _WORKER is None or _WORKER.settings != settings:
-        from dedup.detector import Detector
-
-        _WORKER = Detector(settings)
+        _WORKER = Verifier(settings)
     return _WORKER
 
 
@@ -345,7 +348,7 @@ class BatchResult:
     ids: list[str]
     words: list[int]
     pairs: list[Pair]
-    #: The learned boilerplate lines, named (see :func:`dedup.detector.name_lines`).
+    #: The learned boilerplate lines, named (see :func:`dedup.engine.verify.name_lines`).
     boilerplate: tuple[tuple[str, int], ...]
     skipped_buckets: int
 
@@ -355,7 +358,7 @@ def run_batch(
     articles: Iterable[Article],
     *,
     workers: int = 1,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BatchResult:
     """Run the map, boilerplate, reduce and verify stages over ``articles``."""
     n_workers = workers
@@ -514,8 +517,6 @@ def run_batch(
             pairs.extend(p for p in verified if p is not None)
             done += len(verified)
             tick("verify", done, len(pair_list))
-        from dedup.detector import name_lines
-
         named = name_lines(stored.texts(), learned)
     finally:
         if executor is not None:

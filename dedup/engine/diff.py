@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from dedup.normalize import Tokens, tokenize
+from dedup.engine.normalize import Tokens, tokenize
 
 __all__ = ["WordDiff", "passage_diff", "word_diff"]
 

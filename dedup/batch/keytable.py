@@ -1,14 +1,10 @@
-"""Candidate generation: articles whose LSH band keys collide.
+"""The batch key table: (band key, article) entries partitioned by the keys' top bits.
 
-In batch, the (band key, article) entries of the whole corpus are grouped by sorting, not by one dict
-operation per key: keys are split into partitions by their top bits as articles are fingerprinted
-(the *map* side), then each partition is sorted on its own and its runs of equal keys are the buckets
-(the *reduce* side). Articles sharing a bucket are candidates. This is datasketch ``MinHashLSH``'s rule
-(same bands and rows, see :func:`dedup.signature.optimal_bands`). Buckets larger than ``max_bucket``
-are skipped: a key shared by that many articles is boilerplate that slipped through, and would cost a
-quadratic number of pairs. A table given a folder keeps its partitions in files there as they fill,
-so that the parent process holds none of the entries: each partition is read back by the process
-that reduces it.
+Keys are split into partitions as articles are fingerprinted (the *map* side); each partition is
+sorted on its own and its buckets give the candidate pairs (the *reduce* side,
+:func:`dedup.engine.lsh.bucket_pairs`). A table given a folder keeps its partitions in files there as
+they fill, so that the parent process holds none of the entries: each partition is read back by the
+process that reduces it.
 """
 
 from __future__ import annotations
@@ -23,34 +19,13 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from dedup.parallel import ordered
+from dedup.batch.parallel import ordered
+from dedup.engine.lsh import DOC_BITS, DOC_MASK, MAX_DOCUMENTS, Candidates, bucket_pairs
 
-__all__ = [
-    "MAX_DOCUMENTS",
-    "Candidates",
-    "KeyTable",
-    "SpilledPartition",
-    "candidate_pairs",
-    "partition_pairs",
-]
+__all__ = ["KeyTable", "SpilledPartition", "candidate_pairs", "partition_pairs"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
-U32 = npt.NDArray[np.uint32]
-
-
-@dataclass(frozen=True, slots=True)
-class Candidates:
-    """Candidate pairs (x < y, indices into the corpus) and how many oversized buckets were skipped."""
-
-    pairs: frozenset[tuple[int, int]]
-    skipped_buckets: int
-
-
-#: Bits of a table entry that hold the document number (documents are numbered below 2**24).
-DOC_BITS = 24
-MAX_DOCUMENTS = 1 << DOC_BITS
-_DOC_MASK = np.uint64(MAX_DOCUMENTS - 1)
 
 
 class KeyTable:
@@ -237,38 +212,11 @@ def partition_pairs(
         return np.zeros(0, np.uint64), 0
     packed = np.concatenate(chunks)
     if len(stale_docs):
-        owners = (packed & _DOC_MASK).astype(np.int64)
+        owners = (packed & DOC_MASK).astype(np.int64)
         at = np.minimum(np.searchsorted(stale_docs, owners), len(stale_docs) - 1)
         current = np.repeat(np.asarray(seqs, dtype=np.int64), [len(c) for c in chunks])
         packed = packed[(stale_docs[at] != owners) | (current >= stale_seqs[at])]
-    packed.sort()
-    if len(packed) < 2:
-        return np.zeros(0, np.uint64), 0
-    # a document's two keys that agree on the bits kept are one entry
-    packed = packed[np.concatenate(([True], packed[1:] != packed[:-1]))]
-    keys = packed >> np.uint64(DOC_BITS)
-    docs = (packed & _DOC_MASK).astype(np.int64)
-    del packed
-    change = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts = np.concatenate(([0], change))
-    sizes = np.diff(np.concatenate((starts, [len(keys)])))
-    found: list[I64] = []
-    two = starts[sizes == 2]
-    if len(two):
-        found.append((docs[two] << DOC_BITS) | docs[two + 1])  # sorted within a bucket: x < y
-    skipped = int(np.count_nonzero(sizes > max_bucket))
-    # the buckets of each size n at once: an (m, n) matrix of members, all its pairs by column
-    for n in np.unique(sizes[(sizes > 2) & (sizes <= max_bucket)]).tolist():
-        members = docs[starts[sizes == n][:, None] + np.arange(n)]
-        i, j = np.triu_indices(n, k=1)
-        found.append(((members[:, i] << DOC_BITS) | members[:, j]).ravel())
-    if not found:
-        return np.zeros(0, np.uint64), skipped
-    codes = np.concatenate(found).astype(np.uint64)
-    codes.sort()
-    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
-    counts = np.minimum(np.diff(np.append(first, len(codes))), 0xFFFF).astype(np.uint64)
-    return (codes[first] << np.uint64(16)) | counts, skipped
+    return bucket_pairs(packed, max_bucket)
 
 
 def candidate_pairs(keys: Sequence[U64], *, max_bucket: int, min_hits: int = 1) -> Candidates:

@@ -8,14 +8,14 @@
 
 How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
 
-1. The article is tokenised and fingerprinted as by :class:`~dedup.detector.Detector`: known
+1. The article is tokenised and fingerprinted as by :class:`~dedup.engine.verify.Verifier`: known
    boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
    learned are boilerplate, because they recur at the head or foot of several stored articles that
    are otherwise unrelated (a site's footer).
 2. Its whole-document band keys and its window band keys are looked up in the store in one
    batch. Stored articles sharing keys are candidates, ranked by how many they share.
 3. Each candidate (up to ``max_candidates``, within the time ``window`` when one is set) is verified
-   with :meth:`Detector.pair <dedup.detector.Detector.pair>` against its stored text: shared passages
+   with :meth:`Verifier.pair <dedup.engine.verify.Verifier.pair>` against its stored text: shared passages
    with exact offsets, coverage of each side, relation.
 4. The :class:`Policy` turns the matches into an action: by default ``reject`` a near-duplicate of a
    stored article and an article mostly contained in a stored one, ``keep`` anything else, with its
@@ -49,14 +49,14 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from dedup.align import regions
-from dedup.boilerplate import Line, independent_groups, mask_lines
-from dedup.detector import Detector, Document
+from dedup.engine.align import regions
+from dedup.engine.boilerplate import Line, independent_groups, mask_lines
+from dedup.engine.verify import Document, Verifier
 from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError, WriteConflict
 from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import HASH_SCHEME, Settings
-from dedup.store import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
-from dedup.store_sqlite import SQLiteStore
+from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
+from dedup.stores.sqlite import SQLiteStore
 
 __all__ = [
     "DEFAULT_WINDOW_SAMPLE",
@@ -143,7 +143,7 @@ def parse_published(value: str, *, source: str | None = None) -> float:
 
 
 def _line_hash(key: int) -> int:
-    """A line key (unsigned 64-bit, :func:`dedup.boilerplate.lines_of`) as SQLite's signed integer."""
+    """A line key (unsigned 64-bit, :func:`dedup.engine.boilerplate.lines_of`) as SQLite's signed integer."""
     return key - (1 << 64) if key >= 1 << 63 else key
 
 
@@ -398,7 +398,7 @@ class IndexStats:
 
 @dataclass(frozen=True, slots=True)
 class _Shingles:
-    """A stored article's shingles, as :func:`dedup.align.regions` reads them."""
+    """A stored article's shingles, as :func:`dedup.engine.align.regions` reads them."""
 
     shingles: npt.NDArray[np.uint32]
     valid: npt.NDArray[np.bool_]
@@ -441,7 +441,7 @@ def _meta_settings(meta: dict[str, str], location: str) -> Settings:
 
 def _open_store(location: str | os.PathLike[str], *, create: bool, busy_timeout: float = 60.0) -> Store:
     if is_url(location):
-        from dedup.store_redis import RedisStore  # imports redis only when it is used
+        from dedup.stores.redis import RedisStore  # imports redis only when it is used
 
         return RedisStore(os.fspath(location), create=create)
     return SQLiteStore(location, create=create, busy_timeout=busy_timeout)
@@ -472,7 +472,7 @@ class Index:
     ) -> None:
         self.store = store
         self.settings = settings
-        self.detector = Detector(settings)
+        self.verifier = Verifier(settings)
         self.policy = policy if policy is not None else Policy()
         self.window = window
         self.window_sample = window_sample
@@ -517,9 +517,9 @@ class Index:
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
         busy_timeout: float = 60.0,
     ) -> Index:
-        """Open the index at ``location``: a path (SQLite), a Redis URL, or a :class:`~dedup.store.Store`.
+        """Open the index at ``location``: a path (SQLite), a Redis URL, or a store (``Store``).
 
-        A Redis URL is ``redis://host:port/db?prefix=news`` (see :mod:`dedup.store_redis`).
+        A Redis URL is ``redis://host:port/db?prefix=news`` (see :mod:`dedup.stores.redis`).
 
         With ``create``, a missing index is created with ``settings`` (default settings when None) and
         ``window_sample``. An existing index keeps the settings it was built with; ``settings`` given
@@ -633,7 +633,7 @@ class Index:
         published = None
         if article.published is not None and article.published.strip():
             published = parse_published(article.published, source=article.origin)
-        doc = self.detector.document(article)
+        doc = self.verifier.document(article)
         lines, line_keys = _unique_lines(doc.lines)
         return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
 
@@ -667,7 +667,7 @@ class Index:
     def _apply_masked(self, doc: Document, keys_by_hash: dict[int, int], masked: Iterable[int]) -> bool:
         chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}
         if chosen and mask_lines(doc.lines, chosen, doc.mask):
-            doc.fingerprint = self.detector.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
+            doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
             return True
         return False
 
@@ -707,7 +707,7 @@ class Index:
         """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
         cached = self._documents.get(record.doc)
         if cached is None:
-            cached = self.detector.document(self._article(record))
+            cached = self.verifier.document(self._article(record))
             self._apply_masked(cached, {_line_hash(ln.key): ln.key for ln in cached.lines}, record.masked)
             self._documents[record.doc] = cached
             if len(self._documents) > _DOCUMENT_CACHE:
@@ -723,7 +723,7 @@ class Index:
             )
             chosen = dict.fromkeys(extra, 1)
             if mask_lines(doc.lines, chosen, doc.mask):
-                doc.fingerprint = self.detector.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
+                doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
             return doc
         return cached
 
@@ -789,7 +789,7 @@ class Index:
                 or record.published is None
                 or abs(record.published - prepared.published) <= window.total_seconds()
             ) and self._may_share(doc, record):
-                pair = self.detector.pair(doc, self._stored_document(record, extra))
+                pair = self.verifier.pair(doc, self._stored_document(record, extra))
                 match = Match.from_pair(pair, dict(record.metadata)) if pair is not None else None
             known[(record.doc, masked)] = match
         matches = [m for d in ranked if (m := known.get((d, masked))) is not None]
@@ -988,7 +988,7 @@ class Index:
         removed = 0
         with self.store.write_transaction():
             for record in self.store.fetch(list(docs)):
-                doc = self.detector.document(self._article(record))
+                doc = self.verifier.document(self._article(record))
                 lines, keys_by_hash = _unique_lines(doc.lines)
                 self._apply_masked(doc, keys_by_hash, record.masked)
                 self.store.delete(record.doc, self._keys(doc), lines)

@@ -46,9 +46,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import Index, Policy, parse_duration, parse_published
+from dedup.index.index import Index, Policy, parse_duration, parse_published
+from dedup.io.readers import ReadOptions, parse_record
 from dedup.model import Article
-from dedup.readers import ReadOptions, parse_record
 
 __all__ = ["ENV_CONFIG", "NoDelayH11Protocol", "ServiceSettings", "create_app"]
 
@@ -89,7 +89,7 @@ class ServiceSettings:
         return cls(**json.loads(text))
 
 
-# -- request bodies (documented in the OpenAPI schema; checked again by dedup.readers) --------------
+# -- request bodies (documented in the OpenAPI schema; checked again by dedup.io.readers) --------------
 
 _Meta = StrictStr | StrictInt | StrictFloat | None
 

@@ -22,9 +22,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from dedup.diff import word_diff
+from dedup.engine.diff import word_diff
+from dedup.engine.normalize import tokenize
 from dedup.model import Pair, Report
-from dedup.normalize import tokenize
 
 __all__ = ["json_text", "render_json", "render_table", "snippet"]
 
@@ -47,7 +47,7 @@ def json_text(data: Any, *, indent: int | None = None) -> str:
     r"""``json.dumps(data, ensure_ascii=False)`` that can always be written out as UTF-8.
 
     A lone surrogate in a string (possible in a str built in Python, never in one read by
-    :mod:`dedup.readers`) is written as its ``\udXXXX`` escape, which JSON readers decode back to it.
+    :mod:`dedup.io.readers`) is written as its ``\udXXXX`` escape, which JSON readers decode back to it.
     """
     text = json.dumps(data, ensure_ascii=False, indent=indent)
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import IncompatibleIndexError, IndexStoreError
-from dedup.store import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
 
 __all__ = ["SQLiteStore"]
 
@@ -197,7 +197,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 class SQLiteStore:
-    """A :class:`~dedup.store.Store` in one SQLite file."""
+    """A :class:`~dedup.stores.base.Store` in one SQLite file."""
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
         self.path = Path(path)

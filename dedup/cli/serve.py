@@ -1,4 +1,4 @@
-"""``dedup serve``: the pre-ingest filter as an HTTP service (see :mod:`dedup.serve`)."""
+"""``dedup serve``: the pre-ingest filter as an HTTP service (see :mod:`dedup.http`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dedup.errors import SettingsError
-from dedup.index import Index, Policy, parse_duration
+from dedup.index.index import Index, Policy, parse_duration
 
 __all__ = ["serve"]
 
@@ -91,7 +91,7 @@ def serve(
     """
     import uvicorn
 
-    from dedup.serve import ENV_CONFIG, NoDelayH11Protocol, ServiceSettings, create_app
+    from dedup.http import ENV_CONFIG, NoDelayH11Protocol, ServiceSettings, create_app
 
     Policy.from_names(reject.split(","))
     if window:
@@ -130,4 +130,4 @@ def serve(
         uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
     else:
         os.environ[ENV_CONFIG] = settings.to_json()
-        uvicorn.run("dedup.serve:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+        uvicorn.run("dedup.http:app_from_env", factory=True, workers=workers, **common)  # type: ignore[arg-type]

@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 
-from dedup.arrays import intersect_sorted, isin
-from dedup.normalize import Tokens
-from dedup.signature import Fingerprint
+from dedup.engine.arrays import intersect_sorted, isin
+from dedup.engine.normalize import Tokens
+from dedup.engine.signature import Fingerprint
 
 __all__ = [
     "HEADLINE_MAX_WORDS",

@@ -1,7 +1,7 @@
 """The storage interface under :class:`dedup.index.Index`.
 
 The index logic (fingerprinting, candidate ranking, verification, policy) lives in
-:mod:`dedup.index`; a store only keeps records and answers batched look-ups. Every method takes or
+:mod:`dedup.index.index`; a store only keeps records and answers batched look-ups. Every method takes or
 returns whole batches, so that one article costs a bounded number of round trips whatever its length:
 
 1. :meth:`Store.line_stats` for the article's lines (learned boilerplate),

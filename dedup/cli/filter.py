@@ -18,11 +18,11 @@ from typing import IO, Any
 import click
 
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.index.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.io.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
+from dedup.io.render import json_text
 from dedup.model import Article, BadRecord
-from dedup.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
-from dedup.render import json_text
-from dedup.store import is_url
+from dedup.stores.base import is_url
 
 __all__ = ["register"]
 

@@ -1,0 +1,1 @@
+"""The pre-ingest filter: a persistent index that decides, article by article, whether one is new."""
