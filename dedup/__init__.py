@@ -6,8 +6,7 @@ share, with character offsets into both texts.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from dedup._version import __version__
 from dedup.detector import Detector
 from dedup.engine.verify import classify
 from dedup.errors import (

@@ -6,6 +6,7 @@ one class::
     DedupError
     ├── InputError        an input file, line, record or field is unusable
     ├── SettingsError     a setting is out of range, or two settings do not fit together
+    ├── MissingExtra      a feature needs an optional dependency that is not installed
     └── IndexStoreError   a persistent index cannot be opened, read or written
         ├── IncompatibleIndexError   the index was built with other settings or another format
         └── WriteConflict            an optimistic write found its reads changed (retried inside)
@@ -20,6 +21,7 @@ __all__ = [
     "IncompatibleIndexError",
     "IndexStoreError",
     "InputError",
+    "MissingExtra",
     "SettingsError",
     "WriteConflict",
 ]
@@ -59,6 +61,24 @@ class InputError(DedupError):
 
 class SettingsError(DedupError):
     """A setting is out of range or inconsistent with another."""
+
+
+class MissingExtra(DedupError):
+    """A feature needs an optional dependency (a pip extra) that is not installed."""
+
+    def __init__(self, feature: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"{feature} needs the '{extra}' extra ({module} is not installed): pip install 'dedup[{extra}]'"
+        )
+        self.extra = extra
+
+
+def require(module: str, *, extra: str, feature: str) -> None:
+    """Raise :class:`MissingExtra` unless ``module`` can be imported."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(feature, extra, module)
 
 
 class IndexStoreError(DedupError):

@@ -44,7 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from dedup import __version__
+from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
 from dedup.index.index import Index, Policy, parse_duration, parse_published
 from dedup.io.readers import ReadOptions, parse_record

@@ -197,7 +197,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see README): documents, settings, pairs, clusters, plus diagnostics."""
-        from dedup import __version__
+        from dedup._version import __version__
 
         return {
             "dedup_version": __version__,

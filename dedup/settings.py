@@ -149,20 +149,6 @@ class Settings:
         """Shingles between the starts of consecutive windows."""
         return self.window_stride
 
-    @property
-    def document_bands(self) -> tuple[int, int]:
-        """(bands, rows) of the whole-document LSH: ``MinHashLSH(document_threshold, num_perm)``'s."""
-        from dedup.engine.signature import optimal_bands
-
-        return optimal_bands(self.document_threshold, self.num_perm)
-
-    @property
-    def window_bands(self) -> tuple[int, int]:
-        """(bands, rows) of the window LSH: ``MinHashLSH(window_threshold, window_num_perm)``'s."""
-        from dedup.engine.signature import optimal_bands
-
-        return optimal_bands(self.window_threshold, self.window_num_perm)
-
     # -- serialisation --------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -22,7 +21,6 @@ from dedup.index.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, pa
 from dedup.io.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
 from dedup.io.render import json_text
 from dedup.model import Article, BadRecord
-from dedup.stores.base import is_url
 
 __all__ = ["register"]
 
@@ -353,7 +351,7 @@ def filter_command(
     Policy.from_names(reject.split(","))  # bad options stop the run before the index is created
     if window:
         parse_duration(window)
-    if not is_url(index_path) and not Path(index_path).exists():
+    if not Index.exists(index_path):
         if not create:
             raise DedupError(f"{index_path}: no such index")
         if not quiet:

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from dedup import __version__
+from dedup._version import __version__
 from dedup.batch.local import default_workers
 from dedup.cli.filter import register as register_filter_commands
 from dedup.cli.serve import serve

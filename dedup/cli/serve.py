@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from dedup.errors import SettingsError
+from dedup.errors import SettingsError, require
 from dedup.index.index import Index, Policy, parse_duration
 
 __all__ = ["serve"]
@@ -89,6 +89,8 @@ def serve(
     /docs (and /openapi.json). SIGTERM or Ctrl-C stops accepting connections and finishes the
     requests already accepted before the index is closed.
     """
+    require("fastapi", extra="serve", feature="dedup serve")
+    require("uvicorn", extra="serve", feature="dedup serve")
     import uvicorn
 
     from dedup.http import ENV_CONFIG, NoDelayH11Protocol, ServiceSettings, create_app

@@ -2,7 +2,7 @@
 
 The (band key, article) entries are grouped by sorting, not by one dict operation per key: a sorted
 run of equal keys is a bucket, and articles sharing a bucket are candidates. This is datasketch
-``MinHashLSH``'s rule (same bands and rows, see :func:`dedup.engine.signature.optimal_bands`). Buckets
+``MinHashLSH``'s rule (same bands and rows, see :func:`optimal_bands`). Buckets
 larger than ``max_bucket`` are skipped: a key shared by that many articles is boilerplate that
 slipped through, and would cost a quadratic number of pairs. The partitioned table that feeds this in
 batch (keys split by their top bits as articles are fingerprinted, each partition reduced on its
@@ -16,10 +16,59 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DOC_BITS", "DOC_MASK", "MAX_DOCUMENTS", "Candidates", "bucket_pairs"]
+from dedup.settings import Settings
+
+__all__ = [
+    "DOC_BITS",
+    "DOC_MASK",
+    "KNOWN_BANDS",
+    "MAX_DOCUMENTS",
+    "Candidates",
+    "bucket_pairs",
+    "document_bands",
+    "optimal_bands",
+    "window_bands",
+]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+
+
+#: ``optimal_bands`` of the default settings, known without importing scipy (half a second in every
+#: worker process). tests/test_signature.py checks them against datasketch.
+KNOWN_BANDS = {(0.5, 128): (25, 5), (0.3, 16): (8, 2)}
+
+
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) that datasketch's ``MinHashLSH(threshold, num_perm)`` chooses.
+
+    The same rule: the (b, r) with ``b * r <= num_perm`` that minimises the sum of the false positive
+    probability (the S-curve's area below ``threshold``) and the false negative probability (the area
+    above it under one minus the curve), integrated the same way.
+    """
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is not None:
+        return known
+    from scipy.integrate import quad
+
+    best, opt = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = quad(lambda s, b=b, r=r: 1 - (1 - s ** float(r)) ** float(b), 0.0, threshold)[0]
+            fn = quad(lambda s, b=b, r=r: 1 - (1 - (1 - s ** float(r)) ** float(b)), threshold, 1.0)[0]
+            if fp * 0.5 + fn * 0.5 < best:
+                best, opt = fp * 0.5 + fn * 0.5, (b, r)
+    return opt
+
+
+def document_bands(settings: Settings) -> tuple[int, int]:
+    """(bands, rows) of the whole-document LSH: ``MinHashLSH(document_threshold, num_perm)``'s."""
+    return optimal_bands(settings.document_threshold, settings.num_perm)
+
+
+def window_bands(settings: Settings) -> tuple[int, int]:
+    """(bands, rows) of the window LSH: ``MinHashLSH(window_threshold, window_num_perm)``'s."""
+    return optimal_bands(settings.window_threshold, settings.window_num_perm)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.engine.arrays import unique
+from dedup.engine.lsh import document_bands, window_bands
 from dedup.engine.normalize import Tokens, word_hash
 from dedup.settings import Settings
 
@@ -29,7 +30,6 @@ __all__ = [
     "Prints",
     "Signer",
     "band_keys",
-    "optimal_bands",
     "unique_sorted",
     "word_hash",
 ]
@@ -45,22 +45,6 @@ _BAND_SEED = np.uint64(0x9E3779B97F4A7C15)
 #: Salts that keep document and window band keys apart when they share one table.
 DOCUMENT_SALT = 0
 WINDOW_SALT = 0x5BD1E995
-
-
-#: ``optimal_bands`` of the default settings, known without importing datasketch (whose LSH module
-#: imports scipy: half a second in every worker process). tests/test_signature.py checks them.
-KNOWN_BANDS = {(0.5, 128): (25, 5), (0.3, 16): (8, 2)}
-
-
-def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) that datasketch's ``MinHashLSH(threshold, num_perm)`` would choose."""
-    known = KNOWN_BANDS.get((threshold, num_perm))
-    if known is not None:
-        return known
-    from datasketch.lsh import _optimal_param
-
-    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
-    return int(b), int(r)
 
 
 def datasketch_permutations(num_perm: int, seed: int) -> tuple[U32, U32]:
@@ -187,8 +171,8 @@ class Signer:
         self.settings = settings
         self.a, self.b = datasketch_permutations(settings.num_perm, settings.seed)
         self.wa, self.wb = datasketch_permutations(settings.window_num_perm, settings.seed)
-        self.document_bands = settings.document_bands
-        self.window_bands = settings.window_bands
+        self.document_bands = document_bands(settings)
+        self.window_bands = window_bands(settings)
 
     def permuted(self, shingles: U32, *, window: bool = False) -> U32:
         """Matrix of permuted shingle hashes, shape (shingles, num_perm or window_num_perm)."""

@@ -52,7 +52,14 @@ import numpy.typing as npt
 from dedup.engine.align import regions
 from dedup.engine.boilerplate import Line, independent_groups, mask_lines
 from dedup.engine.verify import Document, Verifier
-from dedup.errors import IncompatibleIndexError, IndexStoreError, InputError, SettingsError, WriteConflict
+from dedup.errors import (
+    IncompatibleIndexError,
+    IndexStoreError,
+    InputError,
+    SettingsError,
+    WriteConflict,
+    require,
+)
 from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import HASH_SCHEME, Settings
 from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
@@ -441,6 +448,7 @@ def _meta_settings(meta: dict[str, str], location: str) -> Settings:
 
 def _open_store(location: str | os.PathLike[str], *, create: bool, busy_timeout: float = 60.0) -> Store:
     if is_url(location):
+        require("redis", extra="redis", feature="a Redis index")
         from dedup.stores.redis import RedisStore  # imports redis only when it is used
 
         return RedisStore(os.fspath(location), create=create)
@@ -482,6 +490,11 @@ class Index:
         self._documents: OrderedDict[int, Document] = OrderedDict()
 
     # -- opening --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def exists(location: str | os.PathLike[str]) -> bool:
+        """Whether ``location`` may hold an index, unopened: a file that exists, or any Redis URL."""
+        return is_url(location) or Path(location).exists()
 
     @classmethod
     def create(
@@ -538,7 +551,7 @@ class Index:
             if not meta:
                 if not create:
                     raise IndexStoreError(f"{store.location}: not a dedup index (no metadata)")
-                from dedup import __version__
+                from dedup._version import __version__
 
                 chosen = settings if settings is not None else Settings()
                 meta = {

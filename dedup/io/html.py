@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from dedup import __version__
+from dedup._version import __version__
 from dedup.engine.diff import passage_diff
 from dedup.engine.normalize import Tokens, tokenize
 from dedup.errors import DedupError
