@@ -18,7 +18,9 @@ import sys
 from typing import get_args
 
 from dedup.errors import InputError
-from dedup.io.readers import InputFormat, ReadOptions, decode, iter_articles
+from dedup.io.decode import decode
+from dedup.io.readers import iter_articles
+from dedup.io.records import InputFormat, ReadOptions
 from dedup.model import Article, BadRecord, Notice
 
 __all__ = ["SEEDS", "Finding", "check"]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from dedup import Detector, Pair, Report
-from dedup.io.readers import ReadOptions, read_corpus
+from dedup.io.readers import read_corpus
+from dedup.io.records import ReadOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 

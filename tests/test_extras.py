@@ -41,7 +41,8 @@ def test_redis_index_without_the_redis_extra(tmp_path: Path) -> None:
     run = _dedup_without("redis", "index", "create", "redis://127.0.0.1:9/0")
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip() == (
-        "dedup: error: a Redis index needs the 'redis' extra (redis is not installed): pip install 'dedup[redis]'"
+        "dedup: error: a Redis index needs the 'redis' extra (redis is not installed): "
+        "pip install 'dedup[redis]'"
     )
 
 

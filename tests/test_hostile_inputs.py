@@ -23,7 +23,8 @@ from typing import Any
 import pytest
 
 from dedup import Article, Detector, InputError
-from dedup.io.readers import ReadOptions, iter_articles, read_corpus
+from dedup.io.readers import iter_articles, read_corpus
+from dedup.io.records import ReadOptions
 from tests.conftest import EVAL
 from tests.hostile import assert_exact, dedup, jsonl, library, report_json, without_dac_override, words
 
@@ -450,7 +451,8 @@ def test_unreadable_entries_that_stop_even_root(folder: Path) -> None:
 LIBRARY_READ = """
 import sys
 from dedup import InputError
-from dedup.io.readers import ReadOptions, read_corpus
+from dedup.io.readers import read_corpus
+from dedup.io.records import ReadOptions
 try:
     read_corpus([sys.argv[1]])
 except InputError as exc:

@@ -24,7 +24,8 @@ from rich.console import Console
 
 from dedup import Article, BadRecord, Detector, InputError, Pair, Report, classify
 from dedup.io import readers
-from dedup.io.readers import InputFormat, ReadOptions, iter_articles
+from dedup.io.readers import iter_articles
+from dedup.io.records import InputFormat, ReadOptions
 from dedup.io.render import render_json, render_table
 from tests.hostile import assert_exact
 

@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 
 from dedup import Article, Detector, Report
-from dedup.io.readers import ReadOptions, read_corpus
+from dedup.io.readers import read_corpus
+from dedup.io.records import ReadOptions
 from dedup.io.render import CHANGED_STYLE, SHARED_STYLE, render_table, snippet
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "news"

@@ -18,7 +18,9 @@ import click
 
 from dedup.errors import DedupError, IndexStoreError, InputError
 from dedup.index.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
-from dedup.io.readers import ReadOptions, decode, iter_articles, parse_json, parse_record
+from dedup.io.decode import decode
+from dedup.io.readers import iter_articles
+from dedup.io.records import ReadOptions, parse_json, parse_record
 from dedup.io.render import json_text
 from dedup.model import Article, BadRecord
 

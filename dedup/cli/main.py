@@ -31,7 +31,8 @@ from dedup.cli.serve import serve
 from dedup.detector import Detector
 from dedup.errors import DedupError
 from dedup.io.html import render_html
-from dedup.io.readers import ReadOptions, stream_articles
+from dedup.io.readers import stream_articles
+from dedup.io.records import ReadOptions
 from dedup.io.render import render_json, render_table
 from dedup.model import Article, BadRecord, Notice
 from dedup.settings import Settings

@@ -1,11 +1,11 @@
 """Reading articles: folders of text files, single text files, JSONL, CSV and JSONL on stdin.
 
-Bytes are decoded strictly as UTF-8 (or as the encoding a byte-order mark declares); bytes that are
-not UTF-8 are decoded with a fallback encoding (cp1252 by default, then latin-1, which never fails)
-and a :class:`~dedup.model.Notice` says so: no text is dropped. UTF-16 without a byte-order mark is
-recognised by its NUL bytes. A record that cannot be used raises :class:`~dedup.errors.InputError`
-naming the file, line and field, or, with ``skip_bad``, becomes a :class:`~dedup.model.BadRecord` that
-the caller reports. docs/errors.md lists every case and what happens to the article.
+Bytes are decoded by :mod:`dedup.io.decode` (strictly as UTF-8 or as a byte-order mark declares,
+else with a fallback encoding and a :class:`~dedup.model.Notice`: no text is dropped); records become
+articles by :mod:`dedup.io.records`. A record that cannot be used raises
+:class:`~dedup.errors.InputError` naming the file, line and field, or, with ``skip_bad``, becomes a
+:class:`~dedup.model.BadRecord` that the caller reports. docs/errors.md lists every case and what
+happens to the article.
 """
 
 from __future__ import annotations
@@ -15,70 +15,28 @@ import csv
 import errno
 import io
 import itertools
-import json
 import os
-import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import BinaryIO
 
 from dedup.errors import InputError
+from dedup.io.decode import Emit, check_text, decode, utf16_without_bom, wide_bom
+from dedup.io.records import InputFormat, ReadOptions, parse_json, parse_record
 from dedup.model import Article, BadRecord, Notice
 
-__all__ = [
-    "Corpus",
-    "InputFormat",
-    "ReadOptions",
-    "decode",
-    "iter_articles",
-    "parse_record",
-    "read_corpus",
-    "stream_articles",
-]
-
-InputFormat = Literal["auto", "jsonl", "csv", "tsv", "text"]
+__all__ = ["Corpus", "iter_articles", "read_corpus", "stream_articles"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
-META_FIELDS = ("title", "source", "published", "url")
-
-Emit = Callable[[Notice], None]
 
 #: Bytes of a JSONL file looked at before it is read line by line, and bytes read at a time.
 _HEAD = 4096
 _BLOCK = 1 << 20
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReadOptions:
-    """How to read inputs."""
-
-    id_field: str = "id"
-    text_field: str = "text"
-    input_format: InputFormat = "auto"
-    #: Encoding tried when bytes are not valid UTF-8 (latin-1 is the last resort).
-    fallback_encoding: str = "cp1252"
-    #: Collect unusable records as BadRecord instead of stopping at the first.
-    skip_bad: bool = False
-
-    def __post_init__(self) -> None:
-        """Check the fallback encoding exists."""
-        try:
-            codecs.lookup(self.fallback_encoding)
-        except LookupError:
-            raise InputError(f"unknown encoding {self.fallback_encoding!r}") from None
 
 
 @dataclass(slots=True)
@@ -90,268 +48,19 @@ class Corpus:
     bad_records: list[BadRecord] = field(default_factory=list)
 
 
-def utf16_without_bom(data: bytes) -> str | None:
-    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` looks like UTF-16 text without a byte-order mark.
-
-    UTF-16 text in a Latin script has a NUL byte in every other position; no UTF-8 text does.
-    """
-    sample = data[:4096]
-    if len(data) % 2 or len(sample) < 4 or b"\x00" not in sample:
-        return None
-    even, odd = sample[0::2], sample[1::2]
-    half = len(sample) // 2
-    if odd.count(0) >= 0.9 * half and even.count(0) <= 0.1 * half:
-        return "utf-16-le"
-    if even.count(0) >= 0.9 * half and odd.count(0) <= 0.1 * half:
-        return "utf-16-be"
-    return None
-
-
-def decode(
-    data: bytes, *, source: str, line: int | None = None, fallback: str = "cp1252"
-) -> tuple[str, Notice | None]:
-    """Decode bytes: a BOM's encoding, else UTF-16 told by its NUL bytes, else UTF-8, else ``fallback``.
-
-    latin-1, which decodes any bytes, is the last resort.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding), None
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"starts with a {encoding} byte-order mark but is not {encoding}: {exc.reason}",
-                    source=source,
-                    line=line,
-                ) from None
-    utf16 = utf16_without_bom(data)
-    if utf16 is not None:
-        try:
-            return data.decode(utf16), Notice(
-                f"no byte-order mark, but NUL bytes in every other position: decoded as {utf16}",
-                source=source,
-                line=line,
-            )
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        first_bad = exc.start
-    for encoding in (fallback, "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return text, Notice(
-            f"not valid UTF-8 (first bad byte at offset {first_bad}); decoded as {encoding}",
-            source=source,
-            line=line,
-        )
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
-
-
-#: Control characters other than white space (tab, newlines, form feed); NUL included.
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
-#: The ASCII characters that are not control characters (white space included).
-_ASCII_PLAIN = bytes([*range(0x09, 0x0E), *range(0x20, 0x7F)])
-#: A text is binary data when at least this share of its first characters (and at least 4 of them) are
-#: control characters.
-BINARY_SHARE = 0.1
-_BINARY_SAMPLE = 1 << 16
-_BINARY_MIN = 4
-
-
-def check_text(
-    text: str, *, source: str, line: int | None = None, field: str | None = None, emit: Emit | None = None
-) -> str:
-    r"""Check an article's text: binary data is an InputError; lone surrogates become U+FFFD.
-
-    A lone surrogate (a JSON escape such as ``\ud800`` that is half of a pair) is not a character and
-    cannot be written out as UTF-8; U+FFFD takes its place, so every offset stays the same.
-
-    Control characters below the binary share (a stray NUL byte) are kept, with a notice: they separate
-    words like white space does.
-    """
-    if text.isascii() and not text.encode("ascii").translate(None, _ASCII_PLAIN):
-        return text  # the common case, in one pass: no control character, no surrogate
-    if _CONTROLS.search(text) is not None:
-        sample = text[:_BINARY_SAMPLE]
-        controls = len(_CONTROLS.findall(sample))
-        share = controls / len(sample)
-        if share >= BINARY_SHARE and controls >= _BINARY_MIN:
-            raise InputError(
-                f"binary data, not text ({share:.0%} of the first {len(sample):,} characters are control "
-                "characters such as NUL)",
-                source=source,
-                line=line,
-                field=field,
-            )
-        if emit is not None:
-            found = _CONTROLS.findall(text)
-            nul = found.count("\x00")
-            emit(
-                Notice(
-                    _in_field(
-                        field,
-                        f"{len(found)} control character(s) ({nul} NUL) kept; they separate words",
-                    ),
-                    source=source,
-                    line=line,
-                )
-            )
-    return _replace_surrogates(text, source=source, line=line, field=field, emit=emit)
-
-
-def _in_field(field: str | None, message: str) -> str:
-    return f"field {field!r}: {message}" if field is not None else message
-
-
-def _replace_surrogates(
-    value: str, *, source: str, line: int | None, field: str | None, emit: Emit | None
-) -> str:
-    first = _SURROGATES.search(value)
-    if first is None:
-        return value
-    if emit is not None:
-        count = len(_SURROGATES.findall(value))
-        emit(
-            Notice(
-                _in_field(
-                    field,
-                    f"{count} lone surrogate(s) (first \\u{ord(first.group()):04x} at offset "
-                    f"{first.start()}) replaced by U+FFFD (offsets unchanged)",
-                ),
-                source=source,
-                line=line,
-            )
-        )
-    return _SURROGATES.sub("\ufffd", value)
-
-
-def _kind_of(value: Any) -> str:
-    """What a decoded JSON value is, in JSON's words ("an array", "null")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return f"a boolean ({json.dumps(value)})"
-    if isinstance(value, int | float):
-        return f"a number ({value!r})" if len(repr(value)) <= 20 else "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array" if isinstance(value, list) else "an object"
-
-
-def _scalar(value: Any, *, name: str, source: str, line: int | None, emit: Emit | None = None) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return _replace_surrogates(value, source=source, line=line, field=name, emit=emit)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a string, got {_kind_of(value)}", source=source, line=line, field=name)
-    return str(value)
-
-
-class JsonObject(dict[str, Any]):
-    """A decoded JSON object that remembers the keys it held more than once (the last value wins)."""
-
-    duplicates: frozenset[str] = frozenset()
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> JsonObject:
-    out = JsonObject(pairs)
-    if len(out) != len(pairs):
-        seen: set[str] = set()
-        out.duplicates = frozenset(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
-    return out
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_json_object)
-
-
-def parse_json(line: str, *, source: str, line_number: int | None) -> Any:
-    """Decode one JSON text, turning every way it can fail into an :class:`InputError`."""
-    try:
-        return _DECODER.decode(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"malformed JSON: {exc.msg} (column {exc.colno})", source=source, line=line_number
-        ) from None
-    except RecursionError:
-        raise InputError("malformed JSON: nested too deeply", source=source, line=line_number) from None
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
-        raise InputError(f"malformed JSON: {exc}", source=source, line=line_number) from None
-
-
-def parse_record(
-    record: Any, options: ReadOptions, *, source: str, line: int | None, emit: Emit | None = None
-) -> Article:
-    """Turn one decoded record (a JSON object or CSV row) into an Article, or raise InputError.
-
-    The text is checked with :func:`check_text` (``emit`` receives its notices).
-    """
-    if not isinstance(record, dict):
-        raise InputError(f"expected a JSON object, got {_kind_of(record)}", source=source, line=line)
-    if isinstance(record, JsonObject) and record.duplicates:
-        used = {options.id_field, options.text_field, *META_FIELDS}
-        for name in sorted(record.duplicates & used):
-            raise InputError("appears more than once in the object", source=source, line=line, field=name)
-    raw_id = record.get(options.id_field)
-    if raw_id is None:
-        raise InputError("missing", source=source, line=line, field=options.id_field)
-    if isinstance(raw_id, bool) or not isinstance(raw_id, str | int):
-        raise InputError(
-            f"must be a string or an integer, got {_kind_of(raw_id)}",
-            source=source,
-            line=line,
-            field=options.id_field,
-        )
-    article_id = str(raw_id)
-    if not article_id.strip():
-        raise InputError("is empty", source=source, line=line, field=options.id_field)
-    bad = _SURROGATES.search(article_id)
-    if bad is not None:
-        raise InputError(
-            f"holds a lone surrogate (\\u{ord(bad.group()):04x}), which is not a character",
-            source=source,
-            line=line,
-            field=options.id_field,
-        )
-    text = record.get(options.text_field)
-    if text is None:
-        raise InputError("missing", source=source, line=line, field=options.text_field)
-    if not isinstance(text, str):
-        raise InputError(
-            f"must be a string, got {_kind_of(text)}", source=source, line=line, field=options.text_field
-        )
-    text = check_text(text, source=source, line=line, field=options.text_field, emit=emit)
-    meta = {
-        name: _scalar(record.get(name), name=name, source=source, line=line, emit=emit)
-        for name in META_FIELDS
-    }
-    origin = f"{source}:{line}" if line is not None else source
-    return Article(id=article_id, text=text, origin=origin, **meta)
-
-
 def _jsonl_lines(data: bytes, *, source: str, options: ReadOptions, emit: Emit) -> Iterator[tuple[int, str]]:
     """Decoded lines of a JSONL byte stream (UTF-16/32 files are decoded whole).
 
     Lines are split at line feeds only: JSON strings cannot hold a raw newline, but they may hold U+2028 or
     a form feed, which ``str.splitlines`` would also split at.
     """
-    if utf16_without_bom(data) or _wide_bom(data):
+    if utf16_without_bom(data) or wide_bom(data):
         text, notice = decode(data, source=source, fallback=options.fallback_encoding)
         if notice:
             emit(notice)
         yield from enumerate(text.split("\n"), 1)
         return
     yield from _decode_lines(data.split(b"\n"), source=source, options=options, emit=emit)
-
-
-def _wide_bom(data: bytes) -> bool:
-    """Whether ``data`` starts with a UTF-16 or UTF-32 byte-order mark."""
-    return any(data.startswith(bom) for bom, enc in _BOMS if enc != "utf-8-sig")
 
 
 def _decode_lines(
@@ -386,7 +95,7 @@ def _jsonl_file_lines(
     whole and handled by :func:`_jsonl_lines`.
     """
     head = fh.read(_HEAD)
-    if b"\x00" in head or _wide_bom(head):
+    if b"\x00" in head or wide_bom(head):
         yield from _jsonl_lines(head + fh.read(), source=source, options=options, emit=emit)
         return
     blocks = itertools.chain((head,), iter(lambda: fh.read(_BLOCK), b""))
