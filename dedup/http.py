@@ -46,7 +46,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index.index import Index, Policy, parse_duration, parse_published
+from dedup.index import Index, Policy, parse_duration, parse_published
 from dedup.io.records import ReadOptions, parse_record
 from dedup.model import Article
 

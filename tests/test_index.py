@@ -22,7 +22,7 @@ from dedup import (
     Settings,
     SettingsError,
 )
-from dedup.index.index import parse_duration, parse_published
+from dedup.index import parse_duration, parse_published
 from tests.newsgen import stories
 
 ROOT = Path(__file__).resolve().parent.parent

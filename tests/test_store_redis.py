@@ -20,7 +20,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from dedup import Article, IncompatibleIndexError, Index, IndexStoreError, Settings, SettingsError
-from dedup.index.index import FORMAT_VERSION, parse_duration
+from dedup.index import FORMAT_VERSION, parse_duration
 from dedup.stores.redis import RESERVE, RedisStore
 from tests.newsgen import stories
 from tests.test_filter_cli import DEDUP, jsonl, line_of, run

@@ -17,7 +17,7 @@ from typing import IO, Any
 import click
 
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.io.decode import decode
 from dedup.io.readers import iter_articles
 from dedup.io.records import ReadOptions, parse_json, parse_record

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dedup.errors import SettingsError, require
-from dedup.index.index import Index, Policy, parse_duration
+from dedup.index import Index, Policy, parse_duration
 
 __all__ = ["serve"]
 
