@@ -46,7 +46,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import Index, Policy, parse_duration, parse_published
+from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration, parse_published
 from dedup.io.records import ReadOptions, parse_record
 from dedup.model import Article
 
@@ -73,7 +73,7 @@ class ServiceSettings:
     #: Bearer token required on every endpoint but ``/health`` and the docs (None: no token).
     token: str | None = None
     #: Rejection cases, as ``dedup filter --reject`` takes them.
-    reject: str = "near-duplicate,contained"
+    reject: str = DEFAULT_REJECT
     #: Default time window (``3d``...), None for none.
     window: str | None = None
     #: Create the index (with default settings) if it is missing.

@@ -17,7 +17,7 @@ from typing import IO, Any
 import click
 
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.index import DEFAULT_REJECT, DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.io.decode import decode
 from dedup.io.readers import iter_articles
 from dedup.io.records import ReadOptions, parse_json, parse_record
@@ -26,14 +26,12 @@ from dedup.model import Article, BadRecord
 
 __all__ = ["register"]
 
-_DEFAULT_REJECT = "near-duplicate,contained"
-
 
 def _policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--reject",
         "reject",
-        default=_DEFAULT_REJECT,
+        default=DEFAULT_REJECT,
         show_default=True,
         metavar="CASES",
         help="Comma-separated cases that reject an article: near-duplicate, contained (mostly inside a "

@@ -6,6 +6,7 @@
 
 from dedup.index.index import DEFAULT_WINDOW_SAMPLE, FORMAT_VERSION, Index
 from dedup.index.results import (
+    DEFAULT_REJECT,
     AddResult,
     Decision,
     IndexStats,
@@ -17,6 +18,7 @@ from dedup.index.results import (
 )
 
 __all__ = [
+    "DEFAULT_REJECT",
     "DEFAULT_WINDOW_SAMPLE",
     "FORMAT_VERSION",
     "AddResult",

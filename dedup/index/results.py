@@ -17,6 +17,7 @@ from dedup.model import RELATIONS, Article, Pair, Passage, Relation
 from dedup.settings import Settings
 
 __all__ = [
+    "DEFAULT_REJECT",
     "Action",
     "AddResult",
     "Decision",
@@ -150,6 +151,10 @@ class Policy:
             if on:
                 out.append(name)
         return out
+
+
+#: The rejected cases of the default policy, as ``dedup filter --reject`` and the service take them.
+DEFAULT_REJECT = ",".join(Policy().names())
 
 
 def _passage_dict(p: Passage) -> dict[str, Any]:
