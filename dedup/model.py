@@ -75,17 +75,23 @@ class Passage:
     #: Words the two sides have in common (aligned).
     matched_words: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the passage."""
+    def to_dict(self, sides: tuple[str, str] = ("a", "b")) -> dict[str, Any]:
+        """The JSON form of the passage, its two sides named ``sides``.
+
+        A report names them ``a`` and ``b`` (``a_start``, ``b_text``...); a filter decision ``new``
+        and ``stored`` (:meth:`dedup.index.Match.to_dict`). Both forms are contracts: same fields,
+        same order.
+        """
+        a, b = sides
         return {
-            "a_start": self.a_start,
-            "a_end": self.a_end,
-            "b_start": self.b_start,
-            "b_end": self.b_end,
+            f"{a}_start": self.a_start,
+            f"{a}_end": self.a_end,
+            f"{b}_start": self.b_start,
+            f"{b}_end": self.b_end,
             "similarity": round(self.similarity, 4),
             "matched_words": self.matched_words,
-            "a_text": self.a_text,
-            "b_text": self.b_text,
+            f"{a}_text": self.a_text,
+            f"{b}_text": self.b_text,
         }
 
 

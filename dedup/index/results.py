@@ -153,21 +153,11 @@ class Policy:
         return out
 
 
+#: A match's passages in JSON: the ``a`` side is the new article, the ``b`` side the stored one.
+_SIDES = ("new", "stored")
+
 #: The rejected cases of the default policy, as ``dedup filter --reject`` and the service take them.
 DEFAULT_REJECT = ",".join(Policy().names())
-
-
-def _passage_dict(p: Passage) -> dict[str, Any]:
-    return {
-        "new_start": p.a_start,
-        "new_end": p.a_end,
-        "stored_start": p.b_start,
-        "stored_end": p.b_end,
-        "similarity": round(p.similarity, 4),
-        "matched_words": p.matched_words,
-        "new_text": p.a_text,
-        "stored_text": p.b_text,
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +216,7 @@ class Match:
             )
         if self.metadata:
             out["metadata"] = dict(self.metadata)
-        out["passages"] = [_passage_dict(p) for p in self.passages]
+        out["passages"] = [p.to_dict(_SIDES) for p in self.passages]
         return out
 
 
