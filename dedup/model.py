@@ -17,6 +17,7 @@ __all__ = [
     "Passage",
     "Relation",
     "Report",
+    "strength",
 ]
 
 Relation = Literal["near-duplicate", "containment", "overlap"]
@@ -58,6 +59,22 @@ class Article:
             if value is not None:
                 out[name] = value
         return out
+
+
+def strength(relation: str, coverage: float) -> tuple[int, float]:
+    """The ranking rule of pairs and of a decision's matches: the strongest first.
+
+    By relation (in :data:`RELATIONS` order; any other, such as a decision's ``already-stored``,
+    first), then by the larger coverage (rounded to 6 decimals, so that float noise does not order).
+    Ties are broken by each ranking's own key, and those differ on purpose, as published contracts:
+    a report's pairs by Jaccard, then ids (:meth:`Pair.sort_key`); a decision's matches by the
+    stored id alone (:meth:`dedup.index.Match.sort_key`). Ties on coverage are common among matches
+    (stored copies of one story share the same passages with the new article: 115 of the 2,587
+    decisions on a real-news stream have such a tie whose Jaccard order differs from the id
+    order), so one tie-break for both would reorder published decisions.
+    """
+    rank = RELATIONS.index(relation) if relation in RELATIONS else -1
+    return (rank, -round(coverage, 6))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +152,8 @@ class Pair:
         return out
 
     def sort_key(self) -> tuple[int, float, float, str, str]:
-        """Strongest first: relation, then coverage, then Jaccard, then ids for a stable order."""
-        return (
-            RELATIONS.index(self.relation),
-            -round(self.score, 6),
-            -round(self.jaccard, 6),
-            self.a,
-            self.b,
-        )
+        """Strongest first (:func:`strength`), ties broken by Jaccard, then by the ids."""
+        return (*strength(self.relation, self.score), -round(self.jaccard, 6), self.a, self.b)
 
 
 @dataclass(frozen=True, slots=True)

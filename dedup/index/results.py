@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from dedup.errors import InputError, SettingsError
-from dedup.model import RELATIONS, Article, Pair, Passage, Relation
+from dedup.model import Article, Pair, Passage, Relation, strength
 from dedup.settings import Settings
 
 __all__ = [
@@ -198,9 +198,8 @@ class Match:
         )
 
     def sort_key(self) -> tuple[int, float, str]:
-        """Strongest first: relation, then the larger coverage, then id."""
-        rank = RELATIONS.index(self.relation) if self.relation in RELATIONS else -1
-        return (rank, -round(max(self.coverage, self.stored_coverage), 6), self.id)
+        """Strongest first (:func:`dedup.model.strength`), ties broken by the stored id."""
+        return (*strength(self.relation, max(self.coverage, self.stored_coverage)), self.id)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the match."""
