@@ -49,7 +49,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.engine.align import regions
-from dedup.engine.boilerplate import Line, independent_groups, mask_lines
+from dedup.engine.boilerplate import Line, learned_lines, mask_lines
 from dedup.engine.verify import Document, Verifier
 from dedup.errors import (
     IncompatibleIndexError,
@@ -71,7 +71,7 @@ from dedup.index.results import (
 )
 from dedup.model import Article
 from dedup.settings import HASH_SCHEME, Settings
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
+from dedup.stores.base import LineStat, NewRecord, Store, StoredRecord, is_url
 from dedup.stores.sqlite import SQLiteStore
 
 __all__ = [
@@ -352,31 +352,22 @@ class Index:
         return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
 
     def _learned(self, prepared: _Prepared, stats: dict[int, LineStat] | None = None) -> set[int]:
-        """Lines of the new article that the index has learned are boilerplate."""
+        """Lines of the new article that the index has learned are boilerplate (see ``learned_lines``)."""
         if stats is None:
             stats = self.store.line_stats([h for h, _ in prepared.lines])
-        min_docs = self.settings.boilerplate_min_docs
-        edge_of = dict(prepared.lines)
-        frequent = {
-            h: st
-            for h, st in stats.items()
-            if st.docs + 1 >= min_docs and (st.edges + int(edge_of[h])) * 2 >= st.docs + 1
-        }
-        if not frequent:
-            return set()
-        wanted = sorted({d for st in frequent.values() for d in st.sample[: LINE_SAMPLE - 1]})
-        signatures = {
-            d: np.frombuffer(blob, dtype=np.uint32) for d, blob in self.store.signatures(wanted).items()
-        }
-        own = prepared.doc.fingerprint.signature
         words = {_line_hash(line.key): line.last - line.first for line in prepared.doc.lines}
-        learned = set()
-        for h, st in frequent.items():
-            sigs = [signatures[d] for d in st.sample[: LINE_SAMPLE - 1] if d in signatures] + [own]
-            if independent_groups(sigs, words[h]) < min_docs:
-                continue  # the holders are related: a reprinted story, not boilerplate
-            learned.add(h)
-        return learned
+
+        def signatures(docs: list[int]) -> dict[int, npt.NDArray[np.uint32]]:
+            found = self.store.signatures(docs)
+            return {d: np.frombuffer(blob, dtype=np.uint32) for d, blob in found.items()}
+
+        return learned_lines(
+            [(h, edge, words[h]) for h, edge in prepared.lines],
+            stats,
+            prepared.doc.fingerprint.signature,
+            signatures,
+            min_docs=self.settings.boilerplate_min_docs,
+        )
 
     def _apply_masked(self, doc: Document, keys_by_hash: dict[int, int], masked: Iterable[int]) -> bool:
         chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}

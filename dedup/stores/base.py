@@ -29,25 +29,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["LINE_SAMPLE", "LineStat", "NewRecord", "Store", "StoredRecord", "is_url"]
+from dedup.engine.boilerplate import LineStat
 
-#: Holders of a line kept in its statistics (to tell a site's footer from a reprinted story).
-LINE_SAMPLE = 8
+__all__ = ["LineStat", "NewRecord", "Store", "StoredRecord", "is_url"]
 
 
 def is_url(location: object) -> bool:
     """Whether ``location`` names a networked store (``redis://``, ``rediss://``, ``unix://``)."""
     return isinstance(location, str) and location.lower().startswith(("redis://", "rediss://", "unix://"))
-
-
-@dataclass(frozen=True, slots=True)
-class LineStat:
-    """How many stored articles hold a line, how many at their head or foot, and a few of them."""
-
-    docs: int
-    edges: int
-    #: Up to :data:`LINE_SAMPLE` holders (doc numbers), the first stored.
-    sample: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

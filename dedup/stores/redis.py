@@ -86,8 +86,9 @@ import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
+from dedup.engine.boilerplate import HOLDER_SAMPLE
 from dedup.errors import IndexStoreError, SettingsError, WriteConflict
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
 __all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RESERVE", "RedisStore"]
 
@@ -1042,7 +1043,7 @@ class RedisStore:
                     pair = (self._lines, line_raw[n : n + 1].tobytes())
                     current = tx.fields[pair] if pair in tx.fields else line_present.get(n)
                     stat = LineStat(0, 0) if current is None else _line_value(current)
-                    sample = stat.sample if len(stat.sample) >= LINE_SAMPLE else (*stat.sample, doc)
+                    sample = stat.sample if len(stat.sample) >= HOLDER_SAMPLE else (*stat.sample, doc)
                     self._set(*pair, _line_bytes(LineStat(stat.docs + 1, stat.edges + int(edge), sample)))
                     n += 1
                 out.append(doc)

@@ -38,8 +38,9 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
+from dedup.engine.boilerplate import HOLDER_SAMPLE
 from dedup.errors import IncompatibleIndexError, IndexStoreError
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
 __all__ = ["SQLiteStore"]
 
@@ -71,7 +72,7 @@ INSERT INTO lines (hash, docs, edges, sample) VALUES (?, 1, ?, ?)
 ON CONFLICT (hash) DO UPDATE SET
     docs = docs + 1,
     edges = edges + excluded.edges,
-    sample = CASE WHEN docs < {LINE_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
+    sample = CASE WHEN docs < {HOLDER_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
 """
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
