@@ -38,7 +38,6 @@ from typing import Any, TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from dedup.engine.boilerplate import HOLDER_SAMPLE
 from dedup.errors import IncompatibleIndexError, IndexStoreError
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
@@ -67,12 +66,10 @@ CREATE TABLE IF NOT EXISTS lines (
 );
 """
 
-_UPSERT_LINE = f"""
-INSERT INTO lines (hash, docs, edges, sample) VALUES (?, 1, ?, ?)
-ON CONFLICT (hash) DO UPDATE SET
-    docs = docs + 1,
-    edges = edges + excluded.edges,
-    sample = CASE WHEN docs < {HOLDER_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
+# a line's new tally (computed by LineStat.add and .remove: the store only counts)
+_SET_LINE = """
+INSERT INTO lines (hash, docs, edges, sample) VALUES (?, ?, ?, ?)
+ON CONFLICT (hash) DO UPDATE SET docs = excluded.docs, edges = excluded.edges, sample = excluded.sample
 """
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
@@ -195,6 +192,11 @@ def _translated(method: F) -> F:
 
 def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.split(",") if x)
+
+
+def _line_row(stat: LineStat) -> tuple[int, int, str]:
+    """A line's tally as the columns ``docs``, ``edges`` and ``sample`` of the lines table."""
+    return stat.docs, stat.edges, ",".join(map(str, stat.sample))
 
 
 class SQLiteStore:
@@ -421,7 +423,7 @@ class SQLiteStore:
         """Store new records (ids already stored are skipped); return their doc numbers."""
         out: list[int] = []
         n_keys = 0
-        line_rows: list[tuple[int, int, str]] = []
+        line_rows: list[tuple[int, bool, int]] = []
         with self.write_transaction():
             for r in records:
                 cur = self._db.execute(
@@ -448,8 +450,11 @@ class SQLiteStore:
                 )
                 out.append(doc)
                 n_keys += len(set(r.keys))
-                line_rows.extend((h, int(edge), str(doc)) for h, edge in r.lines)
-            self._db.executemany(_UPSERT_LINE, line_rows)
+                line_rows.extend((h, edge, doc) for h, edge in r.lines)
+            tallies = self.line_stats(list(dict.fromkeys(h for h, _, _ in line_rows)))
+            for h, edge, doc in line_rows:
+                tallies[h] = tallies.get(h, LineStat(0, 0)).add(doc, edge)
+            self._db.executemany(_SET_LINE, [(h, *_line_row(st)) for h, st in tallies.items()])
             self._bump("count_keys", n_keys)
         return out
 
@@ -464,13 +469,11 @@ class SQLiteStore:
             self._bump("removals", 1)  # every process rebuilds its in-memory keys
             edges = dict(lines)
             for h, st in self.line_stats(list(edges)).items():
-                if st.docs <= 1:
+                after = st.remove(doc, edges[h])
+                if after is None:
                     self._db.execute("DELETE FROM lines WHERE hash = ?", (h,))
-                    continue
-                self._db.execute(
-                    "UPDATE lines SET docs = docs - 1, edges = max(edges - ?, 0), sample = ? WHERE hash = ?",
-                    (int(edges[h]), ",".join(str(d) for d in st.sample if d != doc), h),
-                )
+                else:
+                    self._db.execute(_SET_LINE, (h, *_line_row(after)))
             self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
             self._db.execute("DELETE FROM band_keys WHERE doc = ?", (doc,))
 
