@@ -86,7 +86,6 @@ import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
-from dedup.engine.boilerplate import HOLDER_SAMPLE
 from dedup.errors import IndexStoreError, SettingsError, WriteConflict
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
@@ -1043,8 +1042,7 @@ class RedisStore:
                     pair = (self._lines, line_raw[n : n + 1].tobytes())
                     current = tx.fields[pair] if pair in tx.fields else line_present.get(n)
                     stat = LineStat(0, 0) if current is None else _line_value(current)
-                    sample = stat.sample if len(stat.sample) >= HOLDER_SAMPLE else (*stat.sample, doc)
-                    self._set(*pair, _line_bytes(LineStat(stat.docs + 1, stat.edges + int(edge), sample)))
+                    self._set(*pair, _line_bytes(stat.add(doc, edge)))
                     n += 1
                 out.append(doc)
         return out
@@ -1074,14 +1072,9 @@ class RedisStore:
                     )
             tx.keys_delta -= removed
             for i, value in line_present.items():
-                stat = _line_value(value)
+                after = _line_value(value).remove(doc, lines[i][1])
                 fld = line_raw[i : i + 1].tobytes()
-                if stat.docs <= 1:
-                    self._set(self._lines, fld, None)
-                    continue
-                sample = tuple(d for d in stat.sample if d != doc)
-                edges = max(stat.edges - int(lines[i][1]), 0)
-                self._set(self._lines, fld, _line_bytes(LineStat(stat.docs - 1, edges, sample)))
+                self._set(self._lines, fld, None if after is None else _line_bytes(after))
             self._set(self._art, name, None)
             self._set(self._sig, name, None)
             self._set(self._shingles, name, None)
