@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from dedup.engine.align import regions
+from dedup.engine.align import ShingleView, screen
 from dedup.engine.boilerplate import Line, learned_lines, mask_lines
 from dedup.engine.verify import Document, Verifier
 from dedup.errors import (
@@ -102,15 +102,6 @@ def _line_hash(key: int) -> int:
 
 
 # -- the index ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Shingles:
-    """A stored article's shingles, as :func:`dedup.engine.align.regions` reads them."""
-
-    shingles: npt.NDArray[np.uint32]
-    valid: npt.NDArray[np.bool_]
-    distinct: npt.NDArray[np.uint32]
 
 
 @dataclass(slots=True)
@@ -379,34 +370,17 @@ class Index:
     def _may_share(self, doc: Document, record: StoredRecord) -> bool:
         """Whether the stored article may share a passage with ``doc``, judged from its stored shingles.
 
-        The same screen as verification's first step (seeds chained into regions long enough to hold
-        a passage), without rebuilding the stored article's words: a candidate that shares only a
-        stock phrase costs microseconds. The stored shingles are masked as when the article was
-        stored, a superset of what verification uses, so the screen never drops a pair that
-        verification would keep. Without stored shingles every candidate is verified.
+        The screen of the batch path (:func:`~dedup.engine.align.may_share_passage`), without
+        rebuilding the stored article's words: a candidate that shares only a stock phrase costs
+        microseconds. The stored shingles are masked as when the article was stored, a superset of
+        what verification uses, so the screen never drops a pair that verification would keep.
+        Without stored shingles (or with one: a text too short to tell its length) the candidate is
+        verified.
         """
-        if not record.shingles:
+        view = ShingleView.packed(record.shingles, record.valid, k=self.settings.shingle_size)
+        if view is None:
             return True
-        shingles = np.frombuffer(record.shingles, dtype="<u4").astype(np.uint32)
-        k = self.settings.shingle_size
-        if len(shingles) < 2:
-            return True
-        valid = np.unpackbits(np.frombuffer(record.valid, dtype=np.uint8), count=len(shingles)).astype(
-            np.bool_
-        )
-        stored = _Shingles(shingles, valid, np.unique(shingles[valid]))
-        s = self.settings
-        return bool(
-            regions(
-                doc.fingerprint,
-                len(doc.fingerprint.tokens),
-                stored,
-                len(shingles) + k - 1,
-                k=k,
-                max_gap=s.max_gap,
-                min_words=s.min_passage_words,
-            )
-        )
+        return screen(doc.fingerprint, len(doc.fingerprint.tokens), view, view.words, self.settings)
 
     def _stored_document(self, record: StoredRecord, extra: set[int]) -> Document:
         """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
