@@ -96,11 +96,6 @@ _DOCUMENT_CACHE = 256
 _Evidence = tuple[dict[str, int], dict[int, LineStat], dict[int, int]]
 
 
-def _line_hash(key: int) -> int:
-    """A line key (unsigned 64-bit, :func:`dedup.engine.boilerplate.lines_of`) as SQLite's signed integer."""
-    return key - (1 << 64) if key >= 1 << 63 else key
-
-
 # -- the index ----------------------------------------------------------------------------------------
 
 
@@ -110,18 +105,15 @@ class _Prepared:
 
     doc: Document
     published: float | None
+    #: The article's line keys, each once, and whether the line lies at its head or foot.
     lines: list[tuple[int, bool]]
-    line_keys: dict[int, int]
 
 
-def _unique_lines(lines: Sequence[Line]) -> tuple[list[tuple[int, bool]], dict[int, int]]:
+def _unique_lines(lines: Sequence[Line]) -> list[tuple[int, bool]]:
     edges: dict[int, bool] = {}
-    keys: dict[int, int] = {}
     for line in lines:
-        h = _line_hash(line.key)
-        edges[h] = edges.get(h, False) or line.edge
-        keys[h] = line.key
-    return list(edges.items()), keys
+        edges[line.key] = edges.get(line.key, False) or line.edge
+    return list(edges.items())
 
 
 def _meta_settings(meta: dict[str, str], location: str) -> Settings:
@@ -321,7 +313,7 @@ class Index:
         keys: npt.NDArray[np.uint64] = np.unique(
             np.concatenate([fp.document_keys.astype(np.uint64), windows])
         )
-        out: list[int] = keys.view(np.int64).tolist()
+        out: list[int] = keys.tolist()
         return out
 
     def _prepare(self, article: Article) -> _Prepared:
@@ -339,14 +331,13 @@ class Index:
         if article.published is not None and article.published.strip():
             published = parse_published(article.published, source=article.origin)
         doc = self.verifier.document(article)
-        lines, line_keys = _unique_lines(doc.lines)
-        return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
+        return _Prepared(doc=doc, published=published, lines=_unique_lines(doc.lines))
 
     def _learned(self, prepared: _Prepared, stats: dict[int, LineStat] | None = None) -> set[int]:
         """Lines of the new article that the index has learned are boilerplate (see ``learned_lines``)."""
         if stats is None:
             stats = self.store.line_stats([h for h, _ in prepared.lines])
-        words = {_line_hash(line.key): line.last - line.first for line in prepared.doc.lines}
+        words = {line.key: line.last - line.first for line in prepared.doc.lines}
 
         def signatures(docs: list[int]) -> dict[int, npt.NDArray[np.uint32]]:
             found = self.store.signatures(docs)
@@ -360,8 +351,8 @@ class Index:
             min_docs=self.settings.boilerplate_min_docs,
         )
 
-    def _apply_masked(self, doc: Document, keys_by_hash: dict[int, int], masked: Iterable[int]) -> bool:
-        chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}
+    def _apply_masked(self, doc: Document, masked: Iterable[int]) -> bool:
+        chosen = dict.fromkeys(masked, 1)
         if chosen and mask_lines(doc.lines, chosen, doc.mask):
             doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
             return True
@@ -387,7 +378,7 @@ class Index:
         cached = self._documents.get(record.doc)
         if cached is None:
             cached = self.verifier.document(self._article(record))
-            self._apply_masked(cached, {_line_hash(ln.key): ln.key for ln in cached.lines}, record.masked)
+            self._apply_masked(cached, record.masked)
             self._documents[record.doc] = cached
             if len(self._documents) > _DOCUMENT_CACHE:
                 self._documents.popitem(last=False)
@@ -452,14 +443,14 @@ class Index:
             doc = Document(
                 article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
             )
-            self._apply_masked(doc, prepared.line_keys, learned)
+            self._apply_masked(doc, learned)
         keys = self._keys(doc) if learned else plain_keys
         hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
         ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
         masked = frozenset(learned)
         known = verified if verified is not None else {}
         records = self.store.fetch([d for d in ranked if (d, masked) not in known])
-        extra = {prepared.line_keys[h] for h in learned}
+        extra = learned
         for record in records:
             match = None
             if (
@@ -630,7 +621,7 @@ class Index:
                     learned = self._learned(p)
                     doc = p.doc
                     if learned:
-                        self._apply_masked(doc, p.line_keys, learned)
+                        self._apply_masked(doc, learned)
                     records.append(self._record(p, self._keys(doc), learned))
                 added += len(self.store.insert(records))
             done += len(chunk)
@@ -668,8 +659,8 @@ class Index:
         with self.store.write_transaction():
             for record in self.store.fetch(list(docs)):
                 doc = self.verifier.document(self._article(record))
-                lines, keys_by_hash = _unique_lines(doc.lines)
-                self._apply_masked(doc, keys_by_hash, record.masked)
+                lines = _unique_lines(doc.lines)
+                self._apply_masked(doc, record.masked)
                 self.store.delete(record.doc, self._keys(doc), lines)
                 removed += 1
         self._documents.clear()

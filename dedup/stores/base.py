@@ -20,6 +20,11 @@ if something has: the caller then retries with a plain one.
 
 Stored articles are numbered by the store (``doc``, an integer that is never reused), so that
 key tables hold small integers rather than ids.
+
+Band keys and line keys (``lines``, ``masked``, :meth:`Store.line_stats`) are unsigned 64-bit
+integers, as the engine computes them (:func:`dedup.engine.boilerplate.lines_of`,
+:class:`dedup.engine.signature.Fingerprint`); how a store encodes them (SQLite's signed ``INTEGER``,
+Redis's 8-byte fields) is its own business.
 """
 
 from __future__ import annotations
@@ -53,11 +58,11 @@ class NewRecord:
     added: float
     #: Whole-document MinHash signature (uint32 values, little-endian bytes).
     signature: bytes
-    #: Band keys (document and sampled window keys), as signed 64-bit integers, unique.
+    #: Band keys (document and sampled window keys), unique.
     keys: Sequence[int]
-    #: Line hashes of the article's lines (each once) and whether the line lies at its head or foot.
+    #: Keys of the article's lines (each once) and whether the line lies at its head or foot.
     lines: Sequence[tuple[int, bool]]
-    #: Hashes of the lines that were masked as learned boilerplate when it was stored.
+    #: Keys of the lines that were masked as learned boilerplate when it was stored.
     masked: Sequence[int] = field(default_factory=tuple)
     #: The 32-bit shingle at each word (little-endian uint32) and which are valid (``numpy.packbits``):
     #: lets the index screen a candidate without its words. A store may leave them out.

@@ -194,6 +194,25 @@ def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.split(",") if x)
 
 
+# Band keys and line keys are unsigned 64-bit integers (as the engine computes them); SQLite's INTEGER
+# and the key blobs hold them as signed 64-bit integers with the same bits.
+
+
+def _signed(key: int) -> int:
+    """An unsigned 64-bit key as the signed integer SQLite stores."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def _unsigned(value: int) -> int:
+    """A key read back from SQLite."""
+    return value & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _signed_array(keys: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Unsigned 64-bit keys as the signed array the key blobs and the in-memory key index hold."""
+    return np.asarray(keys, dtype=np.uint64).view(np.int64)
+
+
 def _line_row(stat: LineStat) -> tuple[int, int, str]:
     """A line's tally as the columns ``docs``, ``edges`` and ``sample`` of the lines table."""
     return stat.docs, stat.edges, ",".join(map(str, stat.sample))
@@ -353,7 +372,7 @@ class SQLiteStore:
         with self.read_transaction():
             self._refresh()
         assert self._keys is not None
-        return self._keys.lookup(np.asarray(keys, dtype=np.int64), max_bucket=max_bucket)
+        return self._keys.lookup(_signed_array(keys), max_bucket=max_bucket)
 
     @_translated
     def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
@@ -378,7 +397,7 @@ class SQLiteStore:
             published=None if published is None else float(published),  # type: ignore[arg-type]
             added=float(added),  # type: ignore[arg-type]
             signature=bytes(signature),  # type: ignore[call-overload]
-            masked=_ints(str(masked)),
+            masked=tuple(_unsigned(h) for h in _ints(str(masked))),
             shingles=bytes(shingles),  # type: ignore[call-overload]
             valid=bytes(valid),  # type: ignore[call-overload]
         )
@@ -401,9 +420,9 @@ class SQLiteStore:
             return {}
         rows = self._db.execute(
             "SELECT hash, docs, edges, sample FROM lines WHERE hash IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(hashes)),),
+            (json.dumps([_signed(h) for h in hashes]),),
         ).fetchall()
-        return {int(h): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
+        return {_unsigned(int(h)): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
 
     @_translated
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
@@ -436,7 +455,7 @@ class SQLiteStore:
                         r.published,
                         r.added,
                         r.signature,
-                        ",".join(str(h) for h in r.masked),
+                        ",".join(map(str, sorted(_signed(h) for h in r.masked))),
                         r.shingles,
                         r.valid,
                     ),
@@ -446,7 +465,7 @@ class SQLiteStore:
                 doc = int(cur.lastrowid)
                 self._db.execute(
                     "INSERT INTO band_keys (doc, keys) VALUES (?, ?)",
-                    (doc, np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes()),
+                    (doc, np.unique(_signed_array(r.keys)).astype("<i8").tobytes()),
                 )
                 out.append(doc)
                 n_keys += len(set(r.keys))
@@ -454,7 +473,7 @@ class SQLiteStore:
             tallies = self.line_stats(list(dict.fromkeys(h for h, _, _ in line_rows)))
             for h, edge, doc in line_rows:
                 tallies[h] = tallies.get(h, LineStat(0, 0)).add(doc, edge)
-            self._db.executemany(_SET_LINE, [(h, *_line_row(st)) for h, st in tallies.items()])
+            self._db.executemany(_SET_LINE, [(_signed(h), *_line_row(st)) for h, st in tallies.items()])
             self._bump("count_keys", n_keys)
         return out
 
@@ -471,9 +490,9 @@ class SQLiteStore:
             for h, st in self.line_stats(list(edges)).items():
                 after = st.remove(doc, edges[h])
                 if after is None:
-                    self._db.execute("DELETE FROM lines WHERE hash = ?", (h,))
+                    self._db.execute("DELETE FROM lines WHERE hash = ?", (_signed(h),))
                 else:
-                    self._db.execute(_SET_LINE, (h, *_line_row(after)))
+                    self._db.execute(_SET_LINE, (_signed(h), *_line_row(after)))
             self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
             self._db.execute("DELETE FROM band_keys WHERE doc = ?", (doc,))
 
