@@ -599,7 +599,7 @@ class Index:
         shared Redis index commits smaller batches, so that other writers are not held up).
         """
         if batch is None:
-            batch = int(getattr(self.store, "bulk_batch", 2000))
+            batch = self.store.bulk_batch
         added = 0
         existing: list[str] = []
         chunk: list[Article] = []
@@ -661,8 +661,7 @@ class Index:
                 doc = self.verifier.document(self._article(record))
                 lines = _unique_lines(doc.lines)
                 self._apply_masked(doc, record.masked)
-                self.store.delete(record.doc, self._keys(doc), lines)
-                removed += 1
+                removed += self.store.delete(record.doc, self._keys(doc), lines)
         self._documents.clear()
         return removed
 

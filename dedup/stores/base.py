@@ -92,6 +92,9 @@ class Store(Protocol):
 
     #: Where the store lives, for messages (a path or a URL without credentials).
     location: str
+    #: Articles per write transaction of a bulk load (:meth:`dedup.index.Index.add_many`): as many as
+    #: one commit can take without holding up other writers for long.
+    bulk_batch: int
 
     # -- metadata -------------------------------------------------------------------------------------
 
@@ -158,8 +161,14 @@ class Store(Protocol):
         """Store records whose ids are not stored yet; return their doc numbers."""
         ...
 
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove a stored article, its keys and its share of the line statistics."""
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Undo the insert of stored article ``doc``: its record, band keys and share of the line tallies.
+
+        ``keys`` and ``lines`` are the ones it was inserted with (its :class:`NewRecord`'s; the index
+        computes them again from the stored text and ``masked``). A store that keeps its own copy of
+        them may use that instead: the outcome is the same. Returns False, changing nothing, when
+        ``doc`` is not stored.
+        """
         ...
 
     # -- maintenance ----------------------------------------------------------------------------------

@@ -1052,15 +1052,16 @@ class RedisStore:
                 out.append(doc)
         return out
 
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove one stored article, its keys and its share of the line statistics."""
+    @_redis_errors
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Remove one stored article, its keys and its share of the line statistics (False if absent)."""
         with self.write_transaction():
             tx = self._tx
             assert tx is not None
             name = str(doc).encode()
             stored = self._hget([(self._art, name)])[(self._art, name)]
             if stored is None:
-                return
+                return False
             article_id = json.loads(stored)["id"]
             raw, which, present = self._bucket_read(keys)
             line_raw = _int64([h for h, _ in lines]).astype(">i8")
@@ -1087,6 +1088,7 @@ class RedisStore:
             tx.zsets[(self._ids, article_id.encode())] = None
             tx.zsets[(self._time, name)] = None
             tx.zsets[(self._pub, name)] = None
+        return True
 
     # -- maintenance ----------------------------------------------------------------------------------
 

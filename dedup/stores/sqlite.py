@@ -221,6 +221,9 @@ def _line_row(stat: LineStat) -> tuple[int, int, str]:
 class SQLiteStore:
     """A :class:`~dedup.stores.base.Store` in one SQLite file."""
 
+    #: Articles per transaction of a bulk load: the write lock is local and a commit is cheap.
+    bulk_batch = 2000
+
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
         self.path = Path(path)
         self.location = str(self.path)
@@ -478,12 +481,15 @@ class SQLiteStore:
         return out
 
     @_translated
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove one stored article, its keys and its share of the line statistics."""
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Remove one stored article, its keys and its share of the line statistics (False if absent).
+
+        The keys removed are the ones this store kept for ``doc`` (the same as ``keys``).
+        """
         with self.write_transaction():
             row = self._db.execute("SELECT length(keys) FROM band_keys WHERE doc = ?", (doc,)).fetchone()
             if row is None:
-                return
+                return False
             self._bump("count_keys", -int(row[0]) // 8)
             self._bump("removals", 1)  # every process rebuilds its in-memory keys
             edges = dict(lines)
@@ -495,6 +501,7 @@ class SQLiteStore:
                     self._db.execute(_SET_LINE, (_signed(h), *_line_row(after)))
             self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
             self._db.execute("DELETE FROM band_keys WHERE doc = ?", (doc,))
+        return True
 
     # -- maintenance ----------------------------------------------------------------------------------
 
