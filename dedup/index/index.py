@@ -6,7 +6,8 @@
 ...     decision.action, decision.relation  # doctest: +SKIP
 ('keep', None)
 
-How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
+How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`; the steps and the reads
+behind them in :mod:`dedup.index.decide`):
 
 1. The article is tokenised and fingerprinted as by :class:`~dedup.engine.verify.Verifier`: known
    boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
@@ -29,6 +30,12 @@ write cost and the size of the key table by ``N``. Reprints and trimmed copies s
 keys (and their document keys) and are still found; an overlap resting on one or two shared
 windows can be missed (``docs/filter.md`` gives the measured cost). ``window_sample=1`` stores
 every key: the index then finds exactly the candidates that a report would.
+
+Check-and-add is two public steps, :meth:`Index.decide` (no write) and :meth:`Index.commit`:
+``index.check_and_add(a) == index.commit(index.decide(a))`` and
+``index.check(a) == index.decide(a).decision``. Between them another writer may store anything;
+the commit stores the article only if what its decision read is unchanged, and otherwise decides
+again. Tests (and callers that batch their writes) interleave writers at exactly that point.
 """
 
 from __future__ import annotations
@@ -36,51 +43,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from dedup.engine.align import ShingleView, screen
-from dedup.engine.boilerplate import Line, learned_lines, mask_lines
-from dedup.engine.verify import Document, Verifier
-from dedup.errors import (
-    IncompatibleIndexError,
-    IndexStoreError,
-    InputError,
-    SettingsError,
-    WriteConflict,
-    require,
-)
-from dedup.index.results import (
-    Action,
-    AddResult,
-    Decision,
-    IndexStats,
-    Match,
-    Policy,
-    StoredArticle,
-    parse_published,
-)
+from dedup.engine.verify import Verifier
+from dedup.errors import IncompatibleIndexError, IndexStoreError, SettingsError, WriteConflict, require
+from dedup.index.decide import Attempt, Decider
+from dedup.index.documents import Documents, article_of, unique_lines
+from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
 from dedup.model import Article
 from dedup.settings import HASH_SCHEME, Settings
-from dedup.stores.base import LineStat, NewRecord, Store, StoredRecord, is_url
+from dedup.stores.base import Store, is_url
 from dedup.stores.sqlite import SQLiteStore
 
-__all__ = [
-    "DEFAULT_WINDOW_SAMPLE",
-    "FORMAT_VERSION",
-    "Index",
-]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+__all__ = ["DEFAULT_MAX_CANDIDATES", "DEFAULT_WINDOW_SAMPLE", "FORMAT_VERSION", "Index"]
 
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 #: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
@@ -90,30 +70,6 @@ FORMAT_VERSION = 3
 DEFAULT_WINDOW_SAMPLE = 4
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 16
-
-_DOCUMENT_CACHE = 256
-#: What a decision rests on: stored ids found, line statistics, band-key hits.
-_Evidence = tuple[dict[str, int], dict[int, LineStat], dict[int, int]]
-
-
-# -- the index ----------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A new article fingerprinted outside any transaction (only learned boilerplate is missing)."""
-
-    doc: Document
-    published: float | None
-    #: The article's line keys, each once, and whether the line lies at its head or foot.
-    lines: list[tuple[int, bool]]
-
-
-def _unique_lines(lines: Sequence[Line]) -> list[tuple[int, bool]]:
-    edges: dict[int, bool] = {}
-    for line in lines:
-        edges[line.key] = edges.get(line.key, False) or line.edge
-    return list(edges.items())
 
 
 def _meta_settings(meta: dict[str, str], location: str) -> Settings:
@@ -149,6 +105,9 @@ class Index:
     whose *signature* part differs (shingle size, window, permutations, seed, LSH thresholds) raises
     :class:`~dedup.errors.IncompatibleIndexError` naming each difference; settings that only change
     verification (``min_passage_words``, coverage thresholds...) may differ and are used as given.
+
+    Deciding is the :class:`~dedup.index.decide.Decider`'s; this class opens the store, holds the
+    policy and the time window, and writes.
     """
 
     def __init__(
@@ -170,8 +129,8 @@ class Index:
         self.window_sample = window_sample
         self.max_candidates = max_candidates
         self.meta = meta
-        self._sample_limit = np.uint64(((1 << 64) // window_sample) - 1)  # keys at or below are kept
-        self._documents: OrderedDict[int, Document] = OrderedDict()
+        self.documents = Documents(self.verifier, window_sample)
+        self.decider = Decider(store, self.documents, settings, self.policy, max_candidates)
 
     # -- opening --------------------------------------------------------------------------------------
 
@@ -303,286 +262,77 @@ class Index:
     ) -> None:
         self.close()
 
-    # -- fingerprints ---------------------------------------------------------------------------------
-
-    def _keys(self, doc: Document) -> list[int]:
-        fp = doc.fingerprint
-        windows = fp.window_keys  # distinct, and salted apart from document keys
-        if self.window_sample > 1:
-            windows = windows[windows <= self._sample_limit]
-        keys: npt.NDArray[np.uint64] = np.unique(
-            np.concatenate([fp.document_keys.astype(np.uint64), windows])
-        )
-        out: list[int] = keys.tolist()
-        return out
-
-    def _prepare(self, article: Article) -> _Prepared:
-        for name, value in (("id", article.id), ("text", article.text), *article.metadata().items()):
-            bad = _SURROGATE.search(value)
-            if bad is not None:
-                # not a character: no store can hold it (the readers put U+FFFD in its place)
-                raise InputError(
-                    f"holds a lone surrogate (\\u{ord(bad.group()):04x} at offset {bad.start()}), which "
-                    f"cannot be stored (article {article.id!r})",
-                    source=article.origin,
-                    field=name,
-                )
-        published = None
-        if article.published is not None and article.published.strip():
-            published = parse_published(article.published, source=article.origin)
-        doc = self.verifier.document(article)
-        return _Prepared(doc=doc, published=published, lines=_unique_lines(doc.lines))
-
-    def _learned(self, prepared: _Prepared, stats: dict[int, LineStat] | None = None) -> set[int]:
-        """Lines of the new article that the index has learned are boilerplate (see ``learned_lines``)."""
-        if stats is None:
-            stats = self.store.line_stats([h for h, _ in prepared.lines])
-        words = {line.key: line.last - line.first for line in prepared.doc.lines}
-
-        def signatures(docs: list[int]) -> dict[int, npt.NDArray[np.uint32]]:
-            found = self.store.signatures(docs)
-            return {d: np.frombuffer(blob, dtype=np.uint32) for d, blob in found.items()}
-
-        return learned_lines(
-            [(h, edge, words[h]) for h, edge in prepared.lines],
-            stats,
-            prepared.doc.fingerprint.signature,
-            signatures,
-            min_docs=self.settings.boilerplate_min_docs,
-        )
-
-    def _apply_masked(self, doc: Document, masked: Iterable[int]) -> bool:
-        chosen = dict.fromkeys(masked, 1)
-        if chosen and mask_lines(doc.lines, chosen, doc.mask):
-            doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
-            return True
-        return False
-
-    def _may_share(self, doc: Document, record: StoredRecord) -> bool:
-        """Whether the stored article may share a passage with ``doc``, judged from its stored shingles.
-
-        The screen of the batch path (:func:`~dedup.engine.align.may_share_passage`), without
-        rebuilding the stored article's words: a candidate that shares only a stock phrase costs
-        microseconds. The stored shingles are masked as when the article was stored, a superset of
-        what verification uses, so the screen never drops a pair that verification would keep.
-        Without stored shingles (or with one: a text too short to tell its length) the candidate is
-        verified.
-        """
-        view = ShingleView.packed(record.shingles, record.valid, k=self.settings.shingle_size)
-        if view is None:
-            return True
-        return screen(doc.fingerprint, len(doc.fingerprint.tokens), view, view.words, self.settings)
-
-    def _stored_document(self, record: StoredRecord, extra: set[int]) -> Document:
-        """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
-        cached = self._documents.get(record.doc)
-        if cached is None:
-            cached = self.verifier.document(self._article(record))
-            self._apply_masked(cached, record.masked)
-            self._documents[record.doc] = cached
-            if len(self._documents) > _DOCUMENT_CACHE:
-                self._documents.popitem(last=False)
-        else:
-            self._documents.move_to_end(record.doc)
-        if extra and any(line.key in extra for line in cached.lines):
-            doc = Document(
-                article=cached.article,
-                fingerprint=cached.fingerprint,
-                mask=cached.mask.copy(),
-                lines=cached.lines,
-            )
-            chosen = dict.fromkeys(extra, 1)
-            if mask_lines(doc.lines, chosen, doc.mask):
-                doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
-            return doc
-        return cached
-
-    @staticmethod
-    def _article(record: StoredRecord) -> Article:
-        meta = record.metadata
-        return Article(
-            id=record.id,
-            text=record.text,
-            title=meta.get("title"),
-            source=meta.get("source"),
-            published=meta.get("published"),
-            url=meta.get("url"),
-        )
-
     # -- deciding -------------------------------------------------------------------------------------
 
-    def _decide(
-        self,
-        prepared: _Prepared,
-        window: dt.timedelta | None,
-        verified: dict[tuple[int, frozenset[int]], Match | None] | None = None,
-    ) -> tuple[Decision, list[int], set[int], _Evidence]:
-        """Decide about a prepared article against the current state.
-
-        Also returns what the decision rests on (see :meth:`_evidence`). ``verified`` keeps the
-        verification of each candidate (stored records never change), so deciding again after
-        another writer stored something verifies only the new candidates.
-        """
-        article = prepared.doc.article
-        plain_keys = self._keys(prepared.doc)
-        self.store.prefetch([article.id], [h for h, _ in prepared.lines], plain_keys)
-        found = self.store.find([article.id])
-        if found:
-            decision = Decision(
-                id=article.id,
-                action="reject",
-                relation="already-stored",
-                matches=(Match(id=article.id, relation="already-stored"),),
-                reason=f"id {article.id!r} is already in the index",
-            )
-            return decision, [], set(), (found, {}, {})
-        stats = self.store.line_stats([h for h, _ in prepared.lines])
-        learned = self._learned(prepared, stats)
-        doc = prepared.doc
-        if learned:
-            doc = Document(
-                article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
-            )
-            self._apply_masked(doc, learned)
-        keys = self._keys(doc) if learned else plain_keys
-        hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
-        ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
-        masked = frozenset(learned)
-        known = verified if verified is not None else {}
-        records = self.store.fetch([d for d in ranked if (d, masked) not in known])
-        extra = learned
-        for record in records:
-            match = None
-            if (
-                window is None
-                or prepared.published is None
-                or record.published is None
-                or abs(record.published - prepared.published) <= window.total_seconds()
-            ) and self._may_share(doc, record):
-                pair = self.verifier.pair(doc, self._stored_document(record, extra))
-                match = Match.from_pair(pair, dict(record.metadata)) if pair is not None else None
-            known[(record.doc, masked)] = match
-        matches = [m for d in ranked if (m := known.get((d, masked))) is not None]
-        matches.sort(key=Match.sort_key)
-        reasons = [m for m in matches if self.policy.rejects(m, article.id)]
-        action: Action = "reject" if reasons else "keep"
-        strongest = reasons[0] if reasons else (matches[0] if matches else None)
-        decision = Decision(
-            id=article.id,
-            action=action,
-            relation=strongest.relation if strongest else None,
-            matches=tuple(matches),
-            reason=self._reason(strongest, article.id) if strongest else "",
-        )
-        return decision, keys, learned, (found, stats, hits)
-
-    def _evidence(self, prepared: _Prepared, keys: list[int]) -> _Evidence:
-        """What a decision rests on: the id look-up, the line statistics and the band-key hits.
-
-        Stored records never change (doc numbers are not reused), so the same evidence gives the
-        same decision.
-        """
-        found = self.store.find([prepared.doc.article.id])
-        if found:
-            return found, {}, {}
-        stats = self.store.line_stats([h for h, _ in prepared.lines])
-        hits, _ = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
-        return found, stats, hits
-
-    @staticmethod
-    def _reason(match: Match, new_id: str) -> str:
-        share = max(match.coverage, match.stored_coverage)
-        if match.relation == "near-duplicate":
-            return f"near-duplicate of {match.id!r} ({match.coverage:.0%} of its words shared)"
-        if match.relation == "containment":
-            if match.contained == new_id:
-                return f"contained in {match.id!r} ({match.coverage:.0%} of its words)"
-            return f"contains {match.id!r} ({match.stored_coverage:.0%} of that article)"
-        return f"shares {len(match.passages)} passage(s) with {match.id!r} ({share:.0%})"
-
-    def _record(self, prepared: _Prepared, keys: list[int], learned: set[int]) -> NewRecord:
-        doc = prepared.doc
-        return NewRecord(
-            id=doc.article.id,
-            text=doc.article.text,
-            metadata=doc.article.metadata(),
-            published=prepared.published,
-            added=time.time(),
-            signature=doc.fingerprint.signature.astype("<u4").tobytes(),
-            keys=keys,
-            lines=prepared.lines,
-            masked=sorted(learned),
-            shingles=doc.fingerprint.shingles.astype("<u4").tobytes(),
-            valid=np.packbits(doc.fingerprint.valid).tobytes(),
-        )
-
-    def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
-        """Decide about ``article`` without adding it.
+    def decide(self, article: Article, *, window: dt.timedelta | None = None) -> Attempt:
+        """Decide about ``article`` against what is stored now, writing nothing.
 
         ``window`` (default: the index's) limits matches to stored articles whose ``published`` lies
         within that distance of the article's (articles without ``published`` are always compared).
+        The attempt holds the decision and what it rests on; :meth:`commit` stores the article if
+        it is kept. Raises :class:`~dedup.errors.InputError` for an article no store can hold (a lone
+        surrogate) or an unreadable ``published``, :class:`~dedup.errors.IndexStoreError` when the
+        store cannot be read.
         """
-        prepared = self._prepare(article)
+        prepared = self.documents.prepare(article)
         with self.store.read_transaction():
-            decision, _, _, _ = self._decide(prepared, window if window is not None else self.window)
-        return decision
+            return self.decider.decide(prepared, window if window is not None else self.window)
 
-    def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
-        """Decide about ``article`` and, when it is kept, store it: atomically, across processes.
+    def commit(self, attempt: Attempt) -> Decision:
+        """Store the article of ``attempt`` (from :meth:`decide`) if it is kept: atomically, across processes.
 
-        Two processes given copies of the same article at the same moment keep exactly one. The
-        decision is made without the write lock (verification is the costly part); an article to
-        keep is then inserted in a write transaction only if the evidence it rests on (the id
-        look-up, the line statistics, the band-key buckets) is unchanged, and decided again
-        otherwise. The store first tries an optimistic transaction (Redis: no lock; the commit
-        checks the evidence atomically), then, if another writer got in between, one that excludes
-        every other writer. A rejection needs no lock: the article duplicated what was stored when
-        it was decided.
+        A rejection is returned as it is: the article duplicated what was stored when it was decided.
+        An article to keep is inserted in a write transaction only if what its decision read (the id
+        look-up, the line tallies, the band-key buckets: ``attempt.read``) is unchanged; otherwise
+        it is decided again inside the transaction (verifying only candidates not verified yet) and
+        stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
+        lock; the commit checks the reads atomically), then, if another writer got in between, one
+        that excludes every other writer. The returned decision says whether the article was stored
+        (``stored``). Raises :class:`~dedup.errors.IndexStoreError` when the store cannot be read or
+        written (nothing was stored).
         """
-        prepared = self._prepare(article)
-        span = window if window is not None else self.window
-        verified: dict[tuple[int, frozenset[int]], Match | None] = {}
-        with self.store.read_transaction():
-            decision, keys, learned, seen = self._decide(prepared, span, verified)
-        if decision.action != "keep":
-            return decision
+        if not attempt.keeps:
+            return attempt.decision
         try:
             with self.store.write_transaction(optimistic=True):
-                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+                return self._store(attempt)
         except WriteConflict:
             with self.store.write_transaction():
-                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+                return self._store(attempt)
 
-    def _store_kept(
-        self,
-        prepared: _Prepared,
-        span: dt.timedelta | None,
-        verified: dict[tuple[int, frozenset[int]], Match | None],
-        decision: Decision,
-        keys: list[int],
-        learned: set[int],
-        seen: _Evidence,
-    ) -> Decision:
-        """Store an article decided ``keep`` (inside a write transaction).
+    def _store(self, attempt: Attempt) -> Decision:
+        """Inside a write transaction: decide again if the reads changed, then store a kept article."""
+        if self.decider.reread(attempt) != attempt.read:
+            attempt = self.decider.decide(attempt.article, attempt.window, attempt.verified)
+            if not attempt.keeps:
+                return attempt.decision
+        self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
+        return replace(attempt.decision, stored=True)
 
-        Decides again if the evidence changed since, verifying only candidates not verified yet.
+    def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` without adding it: ``decide(article).decision``.
+
+        Raises what :meth:`decide` raises.
         """
-        if self._evidence(prepared, keys) != seen:
-            decision, keys, learned, _ = self._decide(prepared, span, verified)
-        if decision.action != "keep":
-            return decision
-        self.store.insert([self._record(prepared, keys, learned)])
-        return Decision(
-            id=decision.id,
-            action=decision.action,
-            relation=decision.relation,
-            matches=decision.matches,
-            stored=True,
-            reason=decision.reason,
-        )
+        return self.decide(article, window=window).decision
+
+    def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` and, when it is kept, store it: ``commit(decide(article))``.
+
+        Two processes given copies of the same article at the same moment keep exactly one. The
+        decision is made without the write lock (verification is the costly part); see
+        :meth:`commit` for how the article is then stored. Raises what :meth:`decide` and
+        :meth:`commit` raise.
+        """
+        return self.commit(self.decide(article, window=window))
+
+    # -- writing without deciding ---------------------------------------------------------------------
 
     def add(self, article: Article) -> bool:
-        """Store ``article`` whatever it matches; False when its id is already stored."""
+        """Store ``article`` whatever it matches; False when its id is already stored.
+
+        Raises what :meth:`add_many` raises.
+        """
         return self.add_many([article]).added == 1
 
     def add_many(
@@ -597,6 +347,8 @@ class Index:
         Ids already stored are skipped and listed. Learned boilerplate is taken from what was stored
         before each batch. The default batch is the store's ``bulk_batch`` (2,000 for SQLite; a
         shared Redis index commits smaller batches, so that other writers are not held up).
+        Raises :class:`~dedup.errors.InputError` for an article no store can hold (nothing of its
+        batch is stored) and :class:`~dedup.errors.IndexStoreError` when the store cannot be written.
         """
         if batch is None:
             batch = self.store.bulk_batch
@@ -607,22 +359,19 @@ class Index:
 
         def flush() -> None:
             nonlocal added, done
-            prepared = [self._prepare(a) for a in chunk]
+            prepared = [self.documents.prepare(a) for a in chunk]
             with self.store.write_transaction():
-                stored = self.store.find([p.doc.article.id for p in prepared])
+                stored = self.store.find([p.id for p in prepared])
                 records = []
                 seen: set[str] = set()
                 for p in prepared:
-                    aid = p.doc.article.id
-                    if aid in stored or aid in seen:
-                        existing.append(aid)
+                    if p.id in stored or p.id in seen:
+                        existing.append(p.id)
                         continue
-                    seen.add(aid)
-                    learned = self._learned(p)
-                    doc = p.doc
-                    if learned:
-                        self._apply_masked(doc, learned)
-                    records.append(self._record(p, self._keys(doc), learned))
+                    seen.add(p.id)
+                    learned = self.decider.learned(p)
+                    doc = self.documents.masked(p.doc, learned)
+                    records.append(self.documents.record(p, self.documents.keys(doc), learned, doc=doc))
                 added += len(self.store.insert(records))
             done += len(chunk)
             chunk.clear()
@@ -646,7 +395,7 @@ class Index:
             records = self.store.fetch(list(found.values()))
         if not records:
             return None
-        return StoredArticle(article=self._article(records[0]), added=records[0].added)
+        return StoredArticle(article=article_of(records[0]), added=records[0].added)
 
     def __contains__(self, article_id: object) -> bool:
         return isinstance(article_id, str) and bool(self.store.find([article_id]))
@@ -658,11 +407,9 @@ class Index:
         removed = 0
         with self.store.write_transaction():
             for record in self.store.fetch(list(docs)):
-                doc = self.verifier.document(self._article(record))
-                lines = _unique_lines(doc.lines)
-                self._apply_masked(doc, record.masked)
-                removed += self.store.delete(record.doc, self._keys(doc), lines)
-        self._documents.clear()
+                doc = self.documents.rebuilt(record)
+                removed += self.store.delete(record.doc, self.documents.keys(doc), unique_lines(doc.lines))
+        self.documents.forget()
         return removed
 
     def remove(self, article_id: str) -> bool:
