@@ -452,6 +452,48 @@ def test_two_processes_keep_each_article_once(tmp_path: Path, seed_articles: lis
 # -- the in-memory key index --------------------------------------------------------------------------
 
 
+def test_decide_then_commit_is_check_and_add(tmp_path: Path, seed_articles: list[Article]) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    others = [a for a in seed_articles if a.id != tass.id]
+    with Index.open(tmp_path / "a.db", create=True) as one, Index.open(tmp_path / "b.db", create=True) as two:
+        one.add_many(others)
+        two.add_many(others)
+        attempt = one.decide(tass)
+        assert attempt.decision == one.check(tass)  # deciding writes nothing
+        assert attempt.keeps
+        assert not attempt.decision.stored
+        assert attempt.matches == attempt.decision.matches
+        assert tass.id not in one
+        assert one.commit(attempt) == two.check_and_add(tass)
+        assert tass.id in one
+        # a rejection is returned as decided, and nothing is written
+        again = one.decide(tass)
+        assert again.decision.relation == "already-stored"
+        assert one.commit(again) == again.decision
+        assert len(one) == len(seed_articles)
+
+
+def test_a_copy_stored_between_decide_and_commit_is_caught(
+    tmp_path: Path, seed_articles: list[Article]
+) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    wire = Article("wire-pakistan", tass_reprint(tass.text))
+    path = tmp_path / "race.db"
+    with Index.open(path, create=True) as index, Index.open(path) as rival:
+        index.add_many([a for a in seed_articles if a.id != tass.id])
+        attempt = index.decide(tass)
+        assert attempt.keeps
+        assert rival.check_and_add(wire).stored  # another writer, between the decision and its commit
+        decision = index.commit(attempt)
+        # what the decision read changed: decided again in the commit, against the copy
+        assert decision.action == "reject"
+        assert decision.relation == "near-duplicate"
+        assert decision.matches[0].id == wire.id
+        assert not decision.stored
+        assert tass.id not in index
+        assert index.integrity_check() == []
+
+
 @pytest.mark.parametrize("merge_at", [0, 10, 10_000_000])
 def test_key_index_matches_brute_force(merge_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
