@@ -10,42 +10,22 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 
 import click
 
+from dedup.cli.options import policy_option, settings_from, settings_options, window_option
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_REJECT, DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
 from dedup.io.decode import decode
 from dedup.io.readers import iter_articles
 from dedup.io.records import ReadOptions, parse_json, parse_record
 from dedup.io.render import json_text
 from dedup.model import Article, BadRecord
 
-__all__ = ["register"]
-
-
-def _policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--reject",
-        "reject",
-        default=DEFAULT_REJECT,
-        show_default=True,
-        metavar="CASES",
-        help="Comma-separated cases that reject an article: near-duplicate, contained (mostly inside a "
-        "stored article), containing (holds a stored article: a digest page), overlap; or none.",
-    )(func)
-
-
-def _window_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--window",
-        default=None,
-        metavar="DURATION",
-        help="Compare only with stored articles published within this distance (e.g. 3d, 12h).",
-    )(func)
+__all__ = ["check", "filter_command", "index_group"]
 
 
 def _open(path: str, reject: str, window: str | None, *, create: bool = False) -> Index:
@@ -102,22 +82,21 @@ def index_group() -> None:
     """
 
 
-def _register_create(settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]) -> None:
-    @index_group.command("create")
-    @click.argument("path", type=click.Path(dir_okay=False))
-    @click.option(
-        "--window-sample",
-        type=click.IntRange(1, 1024),
-        default=DEFAULT_WINDOW_SAMPLE,
-        show_default=True,
-        help="Store one window key in N (a smaller index that may miss overlaps resting on few windows).",
-    )
-    @settings_options
-    def create(path: str, window_sample: int, **values: Any) -> None:
-        """Create an empty index at PATH with the given detection settings."""
-        settings = settings_from(values)
-        with Index.create(path, settings, window_sample=window_sample) as index:
-            click.echo(f"created {path} (settings {index.settings.fingerprint()})")
+@index_group.command("create")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--window-sample",
+    type=click.IntRange(1, 1024),
+    default=DEFAULT_WINDOW_SAMPLE,
+    show_default=True,
+    help="Store one window key in N (a smaller index that may miss overlaps resting on few windows).",
+)
+@settings_options
+def create(path: str, window_sample: int, **values: Any) -> None:
+    """Create an empty index at PATH with the given detection settings."""
+    settings = settings_from(values)
+    with Index.create(path, settings, window_sample=window_sample) as index:
+        click.echo(f"created {path} (settings {index.settings.fingerprint()})")
 
 
 @index_group.command("add")
@@ -236,8 +215,8 @@ def prune(path: str, older_than: str) -> None:
 @click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
 @click.option("--skip-bad", is_flag=True, help="Write an error line for unusable records and go on.")
-@_policy_option
-@_window_option
+@policy_option
+@window_option
 def check(
     index_path: str,
     inputs: tuple[str, ...],
@@ -323,8 +302,8 @@ def _error_record(
 @click.option(
     "--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
 )
-@_policy_option
-@_window_option
+@policy_option
+@window_option
 def filter_command(
     index_path: str,
     decisions: str | None,
@@ -420,13 +399,3 @@ def _filter_line(index: Index, line: bytes, n: int, options: ReadOptions) -> Dec
         if exc.field is not None:
             out["field"] = exc.field
         return out
-
-
-def register(
-    group: click.Group, settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]
-) -> None:
-    """Add ``index``, ``check`` and ``filter`` to the ``dedup`` command group."""
-    _register_create(settings_options, settings_from)
-    group.add_command(index_group)
-    group.add_command(check)
-    group.add_command(filter_command)
