@@ -17,13 +17,13 @@ from typing import IO, Any
 import click
 
 from dedup.cli.options import policy_option, settings_from, settings_options, window_option
-from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
-from dedup.io.decode import decode
+from dedup.errors import DedupError, InputError
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Policy, parse_duration
+from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
-from dedup.io.records import ReadOptions, parse_json, parse_record
+from dedup.io.records import ReadOptions
 from dedup.io.render import json_text
-from dedup.model import Article, BadRecord
+from dedup.model import Article, BadRecord, Notice
 
 __all__ = ["check", "filter_command", "index_group"]
 
@@ -37,6 +37,10 @@ def _open(path: str, reject: str, window: str | None, *, create: bool = False) -
 
 def _say(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _warn(notice: Notice) -> None:
+    _say(f"warning: {notice}")
 
 
 def _json_line(data: dict[str, Any]) -> bytes:
@@ -237,10 +241,10 @@ def check(
     with ExitStack() as stack:
         out: IO[bytes] = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
         index = stack.enter_context(_open(index_path, reject, window))
-        for item in iter_articles(inputs, options, emit=lambda n: _say(f"warning: {n}")):
+        for item in iter_articles(inputs, options, emit=_warn):
             if isinstance(item, BadRecord):
                 errors += 1
-                out.write(_json_line(_error_record(item.error, line=item.line, source=item.source)))
+                out.write(_json_line(error_record(item.error, line=item.line, source=item.source)))
                 continue
             try:
                 decision = index.check(item)
@@ -248,7 +252,7 @@ def check(
                 if not skip_bad:
                     raise
                 errors += 1
-                out.write(_json_line(_error_record(str(exc), article_id=item.id, source=item.origin)))
+                out.write(_json_line(error_record(str(exc), article_id=item.id, source=item.origin)))
                 continue
             rejected += decision.rejected
             out.write(_json_line(decision.to_dict()))
@@ -258,13 +262,54 @@ def check(
         sys.exit(1)
 
 
-def _error_record(
-    message: str, *, line: int | None = None, article_id: str | None = None, source: str | None = None
-) -> dict[str, Any]:
-    return {"id": article_id, "action": "error", "error": message, "source": source, "line": line}
-
-
 # -- dedup filter -------------------------------------------------------------------------------------
+
+
+def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool, quiet: bool) -> Index:
+    """Open (or create) the filter's index; bad options stop the run before the index is created."""
+    Policy.from_names(reject.split(","))
+    if window:
+        parse_duration(window)
+    if not Index.exists(path):
+        if not create:
+            raise DedupError(f"{path}: no such index")
+        if not quiet:
+            _say(f"dedup filter: creating {path} with default settings")
+    return _open(path, reject, window, create=create)
+
+
+def _appending(stack: ExitStack, path: str | None) -> IO[bytes] | None:
+    """``path`` opened to append to, closed with ``stack``; None without a path."""
+    return stack.enter_context(open(path, "ab")) if path else None
+
+
+class _Outputs:
+    """Where ``dedup filter`` writes each line (kept to stdout) and its record."""
+
+    def __init__(
+        self, stack: ExitStack, *, decisions: str | None, rejects: str | None, errors: str | None, quiet: bool
+    ) -> None:
+        self.decisions = _appending(stack, decisions)
+        self.lines: dict[str, IO[bytes] | None] = {
+            "kept": sys.stdout.buffer,
+            "rejected": _appending(stack, rejects),
+            "error": _appending(stack, errors),
+        }
+        # an error goes to stderr when it is written nowhere else
+        self.say_errors = not quiet and errors is None and decisions is None
+
+    def write(self, outcome: Outcome) -> None:
+        """Write the line where it belongs, then its record; each at once (the index has committed it)."""
+        target = self.lines[outcome.kind]
+        if target is not None:
+            target.write(outcome.text + b"\n")
+            target.flush()
+        record = outcome.record()
+        if outcome.kind == "error" and self.say_errors:
+            _say(f"dedup: error: {STDIN}, line {outcome.line}: {record['error']}")
+        if self.decisions is not None:
+            self.decisions.write(_json_line(record))
+            self.decisions.flush()
 
 
 @click.command("filter")
@@ -327,75 +372,15 @@ def filter_command(
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
-    Policy.from_names(reject.split(","))  # bad options stop the run before the index is created
-    if window:
-        parse_duration(window)
-    if not Index.exists(index_path):
-        if not create:
-            raise DedupError(f"{index_path}: no such index")
-        if not quiet:
-            _say(f"dedup filter: creating {index_path} with default settings")
     with ExitStack() as stack:
-        index = stack.enter_context(_open(index_path, reject, window, create=create))
-        kept_out = sys.stdout.buffer
-        decision_out = stack.enter_context(open(decisions, "ab")) if decisions else None
-        reject_out = stack.enter_context(open(rejects, "ab")) if rejects else None
-        error_out = stack.enter_context(open(errors, "ab")) if errors else None
-        for n, raw in enumerate(sys.stdin.buffer, 1):
-            line = raw.rstrip(b"\r\n")
-            if not line.strip():
-                continue
-            try:
-                result = _filter_line(index, line, n, options)
-            except IndexStoreError as exc:
-                raise IndexStoreError(
-                    f"{exc} (stopped at input line {n}: every line before it is decided and its output "
-                    "written; once the cause is fixed, run again: lines already stored are rejected as such)"
-                ) from exc
-            # The index has committed the decision: make it visible at once, the line first.
-            if isinstance(result, Decision):
-                target = kept_out if result.action == "keep" else reject_out
-            else:
-                target = error_out
-            if target is not None:
-                target.write(line + b"\n")
-                target.flush()
-            if isinstance(result, Decision):
-                record = {**result.to_dict(), "line": n}
-                progress.count("kept" if result.action == "keep" else "rejected")
-            else:
-                record = result
-                progress.count("errors")
-                if not quiet and error_out is None and decision_out is None:
-                    _say(f"dedup: error: <stdin>, line {n}: {record['error']}")
-            if decision_out is not None:
-                decision_out.write(_json_line(record))
-                decision_out.flush()
+        index = stack.enter_context(_open_for_filter(index_path, reject, window, create=create, quiet=quiet))
+        out = _Outputs(stack, decisions=decisions, rejects=rejects, errors=errors, quiet=quiet)
+        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn):
+            out.write(outcome)
+            progress.count("errors" if outcome.kind == "error" else outcome.kind)
     if not quiet:
         _say(progress.line())
     if progress.counts["errors"]:
         if not quiet:
             _say(f"dedup filter: {progress.counts['errors']} input line(s) could not be used")
         sys.exit(2)
-
-
-def _filter_line(index: Index, line: bytes, n: int, options: ReadOptions) -> Decision | dict[str, Any]:
-    """Check-and-add one input line; an error record when the line is unusable."""
-    article_id = None
-    try:
-        text, notice = decode(line, source="<stdin>", line=n, fallback=options.fallback_encoding)
-        if notice is not None:
-            _say(f"warning: {notice}")
-        # every way a line can fail to be JSON (too deep, a number too long...) is an error record
-        record = parse_json(text, source="<stdin>", line_number=n)
-        if isinstance(record, dict) and isinstance(record.get(options.id_field), str | int):
-            article_id = str(record[options.id_field])
-        article = parse_record(
-            record, options, source="<stdin>", line=n, emit=lambda notice: _say(f"warning: {notice}")
-        )
-        return index.check_and_add(article)
-    except InputError as exc:
-        out = _error_record(exc.reason, line=n, article_id=article_id, source="<stdin>")
-        if exc.field is not None:
-            out["field"] = exc.field
-        return out
