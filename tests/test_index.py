@@ -560,7 +560,7 @@ def test_stored_shingle_screen_never_drops_a_pair(
         def may_share(doc: Document, record: StoredRecord) -> bool:  # the index's screen
             view = ShingleView.packed(record.shingles, record.valid, k=index.settings.shingle_size)
             fp = doc.fingerprint
-            return view is None or screen(fp, len(fp.tokens), view, view.words, index.settings)
+            return view is None or screen(fp, len(fp.tokens), view, view.words, index.settings, exact=True)
 
         for new in texts:
             doc = index.verifier.document(new)

@@ -208,16 +208,16 @@ class Decider:
     def _may_share(self, doc: Document, record: StoredRecord) -> bool:
         """Whether the stored article may share a passage with ``doc``, judged from its stored shingles.
 
-        The screen of the batch path (:func:`~dedup.engine.align.screen`), without rebuilding the
-        stored article's words: a candidate that shares only a stock phrase costs microseconds. The
-        stored shingles are masked as when the article was stored, a superset of what verification
-        uses, so the screen never drops a pair that verification would keep. Without stored shingles
-        (or with one: a text too short to tell its length) the candidate is verified.
+        The engine's screen (:func:`~dedup.engine.align.screen`, exact: see there why) without
+        rebuilding the stored article's words: a candidate that shares only a stock phrase costs
+        microseconds. Without stored shingles (or with one: a text too short to tell its length) the
+        candidate is verified.
         """
         view = ShingleView.packed(record.shingles, record.valid, k=self.settings.shingle_size)
         if view is None:
             return True
-        return screen(doc.fingerprint, len(doc.fingerprint.tokens), view, view.words, self.settings)
+        fp = doc.fingerprint
+        return screen(fp, len(fp.tokens), view, view.words, self.settings, exact=True)
 
 
 def _within(window: dt.timedelta | None, published: float | None, stored: float | None) -> bool:
