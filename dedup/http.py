@@ -47,7 +47,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
 from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration, parse_published
-from dedup.io.records import ReadOptions, parse_record
+from dedup.index.stream import decide, read_article
+from dedup.io.records import ReadOptions
 from dedup.model import Article
 
 __all__ = ["ENV_CONFIG", "NoDelayH11Protocol", "ServiceSettings", "create_app"]
@@ -304,8 +305,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 f"{settings.max_article_chars:,} (max_article_chars)",
             )
         try:
-            article = parse_record(record, options, source="request", line=None)
-            if article.published:
+            article = read_article(record, options, source="request", line=None)
+            if article.published:  # a blank date too is refused here (the filter reads it as none)
                 parse_published(article.published)
             return article
         except InputError as exc:
@@ -329,8 +330,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ApiError(422, f"parameter 'window': {exc}") from None
 
     def checked(index: Index, article: Article, when: Any, add: bool) -> dict[str, Any]:
-        decision = index.check_and_add(article, window=when) if add else index.check(article, window=when)
-        return decision.to_dict()
+        return decide(index, article, add=add, window=when).to_dict()
 
     def batch(index: Index, articles: list[Article], when: Any, add: bool) -> list[dict[str, Any]]:
         return [checked(index, a, when, add) for a in articles]
