@@ -17,6 +17,7 @@ __all__ = [
     "Passage",
     "Relation",
     "Report",
+    "UniqueIds",
     "strength",
 ]
 
@@ -59,6 +60,25 @@ class Article:
             if value is not None:
                 out[name] = value
         return out
+
+
+class UniqueIds:
+    """The duplicate-id check of one run: ids met so far, with where each was first met.
+
+    A report refuses a second article with an id (``dedup report``, :class:`dedup.Detector`); a bulk
+    load skips it (:meth:`dedup.index.Index.add_many`).
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str | None] = {}
+
+    def duplicate(self, article_id: str, origin: str | None = None) -> str | None:
+        """None the first time ``article_id`` is met (it is recorded, from ``origin``); else what is wrong."""
+        if article_id in self._first:
+            first = self._first[article_id]
+            return f"duplicate id {article_id!r}" + (f" (first seen at {first})" if first else "")
+        self._first[article_id] = origin
+        return None
 
 
 def strength(relation: str, coverage: float) -> tuple[int, float]:

@@ -36,7 +36,7 @@ from dedup.engine.boilerplate import learn_boilerplate_arrays
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS
 from dedup.engine.verify import Verifier, name_lines
 from dedup.errors import InputError
-from dedup.model import Article, Pair
+from dedup.model import Article, Pair, UniqueIds
 from dedup.settings import Settings
 
 __all__ = ["Progress", "Summaries", "run_batch"]
@@ -351,7 +351,7 @@ def run_batch(
     doc_table = KeyTable(partition_bits=0)
     # the largest structure of a run, kept in files; 64 partitions: a reducer holds 1/64 of it
     win_table = KeyTable(partition_bits=WINDOW_PARTITION_BITS, folder=spill_folder.name)
-    seen: dict[str, str | None] = {}
+    seen = UniqueIds()
 
     def tick(stage: str, done: int, total: int) -> None:
         if progress is not None:
@@ -374,13 +374,9 @@ def run_batch(
 
     def checked() -> Iterator[Article]:
         for article in all_articles():
-            if article.id in seen:
-                first = seen[article.id]
-                raise InputError(
-                    f"duplicate id {article.id!r}" + (f" (first seen at {first})" if first else ""),
-                    source=article.origin,
-                )
-            seen[article.id] = article.origin
+            duplicate = seen.duplicate(article.id, article.origin)
+            if duplicate is not None:
+                raise InputError(duplicate, source=article.origin)
             if len(stored) >= MAX_DOCUMENTS:
                 raise InputError(
                     f"more than {MAX_DOCUMENTS:,} articles in one report: split the corpus "

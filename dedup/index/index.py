@@ -55,7 +55,7 @@ from dedup.errors import IncompatibleIndexError, IndexStoreError, SettingsError,
 from dedup.index.decide import Attempt, Decider
 from dedup.index.documents import Documents, article_of, unique_lines
 from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
-from dedup.model import Article
+from dedup.model import Article, UniqueIds
 from dedup.settings import HASH_SCHEME, Settings
 from dedup.stores.base import Store, is_url
 from dedup.stores.sqlite import SQLiteStore
@@ -363,12 +363,11 @@ class Index:
             with self.store.write_transaction():
                 stored = self.store.find([p.id for p in prepared])
                 records = []
-                seen: set[str] = set()
+                seen = UniqueIds()
                 for p in prepared:
-                    if p.id in stored or p.id in seen:
+                    if p.id in stored or seen.duplicate(p.id) is not None:
                         existing.append(p.id)
                         continue
-                    seen.add(p.id)
                     learned = self.decider.learned(p)
                     doc = self.documents.masked(p.doc, learned)
                     records.append(self.documents.record(p, self.documents.keys(doc), learned, doc=doc))
