@@ -41,58 +41,36 @@ again. Tests (and callers that batch their writes) interleave writers at exactly
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from dedup.engine.verify import Verifier
-from dedup.errors import IncompatibleIndexError, IndexStoreError, SettingsError, WriteConflict, require
+from dedup.errors import IndexStoreError, SettingsError, WriteConflict
 from dedup.index.decide import Attempt, Decider
-from dedup.index.documents import Documents, article_of, unique_lines
+from dedup.index.documents import Documents, Prepared, article_of, unique_lines
+from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, check_compatible, index_meta, open_store
 from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
 from dedup.model import Article, UniqueIds
-from dedup.settings import HASH_SCHEME, Settings
+from dedup.settings import Settings
 from dedup.stores.base import Store, is_url
-from dedup.stores.sqlite import SQLiteStore
 
-__all__ = ["DEFAULT_MAX_CANDIDATES", "DEFAULT_WINDOW_SAMPLE", "FORMAT_VERSION", "Index"]
+__all__ = ["DEFAULT_MAX_CANDIDATES", "Index"]
 
-#: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
-#: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
-#: 3: line keys computed from the words' hashes; band keys in a table of their own.
-FORMAT_VERSION = 3
-#: One window key in this many is stored and looked up (see the module documentation).
-DEFAULT_WINDOW_SAMPLE = 4
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 16
 
 
-def _meta_settings(meta: dict[str, str], location: str) -> Settings:
-    try:
-        data = json.loads(meta["settings"])
-        data.pop("fingerprint", None)
-        scheme = data.pop("hash_scheme", HASH_SCHEME)
-        if scheme != HASH_SCHEME:
-            raise IncompatibleIndexError(
-                f"{location}: built with hash scheme {scheme!r}; this version uses {HASH_SCHEME!r}"
-            )
-        return Settings.from_dict(data)
-    except (KeyError, ValueError, TypeError, SettingsError) as exc:
-        raise IncompatibleIndexError(f"{location}: unreadable settings in the index: {exc}") from None
-
-
-def _open_store(location: str | os.PathLike[str], *, create: bool, busy_timeout: float = 60.0) -> Store:
-    if is_url(location):
-        require("redis", extra="redis", feature="a Redis index")
-        from dedup.stores.redis import RedisStore  # imports redis only when it is used
-
-        return RedisStore(os.fspath(location), create=create)
-    return SQLiteStore(location, create=create, busy_timeout=busy_timeout)
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class Index:
@@ -151,7 +129,7 @@ class Index:
     ) -> Index:
         """Create a new index at ``path`` (an error if one exists there, unless ``exist_ok``)."""
         if is_url(path):
-            store = _open_store(path, create=True)
+            store = open_store(path, create=True)
             if store.read_meta() and not exist_ok:
                 store.close()
                 raise IndexStoreError(f"{store.location}: already exists")
@@ -186,28 +164,12 @@ class Index:
         if max_candidates < 1:
             raise SettingsError(f"max_candidates must be at least 1, got {max_candidates}")
         if isinstance(location, str | os.PathLike):
-            store: Store = _open_store(location, create=create, busy_timeout=busy_timeout)
+            store: Store = open_store(location, create=create, busy_timeout=busy_timeout)
         else:
             store = location
         try:
-            meta = store.read_meta()
-            if not meta:
-                if not create:
-                    raise IndexStoreError(f"{store.location}: not a dedup index (no metadata)")
-                from dedup._version import __version__
-
-                chosen = settings if settings is not None else Settings()
-                meta = {
-                    "format": str(FORMAT_VERSION),
-                    "dedup_version": __version__,
-                    "settings": json.dumps(chosen.to_dict(), sort_keys=True),
-                    "fingerprint": chosen.fingerprint(),
-                    "window_sample": str(window_sample or DEFAULT_WINDOW_SAMPLE),
-                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                }
-                store.write_meta(meta)
-                meta = store.read_meta()
-            used = cls._check_compatible(store.location, meta, settings, window_sample)
+            meta = index_meta(store, settings, window_sample=window_sample, create=create)
+            used = check_compatible(store.location, meta, settings, window_sample)
         except BaseException:
             store.close()
             raise
@@ -220,35 +182,6 @@ class Index:
             window=window,
             max_candidates=max_candidates,
         )
-
-    @staticmethod
-    def _check_compatible(
-        location: str, meta: dict[str, str], settings: Settings | None, window_sample: int | None
-    ) -> Settings:
-        fmt = meta.get("format")
-        if fmt != str(FORMAT_VERSION):
-            raise IncompatibleIndexError(
-                f"{location}: index format {fmt} (written by dedup {meta.get('dedup_version', '?')}); "
-                f"this version reads format {FORMAT_VERSION}: rebuild the index"
-            )
-        stored = _meta_settings(meta, location)
-        problems = []
-        if window_sample is not None and str(window_sample) != meta.get("window_sample"):
-            problems.append(f"window_sample: index {meta.get('window_sample')}, requested {window_sample}")
-        if settings is None:
-            used = stored
-        else:
-            wanted = settings.signature_dict()
-            have = stored.signature_dict()
-            for name in sorted(set(wanted) | set(have)):
-                if wanted.get(name) != have.get(name):
-                    problems.append(f"{name}: index {have.get(name)!r}, requested {wanted.get(name)!r}")
-            used = settings
-        if problems:
-            raise IncompatibleIndexError(
-                f"{location}: built with other settings than requested ({'; '.join(problems)})"
-            )
-        return used
 
     def close(self) -> None:
         """Close the store."""
@@ -350,40 +283,30 @@ class Index:
         Raises :class:`~dedup.errors.InputError` for an article no store can hold (nothing of its
         batch is stored) and :class:`~dedup.errors.IndexStoreError` when the store cannot be written.
         """
-        if batch is None:
-            batch = self.store.bulk_batch
-        added = 0
+        size = max(batch if batch is not None else self.store.bulk_batch, 1)
+        added = done = 0
         existing: list[str] = []
-        chunk: list[Article] = []
-        done = 0
-
-        def flush() -> None:
-            nonlocal added, done
-            prepared = [self.documents.prepare(a) for a in chunk]
-            with self.store.write_transaction():
-                stored = self.store.find([p.id for p in prepared])
-                records = []
-                seen = UniqueIds()
-                for p in prepared:
-                    if p.id in stored or seen.duplicate(p.id) is not None:
-                        existing.append(p.id)
-                        continue
-                    learned = self.decider.learned(p)
-                    doc = self.documents.masked(p.doc, learned)
-                    records.append(self.documents.record(p, self.documents.keys(doc), learned, doc=doc))
-                added += len(self.store.insert(records))
+        for chunk in _batches(articles, size):
+            added += self._add_batch([self.documents.prepare(a) for a in chunk], existing)
             done += len(chunk)
-            chunk.clear()
             if progress is not None:
                 progress(done)
-
-        for article in articles:
-            chunk.append(article)
-            if len(chunk) >= batch:
-                flush()
-        if chunk:
-            flush()
         return AddResult(added=added, already_stored=existing)
+
+    def _add_batch(self, prepared: list[Prepared], existing: list[str]) -> int:
+        """Store prepared articles in one write transaction; ids already stored are listed in ``existing``."""
+        with self.store.write_transaction():
+            stored = self.store.find([p.id for p in prepared])
+            seen = UniqueIds()
+            records = []
+            for p in prepared:
+                if p.id in stored or seen.duplicate(p.id) is not None:
+                    existing.append(p.id)
+                    continue
+                learned = self.decider.learned(p)
+                doc = self.documents.masked(p.doc, learned)
+                records.append(self.documents.record(p, self.documents.keys(doc), learned, doc=doc))
+            return len(self.store.insert(records))
 
     # -- reading and maintenance ----------------------------------------------------------------------
 
