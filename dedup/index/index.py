@@ -85,7 +85,8 @@ class Index:
     verification (``min_passage_words``, coverage thresholds...) may differ and are used as given.
 
     Deciding is the :class:`~dedup.index.decide.Decider`'s; this class opens the store, holds the
-    policy and the time window, and writes.
+    policy and the time window, and writes. Every method that reads or writes the store raises
+    :class:`~dedup.errors.IndexStoreError` when it cannot (naming the store and what went wrong).
     """
 
     def __init__(
@@ -127,7 +128,7 @@ class Index:
         exist_ok: bool = False,
         **options: Any,
     ) -> Index:
-        """Create a new index at ``path`` (an error if one exists there, unless ``exist_ok``)."""
+        """Create a new index at ``path`` (raises what :meth:`open` does; IndexStoreError if it exists)."""
         if is_url(path):
             store = open_store(path, create=True)
             if store.read_meta() and not exist_ok:
@@ -157,7 +158,10 @@ class Index:
 
         With ``create``, a missing index is created with ``settings`` (default settings when None) and
         ``window_sample``. An existing index keeps the settings it was built with; ``settings`` given
-        here must agree with them on every signature setting.
+        here must agree with them on every signature setting. Raises
+        :class:`~dedup.errors.SettingsError` for a bad ``window_sample`` or ``max_candidates``,
+        :class:`~dedup.errors.IndexStoreError` when there is no index (without ``create``) or it cannot
+        be opened, :class:`~dedup.errors.IncompatibleIndexError` for another format or other settings.
         """
         if window_sample is not None and (isinstance(window_sample, bool) or not 1 <= window_sample <= 1024):
             raise SettingsError(f"window_sample must be between 1 and 1024, got {window_sample!r}")
@@ -204,8 +208,7 @@ class Index:
         within that distance of the article's (articles without ``published`` are always compared).
         The attempt holds the decision and what it rests on; :meth:`commit` stores the article if
         it is kept. Raises :class:`~dedup.errors.InputError` for an article no store can hold (a lone
-        surrogate) or an unreadable ``published``, :class:`~dedup.errors.IndexStoreError` when the
-        store cannot be read.
+        surrogate) or an unreadable ``published``.
         """
         prepared = self.documents.prepare(article)
         with self.store.read_transaction():
@@ -221,8 +224,7 @@ class Index:
         stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
         lock; the commit checks the reads atomically), then, if another writer got in between, one
         that excludes every other writer. The returned decision says whether the article was stored
-        (``stored``). Raises :class:`~dedup.errors.IndexStoreError` when the store cannot be read or
-        written (nothing was stored).
+        (``stored``); when the store fails, nothing was.
         """
         if not attempt.keeps:
             return attempt.decision
@@ -243,10 +245,7 @@ class Index:
         return replace(attempt.decision, stored=True)
 
     def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
-        """Decide about ``article`` without adding it: ``decide(article).decision``.
-
-        Raises what :meth:`decide` raises.
-        """
+        """Decide about ``article`` without adding it: ``decide(article).decision`` (raises as it does)."""
         return self.decide(article, window=window).decision
 
     def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
@@ -262,10 +261,7 @@ class Index:
     # -- writing without deciding ---------------------------------------------------------------------
 
     def add(self, article: Article) -> bool:
-        """Store ``article`` whatever it matches; False when its id is already stored.
-
-        Raises what :meth:`add_many` raises.
-        """
+        """Store ``article`` whatever it matches; False when its id is stored already (see add_many)."""
         return self.add_many([article]).added == 1
 
     def add_many(
@@ -281,7 +277,7 @@ class Index:
         before each batch. The default batch is the store's ``bulk_batch`` (2,000 for SQLite; a
         shared Redis index commits smaller batches, so that other writers are not held up).
         Raises :class:`~dedup.errors.InputError` for an article no store can hold (nothing of its
-        batch is stored) and :class:`~dedup.errors.IndexStoreError` when the store cannot be written.
+        batch is stored).
         """
         size = max(batch if batch is not None else self.store.bulk_batch, 1)
         added = done = 0

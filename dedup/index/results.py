@@ -40,7 +40,10 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 def parse_duration(text: str) -> dt.timedelta:
-    """``"3d"``, ``"12h"``, ``"30m"``, ``"45s"``, ``"2w"`` (or a plain number of seconds) as a timedelta."""
+    """``"3d"``, ``"12h"``, ``"30m"``, ``"45s"``, ``"2w"`` (or a plain number of seconds) as a timedelta.
+
+    Raises :class:`~dedup.errors.SettingsError` for anything else, or a negative duration.
+    """
     raw = text.strip().lower()
     unit = raw[-1:] if raw[-1:] in _UNITS else "s"
     number = raw[:-1] if raw[-1:] in _UNITS else raw
@@ -59,7 +62,8 @@ def parse_published(value: str, *, source: str | None = None) -> float:
     """``published`` as seconds since the epoch.
 
     Accepted: ISO 8601 (a date alone is midnight UTC; a time without a zone is UTC), RFC 2822
-    (``Wed, 20 Nov 2024 10:00:00 GMT``) or a number of seconds since the epoch.
+    (``Wed, 20 Nov 2024 10:00:00 GMT``) or a number of seconds since the epoch. Raises
+    :class:`~dedup.errors.InputError` (field ``published``, from ``source``) for anything else.
     """
     text = value.strip()
     try:
@@ -122,7 +126,8 @@ class Policy:
     def from_names(cls, names: Iterable[str]) -> Policy:
         """A policy rejecting the named cases.
 
-        Names: ``near-duplicate``, ``contained``, ``containing``, ``overlap`` (or ``none``).
+        Names: ``near-duplicate``, ``contained``, ``containing``, ``overlap`` (or ``none``). Raises
+        :class:`~dedup.errors.SettingsError` naming any other.
         """
         chosen = {n.strip() for n in names if n.strip()}
         known = {"near-duplicate", "contained", "containing", "overlap"}
