@@ -16,7 +16,7 @@ from dedup.errors import (
     InputError,
     SettingsError,
 )
-from dedup.index.index import Decision, Index, IndexStats, Match, Policy, StoredArticle
+from dedup.index import Decision, Index, IndexStats, Match, Policy, StoredArticle
 from dedup.model import RELATIONS, Article, BadRecord, Notice, Pair, Passage, Relation, Report
 from dedup.settings import Settings
 

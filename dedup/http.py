@@ -46,8 +46,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index.index import Index, Policy, parse_duration, parse_published
-from dedup.io.records import ReadOptions, parse_record
+from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration, parse_published
+from dedup.index.stream import decide, read_article
+from dedup.io.records import ReadOptions
 from dedup.model import Article
 
 __all__ = ["ENV_CONFIG", "NoDelayH11Protocol", "ServiceSettings", "create_app"]
@@ -73,7 +74,7 @@ class ServiceSettings:
     #: Bearer token required on every endpoint but ``/health`` and the docs (None: no token).
     token: str | None = None
     #: Rejection cases, as ``dedup filter --reject`` takes them.
-    reject: str = "near-duplicate,contained"
+    reject: str = DEFAULT_REJECT
     #: Default time window (``3d``...), None for none.
     window: str | None = None
     #: Create the index (with default settings) if it is missing.
@@ -304,8 +305,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
                 f"{settings.max_article_chars:,} (max_article_chars)",
             )
         try:
-            article = parse_record(record, options, source="request", line=None)
-            if article.published:
+            article = read_article(record, options, source="request", line=None)
+            if article.published:  # a blank date too is refused here (the filter reads it as none)
                 parse_published(article.published)
             return article
         except InputError as exc:
@@ -329,8 +330,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ApiError(422, f"parameter 'window': {exc}") from None
 
     def checked(index: Index, article: Article, when: Any, add: bool) -> dict[str, Any]:
-        decision = index.check_and_add(article, window=when) if add else index.check(article, window=when)
-        return decision.to_dict()
+        return decide(index, article, add=add, window=when).to_dict()
 
     def batch(index: Index, articles: list[Article], when: Any, add: bool) -> list[dict[str, Any]]:
         return [checked(index, a, when, add) for a in articles]

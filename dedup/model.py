@@ -17,6 +17,8 @@ __all__ = [
     "Passage",
     "Relation",
     "Report",
+    "UniqueIds",
+    "strength",
 ]
 
 Relation = Literal["near-duplicate", "containment", "overlap"]
@@ -60,6 +62,41 @@ class Article:
         return out
 
 
+class UniqueIds:
+    """The duplicate-id check of one run: ids met so far, with where each was first met.
+
+    A report refuses a second article with an id (``dedup report``, :class:`dedup.Detector`); a bulk
+    load skips it (:meth:`dedup.index.Index.add_many`).
+    """
+
+    def __init__(self) -> None:
+        self._first: dict[str, str | None] = {}
+
+    def duplicate(self, article_id: str, origin: str | None = None) -> str | None:
+        """None the first time ``article_id`` is met (it is recorded, from ``origin``); else what is wrong."""
+        if article_id in self._first:
+            first = self._first[article_id]
+            return f"duplicate id {article_id!r}" + (f" (first seen at {first})" if first else "")
+        self._first[article_id] = origin
+        return None
+
+
+def strength(relation: str, coverage: float) -> tuple[int, float]:
+    """The ranking rule of pairs and of a decision's matches: the strongest first.
+
+    By relation (in :data:`RELATIONS` order; any other, such as a decision's ``already-stored``,
+    first), then by the larger coverage (rounded to 6 decimals, so that float noise does not order).
+    Ties are broken by each ranking's own key, and those differ on purpose, as published contracts:
+    a report's pairs by Jaccard, then ids (:meth:`Pair.sort_key`); a decision's matches by the
+    stored id alone (:meth:`dedup.index.Match.sort_key`). Ties on coverage are common among matches
+    (stored copies of one story share the same passages with the new article: 115 of the 2,587
+    decisions on a real-news stream have such a tie whose Jaccard order differs from the id
+    order), so one tie-break for both would reorder published decisions.
+    """
+    rank = RELATIONS.index(relation) if relation in RELATIONS else -1
+    return (rank, -round(coverage, 6))
+
+
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A passage shared by two articles, as end-exclusive str offsets into each text."""
@@ -75,17 +112,23 @@ class Passage:
     #: Words the two sides have in common (aligned).
     matched_words: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the passage."""
+    def to_dict(self, sides: tuple[str, str] = ("a", "b")) -> dict[str, Any]:
+        """The JSON form of the passage, its two sides named ``sides``.
+
+        A report names them ``a`` and ``b`` (``a_start``, ``b_text``...); a filter decision ``new``
+        and ``stored`` (:meth:`dedup.index.Match.to_dict`). Both forms are contracts: same fields,
+        same order.
+        """
+        a, b = sides
         return {
-            "a_start": self.a_start,
-            "a_end": self.a_end,
-            "b_start": self.b_start,
-            "b_end": self.b_end,
+            f"{a}_start": self.a_start,
+            f"{a}_end": self.a_end,
+            f"{b}_start": self.b_start,
+            f"{b}_end": self.b_end,
             "similarity": round(self.similarity, 4),
             "matched_words": self.matched_words,
-            "a_text": self.a_text,
-            "b_text": self.b_text,
+            f"{a}_text": self.a_text,
+            f"{b}_text": self.b_text,
         }
 
 
@@ -129,14 +172,8 @@ class Pair:
         return out
 
     def sort_key(self) -> tuple[int, float, float, str, str]:
-        """Strongest first: relation, then coverage, then Jaccard, then ids for a stable order."""
-        return (
-            RELATIONS.index(self.relation),
-            -round(self.score, 6),
-            -round(self.jaccard, 6),
-            self.a,
-            self.b,
-        )
+        """Strongest first (:func:`strength`), ties broken by Jaccard, then by the ids."""
+        return (*strength(self.relation, self.score), -round(self.jaccard, 6), self.a, self.b)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,10 @@ from dedup import (
     Settings,
     SettingsError,
 )
-from dedup.index.index import parse_duration, parse_published
+from dedup.engine.align import ShingleView, screen
+from dedup.engine.verify import Document
+from dedup.index import parse_duration, parse_published
+from dedup.stores.base import StoredRecord
 from tests.newsgen import stories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -449,6 +452,48 @@ def test_two_processes_keep_each_article_once(tmp_path: Path, seed_articles: lis
 # -- the in-memory key index --------------------------------------------------------------------------
 
 
+def test_decide_then_commit_is_check_and_add(tmp_path: Path, seed_articles: list[Article]) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    others = [a for a in seed_articles if a.id != tass.id]
+    with Index.open(tmp_path / "a.db", create=True) as one, Index.open(tmp_path / "b.db", create=True) as two:
+        one.add_many(others)
+        two.add_many(others)
+        attempt = one.decide(tass)
+        assert attempt.decision == one.check(tass)  # deciding writes nothing
+        assert attempt.keeps
+        assert not attempt.decision.stored
+        assert attempt.matches == attempt.decision.matches
+        assert tass.id not in one
+        assert one.commit(attempt) == two.check_and_add(tass)
+        assert tass.id in one
+        # a rejection is returned as decided, and nothing is written
+        again = one.decide(tass)
+        assert again.decision.relation == "already-stored"
+        assert one.commit(again) == again.decision
+        assert len(one) == len(seed_articles)
+
+
+def test_a_copy_stored_between_decide_and_commit_is_caught(
+    tmp_path: Path, seed_articles: list[Article]
+) -> None:
+    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    wire = Article("wire-pakistan", tass_reprint(tass.text))
+    path = tmp_path / "race.db"
+    with Index.open(path, create=True) as index, Index.open(path) as rival:
+        index.add_many([a for a in seed_articles if a.id != tass.id])
+        attempt = index.decide(tass)
+        assert attempt.keeps
+        assert rival.check_and_add(wire).stored  # another writer, between the decision and its commit
+        decision = index.commit(attempt)
+        # what the decision read changed: decided again in the commit, against the copy
+        assert decision.action == "reject"
+        assert decision.relation == "near-duplicate"
+        assert decision.matches[0].id == wire.id
+        assert not decision.stored
+        assert tass.id not in index
+        assert index.integrity_check() == []
+
+
 @pytest.mark.parametrize("merge_at", [0, 10, 10_000_000])
 def test_key_index_matches_brute_force(merge_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
@@ -511,16 +556,22 @@ def test_stored_shingle_screen_never_drops_a_pair(
         assert len(records) == len(texts)
         assert all(r.shingles and r.valid for r in records)
         screened = verified = 0
+
+        def may_share(doc: Document, record: StoredRecord) -> bool:  # the index's screen
+            view = ShingleView.packed(record.shingles, record.valid, k=index.settings.shingle_size)
+            fp = doc.fingerprint
+            return view is None or screen(fp, len(fp.tokens), view, view.words, index.settings, exact=True)
+
         for new in texts:
             doc = index.verifier.document(new)
             for record in records:
                 if record.id == new.id:
                     continue
-                pair = index.verifier.pair(doc, index._stored_document(record, set()))
+                pair = index.verifier.pair(doc, index.documents.stored(record))
                 if pair is not None:
                     verified += 1
-                    assert index._may_share(doc, record), (new.id, record.id)
-                elif not index._may_share(doc, record):
+                    assert may_share(doc, record), (new.id, record.id)
+                elif not may_share(doc, record):
                     screened += 1
     assert verified >= 20  # the digest, the reprint, the overlap, the footers
     assert screened >= 100  # unrelated pairs are screened out without their words

@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from dedup import IncompatibleIndexError, Index
-from dedup.index.index import FORMAT_VERSION
+from dedup.index import FORMAT_VERSION
 from tests.conftest import ROOT
 from tests.hostile import without_dac_override
 from tests.newsgen import generate_corpus

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,7 +19,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from dedup import Article, IncompatibleIndexError, Index, IndexStoreError, Settings, SettingsError
-from dedup.index.index import FORMAT_VERSION, parse_duration
+from dedup.index import FORMAT_VERSION, parse_duration
 from dedup.stores.redis import RESERVE, RedisStore
 from tests.newsgen import stories
 from tests.test_filter_cli import DEDUP, jsonl, line_of, run
@@ -294,34 +293,15 @@ def test_four_filter_workers_keep_exactly_one_of_each_pair(tmp_path: Path, redis
 # -- the optimistic commit ----------------------------------------------------------------------------
 
 
-class Interleaved(Index):
-    """An index that lets another writer in right after its next decision (before it stores)."""
-
-    between: Callable[[], object] | None = None
-
-    def _decide(self, *args: Any, **kwargs: Any) -> Any:
-        out = super()._decide(*args, **kwargs)
-        hook, self.between = self.between, None
-        if hook is not None:
-            hook()
-        return out
-
-
-def interleaved(url: str) -> Interleaved:
-    index = Interleaved.open(url)
-    assert isinstance(index, Interleaved)
-    return index
-
-
 def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> None:
     original, other = stories(2, seed=41, prefix="race")
     copy = Article("race-copy", reprint(original.text, random.Random(5)))
     Index.create(redis_url).close()
-    index = interleaved(redis_url)
-    with index, Index.open(redis_url) as rival:
+    with Index.open(redis_url) as index, Index.open(redis_url) as rival:
         index.check_and_add(other)  # something stored, so that the decision below reads buckets
-        index.between = lambda: rival.check_and_add(copy)
-        decision = index.check_and_add(original)
+        attempt = index.decide(original)
+        rival.check_and_add(copy)  # another writer, between the decision and its commit
+        decision = index.commit(attempt)
         stats = cast(RedisStore, index.store).lock_stats
         # decided "keep" against an index without the copy; the commit saw the copy's keys in its
         # buckets, wrote nothing, and the decision was made again under the lock
@@ -338,11 +318,11 @@ def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> N
 def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_url: str) -> None:
     first, second, third = stories(3, seed=43, prefix="calm")
     Index.create(redis_url).close()
-    index = interleaved(redis_url)
-    with index, Index.open(redis_url) as rival:
+    with Index.open(redis_url) as index, Index.open(redis_url) as rival:
         index.check_and_add(first)
-        index.between = lambda: rival.check_and_add(second)
-        decision = index.check_and_add(third)
+        attempt = index.decide(third)
+        rival.check_and_add(second)
+        decision = index.commit(attempt)
         stats = cast(RedisStore, index.store).lock_stats
         assert decision.stored
         assert (stats["optimistic"], stats["conflicts"], stats["transactions"]) == (2, 0, 0)
@@ -365,10 +345,10 @@ def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_ur
 def test_the_same_id_stored_meanwhile_is_found(redis_url: str, seed_articles: list[Article]) -> None:
     article = seed_articles[0]
     Index.create(redis_url).close()
-    index = interleaved(redis_url)
-    with index, Index.open(redis_url) as rival:
-        index.between = lambda: rival.add(article)
-        decision = index.check_and_add(article)
+    with Index.open(redis_url) as index, Index.open(redis_url) as rival:
+        attempt = index.decide(article)
+        rival.add(article)
+        decision = index.commit(attempt)
         assert decision.relation == "already-stored"
         assert cast(RedisStore, index.store).lock_stats["conflicts"] == 1
         assert index.ids() == [article.id]

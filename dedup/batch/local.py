@@ -31,13 +31,12 @@ import numpy.typing as npt
 
 from dedup.batch.keytable import KeyTable
 from dedup.batch.parallel import ordered
-from dedup.engine.align import may_share_passage
+from dedup.engine.align import ShingleView, screen
 from dedup.engine.boilerplate import learn_boilerplate_arrays
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS
-from dedup.engine.signature import unique_sorted
 from dedup.engine.verify import Verifier, name_lines
 from dedup.errors import InputError
-from dedup.model import Article, Pair
+from dedup.model import Article, Pair, UniqueIds
 from dedup.settings import Settings
 
 __all__ = ["Progress", "Summaries", "run_batch"]
@@ -84,16 +83,6 @@ class Summaries:
 
     def __len__(self) -> int:
         return len(self.words)
-
-
-@dataclass(frozen=True, slots=True)
-class ShingleView:
-    """A text as screening sees it (implements :class:`dedup.engine.align.Shingled`)."""
-
-    shingles: npt.NDArray[np.uint32]
-    valid: npt.NDArray[np.bool_]
-    distinct: npt.NDArray[np.uint32]
-    tokens: int
 
 
 # -- worker side ----------------------------------------------------------------------------------------
@@ -256,7 +245,7 @@ def _read_views(path: str, where: Mapping[int, tuple[int, ...]]) -> dict[int, Sh
             valid = np.unpackbits(np.frombuffer(fh.read((n + 7) // 8), dtype=np.uint8), count=n).astype(
                 np.bool_
             )
-            views[i] = ShingleView(shingles, valid, unique_sorted(shingles[valid]), tokens)
+            views[i] = ShingleView.of(shingles, valid, tokens)
     return views
 
 
@@ -268,19 +257,7 @@ def _screen(
 ) -> list[bool]:
     """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
     views = _read_views(path, where)
-    s = settings
-    return [
-        may_share_passage(
-            views[x],
-            views[x].tokens,
-            views[y],
-            views[y].tokens,
-            k=s.shingle_size,
-            max_gap=s.max_gap,
-            min_words=s.min_passage_words,
-        )
-        for x, y in pairs
-    ]
+    return [screen(views[x], views[x].words, views[y], views[y].words, settings) for x, y in pairs]
 
 
 def _read_signatures(
@@ -374,7 +351,7 @@ def run_batch(
     doc_table = KeyTable(partition_bits=0)
     # the largest structure of a run, kept in files; 64 partitions: a reducer holds 1/64 of it
     win_table = KeyTable(partition_bits=WINDOW_PARTITION_BITS, folder=spill_folder.name)
-    seen: dict[str, str | None] = {}
+    seen = UniqueIds()
 
     def tick(stage: str, done: int, total: int) -> None:
         if progress is not None:
@@ -397,13 +374,9 @@ def run_batch(
 
     def checked() -> Iterator[Article]:
         for article in all_articles():
-            if article.id in seen:
-                first = seen[article.id]
-                raise InputError(
-                    f"duplicate id {article.id!r}" + (f" (first seen at {first})" if first else ""),
-                    source=article.origin,
-                )
-            seen[article.id] = article.origin
+            duplicate = seen.duplicate(article.id, article.origin)
+            if duplicate is not None:
+                raise InputError(duplicate, source=article.origin)
             if len(stored) >= MAX_DOCUMENTS:
                 raise InputError(
                     f"more than {MAX_DOCUMENTS:,} articles in one report: split the corpus "

@@ -10,44 +10,22 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import IO, Any
 
 import click
 
-from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index.index import DEFAULT_WINDOW_SAMPLE, Decision, Index, Policy, parse_duration
-from dedup.io.decode import decode
+from dedup.cli.options import policy_option, settings_from, settings_options, window_option
+from dedup.errors import DedupError, InputError
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Policy, parse_duration
+from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
-from dedup.io.records import ReadOptions, parse_json, parse_record
+from dedup.io.records import ReadOptions
 from dedup.io.render import json_text
-from dedup.model import Article, BadRecord
+from dedup.model import Article, BadRecord, Notice
 
-__all__ = ["register"]
-
-_DEFAULT_REJECT = "near-duplicate,contained"
-
-
-def _policy_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--reject",
-        "reject",
-        default=_DEFAULT_REJECT,
-        show_default=True,
-        metavar="CASES",
-        help="Comma-separated cases that reject an article: near-duplicate, contained (mostly inside a "
-        "stored article), containing (holds a stored article: a digest page), overlap; or none.",
-    )(func)
-
-
-def _window_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--window",
-        default=None,
-        metavar="DURATION",
-        help="Compare only with stored articles published within this distance (e.g. 3d, 12h).",
-    )(func)
+__all__ = ["check", "filter_command", "index_group"]
 
 
 def _open(path: str, reject: str, window: str | None, *, create: bool = False) -> Index:
@@ -59,6 +37,10 @@ def _open(path: str, reject: str, window: str | None, *, create: bool = False) -
 
 def _say(message: str) -> None:
     click.echo(message, err=True)
+
+
+def _warn(notice: Notice) -> None:
+    _say(f"warning: {notice}")
 
 
 def _json_line(data: dict[str, Any]) -> bytes:
@@ -104,22 +86,21 @@ def index_group() -> None:
     """
 
 
-def _register_create(settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]) -> None:
-    @index_group.command("create")
-    @click.argument("path", type=click.Path(dir_okay=False))
-    @click.option(
-        "--window-sample",
-        type=click.IntRange(1, 1024),
-        default=DEFAULT_WINDOW_SAMPLE,
-        show_default=True,
-        help="Store one window key in N (a smaller index that may miss overlaps resting on few windows).",
-    )
-    @settings_options
-    def create(path: str, window_sample: int, **values: Any) -> None:
-        """Create an empty index at PATH with the given detection settings."""
-        settings = settings_from(values)
-        with Index.create(path, settings, window_sample=window_sample) as index:
-            click.echo(f"created {path} (settings {index.settings.fingerprint()})")
+@index_group.command("create")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option(
+    "--window-sample",
+    type=click.IntRange(1, 1024),
+    default=DEFAULT_WINDOW_SAMPLE,
+    show_default=True,
+    help="Store one window key in N (a smaller index that may miss overlaps resting on few windows).",
+)
+@settings_options
+def create(path: str, window_sample: int, **values: Any) -> None:
+    """Create an empty index at PATH with the given detection settings."""
+    settings = settings_from(values)
+    with Index.create(path, settings, window_sample=window_sample) as index:
+        click.echo(f"created {path} (settings {index.settings.fingerprint()})")
 
 
 @index_group.command("add")
@@ -238,8 +219,8 @@ def prune(path: str, older_than: str) -> None:
 @click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text.")
 @click.option("--skip-bad", is_flag=True, help="Write an error line for unusable records and go on.")
-@_policy_option
-@_window_option
+@policy_option
+@window_option
 def check(
     index_path: str,
     inputs: tuple[str, ...],
@@ -260,10 +241,10 @@ def check(
     with ExitStack() as stack:
         out: IO[bytes] = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
         index = stack.enter_context(_open(index_path, reject, window))
-        for item in iter_articles(inputs, options, emit=lambda n: _say(f"warning: {n}")):
+        for item in iter_articles(inputs, options, emit=_warn):
             if isinstance(item, BadRecord):
                 errors += 1
-                out.write(_json_line(_error_record(item.error, line=item.line, source=item.source)))
+                out.write(_json_line(error_record(item.error, line=item.line, source=item.source)))
                 continue
             try:
                 decision = index.check(item)
@@ -271,7 +252,7 @@ def check(
                 if not skip_bad:
                     raise
                 errors += 1
-                out.write(_json_line(_error_record(str(exc), article_id=item.id, source=item.origin)))
+                out.write(_json_line(error_record(str(exc), article_id=item.id, source=item.origin)))
                 continue
             rejected += decision.rejected
             out.write(_json_line(decision.to_dict()))
@@ -281,13 +262,54 @@ def check(
         sys.exit(1)
 
 
-def _error_record(
-    message: str, *, line: int | None = None, article_id: str | None = None, source: str | None = None
-) -> dict[str, Any]:
-    return {"id": article_id, "action": "error", "error": message, "source": source, "line": line}
-
-
 # -- dedup filter -------------------------------------------------------------------------------------
+
+
+def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool, quiet: bool) -> Index:
+    """Open (or create) the filter's index; bad options stop the run before the index is created."""
+    Policy.from_names(reject.split(","))
+    if window:
+        parse_duration(window)
+    if not Index.exists(path):
+        if not create:
+            raise DedupError(f"{path}: no such index")
+        if not quiet:
+            _say(f"dedup filter: creating {path} with default settings")
+    return _open(path, reject, window, create=create)
+
+
+def _appending(stack: ExitStack, path: str | None) -> IO[bytes] | None:
+    """``path`` opened to append to, closed with ``stack``; None without a path."""
+    return stack.enter_context(open(path, "ab")) if path else None
+
+
+class _Outputs:
+    """Where ``dedup filter`` writes each line (kept to stdout) and its record."""
+
+    def __init__(
+        self, stack: ExitStack, *, decisions: str | None, rejects: str | None, errors: str | None, quiet: bool
+    ) -> None:
+        self.decisions = _appending(stack, decisions)
+        self.lines: dict[str, IO[bytes] | None] = {
+            "kept": sys.stdout.buffer,
+            "rejected": _appending(stack, rejects),
+            "error": _appending(stack, errors),
+        }
+        # an error goes to stderr when it is written nowhere else
+        self.say_errors = not quiet and errors is None and decisions is None
+
+    def write(self, outcome: Outcome) -> None:
+        """Write the line where it belongs, then its record; each at once (the index has committed it)."""
+        target = self.lines[outcome.kind]
+        if target is not None:
+            target.write(outcome.text + b"\n")
+            target.flush()
+        record = outcome.record()
+        if outcome.kind == "error" and self.say_errors:
+            _say(f"dedup: error: {STDIN}, line {outcome.line}: {record['error']}")
+        if self.decisions is not None:
+            self.decisions.write(_json_line(record))
+            self.decisions.flush()
 
 
 @click.command("filter")
@@ -325,8 +347,8 @@ def _error_record(
 @click.option(
     "--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
 )
-@_policy_option
-@_window_option
+@policy_option
+@window_option
 def filter_command(
     index_path: str,
     decisions: str | None,
@@ -350,85 +372,15 @@ def filter_command(
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
-    Policy.from_names(reject.split(","))  # bad options stop the run before the index is created
-    if window:
-        parse_duration(window)
-    if not Index.exists(index_path):
-        if not create:
-            raise DedupError(f"{index_path}: no such index")
-        if not quiet:
-            _say(f"dedup filter: creating {index_path} with default settings")
     with ExitStack() as stack:
-        index = stack.enter_context(_open(index_path, reject, window, create=create))
-        kept_out = sys.stdout.buffer
-        decision_out = stack.enter_context(open(decisions, "ab")) if decisions else None
-        reject_out = stack.enter_context(open(rejects, "ab")) if rejects else None
-        error_out = stack.enter_context(open(errors, "ab")) if errors else None
-        for n, raw in enumerate(sys.stdin.buffer, 1):
-            line = raw.rstrip(b"\r\n")
-            if not line.strip():
-                continue
-            try:
-                result = _filter_line(index, line, n, options)
-            except IndexStoreError as exc:
-                raise IndexStoreError(
-                    f"{exc} (stopped at input line {n}: every line before it is decided and its output "
-                    "written; once the cause is fixed, run again: lines already stored are rejected as such)"
-                ) from exc
-            # The index has committed the decision: make it visible at once, the line first.
-            if isinstance(result, Decision):
-                target = kept_out if result.action == "keep" else reject_out
-            else:
-                target = error_out
-            if target is not None:
-                target.write(line + b"\n")
-                target.flush()
-            if isinstance(result, Decision):
-                record = {**result.to_dict(), "line": n}
-                progress.count("kept" if result.action == "keep" else "rejected")
-            else:
-                record = result
-                progress.count("errors")
-                if not quiet and error_out is None and decision_out is None:
-                    _say(f"dedup: error: <stdin>, line {n}: {record['error']}")
-            if decision_out is not None:
-                decision_out.write(_json_line(record))
-                decision_out.flush()
+        index = stack.enter_context(_open_for_filter(index_path, reject, window, create=create, quiet=quiet))
+        out = _Outputs(stack, decisions=decisions, rejects=rejects, errors=errors, quiet=quiet)
+        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn):
+            out.write(outcome)
+            progress.count("errors" if outcome.kind == "error" else outcome.kind)
     if not quiet:
         _say(progress.line())
     if progress.counts["errors"]:
         if not quiet:
             _say(f"dedup filter: {progress.counts['errors']} input line(s) could not be used")
         sys.exit(2)
-
-
-def _filter_line(index: Index, line: bytes, n: int, options: ReadOptions) -> Decision | dict[str, Any]:
-    """Check-and-add one input line; an error record when the line is unusable."""
-    article_id = None
-    try:
-        text, notice = decode(line, source="<stdin>", line=n, fallback=options.fallback_encoding)
-        if notice is not None:
-            _say(f"warning: {notice}")
-        # every way a line can fail to be JSON (too deep, a number too long...) is an error record
-        record = parse_json(text, source="<stdin>", line_number=n)
-        if isinstance(record, dict) and isinstance(record.get(options.id_field), str | int):
-            article_id = str(record[options.id_field])
-        article = parse_record(
-            record, options, source="<stdin>", line=n, emit=lambda notice: _say(f"warning: {notice}")
-        )
-        return index.check_and_add(article)
-    except InputError as exc:
-        out = _error_record(exc.reason, line=n, article_id=article_id, source="<stdin>")
-        if exc.field is not None:
-            out["field"] = exc.field
-        return out
-
-
-def register(
-    group: click.Group, settings_options: Callable[[Any], Any], settings_from: Callable[..., Any]
-) -> None:
-    """Add ``index``, ``check`` and ``filter`` to the ``dedup`` command group."""
-    _register_create(settings_options, settings_from)
-    group.add_command(index_group)
-    group.add_command(check)
-    group.add_command(filter_command)

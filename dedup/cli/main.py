@@ -8,7 +8,6 @@ Exit status: 0 success; 1 a check found articles that would be rejected; 2 an er
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import sys
@@ -17,7 +16,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 
 import click
 from rich.console import Console
@@ -26,16 +25,15 @@ from rich.text import Text
 
 from dedup._version import __version__
 from dedup.batch.local import default_workers
-from dedup.cli.filter import register as register_filter_commands
+from dedup.cli.filter import check, filter_command, index_group
+from dedup.cli.options import make_read_options, read_options, settings_from, settings_options
 from dedup.cli.serve import serve
 from dedup.detector import Detector
 from dedup.errors import DedupError
 from dedup.io.html import render_html
 from dedup.io.readers import stream_articles
-from dedup.io.records import ReadOptions
 from dedup.io.render import render_json, render_table
 from dedup.model import Article, BadRecord, Notice
-from dedup.settings import Settings
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "cli", "main", "write_output"]
 
@@ -45,74 +43,6 @@ EXIT_ERROR = 2
 EXIT_INTERNAL = 3
 #: Exit status after Ctrl-C.
 EXIT_INTERRUPTED = 130
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def settings_options(func: F) -> F:
-    """Add one ``--setting-name`` option per detection setting (defaults from :class:`Settings`)."""
-    for f in reversed(dataclasses.fields(Settings)):
-        name = "--" + f.name.replace("_", "-")
-        kind = click.FLOAT if f.type in ("float", float) else click.INT
-        func = click.option(
-            name,
-            f.name,
-            type=kind,
-            default=None,
-            show_default=str(f.default),
-            help=str(f.metadata.get("help", "")),
-        )(func)
-    return func
-
-
-def settings_from(values: dict[str, Any]) -> Settings:
-    """Settings from the options the user gave (the others keep their defaults)."""
-    names = {f.name for f in dataclasses.fields(Settings)}
-    chosen = {k: v for k, v in values.items() if k in names and v is not None}
-    return Settings(**chosen)
-
-
-def read_options(func: F) -> F:
-    """Options shared by every command that reads articles."""
-    options = [
-        click.option("--id-field", default="id", show_default=True, help="JSONL/CSV field holding the id."),
-        click.option(
-            "--text-field", default="text", show_default=True, help="JSONL/CSV field holding the text."
-        ),
-        click.option(
-            "--input-format",
-            type=click.Choice(["auto", "jsonl", "csv", "tsv", "text"]),
-            default="auto",
-            show_default=True,
-            help="Format of file inputs (auto: by suffix; folders always hold .txt/.md files).",
-        ),
-        click.option(
-            "--encoding",
-            "fallback_encoding",
-            default="cp1252",
-            show_default=True,
-            help="Encoding tried for bytes that are not UTF-8 (with a warning).",
-        ),
-        click.option(
-            "--skip-bad",
-            is_flag=True,
-            help="List unusable records in the output instead of stopping at the first.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def make_read_options(values: dict[str, Any]) -> ReadOptions:
-    """ReadOptions from the command's options."""
-    return ReadOptions(
-        id_field=values["id_field"],
-        text_field=values["text_field"],
-        input_format=values["input_format"],
-        fallback_encoding=values["fallback_encoding"],
-        skip_bad=values["skip_bad"],
-    )
 
 
 def _stderr() -> Console:
@@ -338,5 +268,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(status)
 
 
-register_filter_commands(cli, settings_options, settings_from)
-cli.add_command(serve)
+for command in (index_group, check, filter_command, serve):
+    cli.add_command(command)

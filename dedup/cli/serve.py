@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from dedup.errors import SettingsError, require
-from dedup.index.index import Index, Policy, parse_duration
+from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration
 
 __all__ = ["serve"]
 
@@ -48,7 +48,7 @@ __all__ = ["serve"]
 )
 @click.option(
     "--reject",
-    default="near-duplicate,contained",
+    default=DEFAULT_REJECT,
     show_default=True,
     metavar="CASES",
     help="Cases that reject an article: near-duplicate, contained, containing, overlap; or none.",

@@ -10,6 +10,11 @@ Two sources of knowledge:
   footer). Frequency alone is not enough: a wire story reprinted by twenty outlets recurs twenty times,
   and the articles holding it are near-duplicates of each other, so its lines stay evidence.
 
+The learned-line rule has one home, :func:`is_boilerplate`, used by both paths: a corpus learns its
+lines at once (:func:`learn_boilerplate`, :func:`learn_boilerplate_arrays`, for ``dedup report``);
+an index learns them article by article (:func:`learned_lines`), from per-line tallies
+(:class:`LineStat`) that its store keeps with :meth:`LineStat.add` and :meth:`LineStat.remove`.
+
 Masked words still lie inside passages when a passage runs across them; they only stop counting as
 matches and as words to cover.
 """
@@ -17,7 +22,7 @@ matches and as words to cover.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,12 +33,16 @@ import regex
 from dedup.engine.normalize import Tokens, segment_keys
 
 __all__ = [
+    "HOLDER_SAMPLE",
     "RELATED",
     "Line",
+    "LineStat",
     "cardinality",
     "independent_groups",
+    "is_boilerplate",
     "learn_boilerplate",
     "learn_boilerplate_arrays",
+    "learned_lines",
     "line_ranges",
     "lines_of",
     "mask_lines",
@@ -226,22 +235,119 @@ def independent_groups(
     return len({find(d) for d in range(len(signatures))})
 
 
+#: Holders of a line whose signatures the rule compares: the first ones (for an article decided
+#: against an index, the article itself and the first stored ones).
+HOLDER_SAMPLE = 8
+
+
+def is_boilerplate(
+    docs: int,
+    edges: int,
+    line_words: int,
+    holders: Sequence[npt.NDArray[np.uint32]] | None,
+    *,
+    min_docs: int,
+    related: float = RELATED,
+) -> bool:
+    """The learned-line rule: whether a line in ``docs`` articles (``edges`` at an edge) is boilerplate.
+
+    It is when it recurs in at least ``min_docs`` articles, lies at the head or foot in at least half of
+    them, and the sampled holders (``holders``: their whole-document signatures, the first
+    :data:`HOLDER_SAMPLE` are compared; None: no signatures, frequency alone decides) fall into at
+    least ``min_docs`` groups that share nothing much beyond the line (:func:`independent_groups`).
+    """
+    if not _recurs(docs, edges, min_docs):
+        return False
+    if holders is None:
+        return True
+    return independent_groups(holders[:HOLDER_SAMPLE], line_words, related) >= min_docs
+
+
+def _recurs(docs: int, edges: int, min_docs: int) -> bool:
+    """The rule's first half: held by ``min_docs`` articles or more, at the head or foot in half of them."""
+    return docs >= min_docs and edges * 2 >= docs
+
+
+@dataclass(frozen=True, slots=True)
+class LineStat:
+    """How many stored articles hold a line, how many at their head or foot, and the first few of them.
+
+    What a store keeps per line for :func:`learned_lines`; it changes only through :meth:`add` and
+    :meth:`remove`.
+    """
+
+    docs: int
+    edges: int
+    #: Up to :data:`HOLDER_SAMPLE` holders (doc numbers), the first stored.
+    sample: tuple[int, ...] = ()
+
+    def add(self, doc: int, edge: bool) -> LineStat:
+        """The tally once article ``doc`` (holding the line at its head or foot if ``edge``) is stored."""
+        sample = self.sample if len(self.sample) >= HOLDER_SAMPLE else (*self.sample, doc)
+        return LineStat(self.docs + 1, self.edges + int(edge), sample)
+
+    def remove(self, doc: int, edge: bool) -> LineStat | None:
+        """The tally once article ``doc`` is removed; None when no article holds the line any more."""
+        if self.docs <= 1:
+            return None
+        sample = tuple(d for d in self.sample if d != doc)
+        return LineStat(self.docs - 1, max(self.edges - int(edge), 0), sample)
+
+
+def learned_lines(
+    lines: Sequence[tuple[int, bool, int]],
+    stats: Mapping[int, LineStat],
+    signature: npt.NDArray[np.uint32],
+    signatures: Callable[[list[int]], Mapping[int, npt.NDArray[np.uint32]]],
+    *,
+    min_docs: int,
+    related: float = RELATED,
+) -> set[int]:
+    """Lines of a new article that are boilerplate once it joins the stored articles (the index's case).
+
+    ``lines``: the article's lines, each once, as (line key, at its head or foot, words); ``stats``: the
+    tallies of those lines among the stored articles (lines no stored article holds are left out);
+    ``signature``: the article's whole-document signature; ``signatures(docs)``: the stored
+    signatures of ``docs`` (called once, and only when a line recurs often enough).
+
+    :func:`is_boilerplate` decides, each line counted with the new article (one more holder), its
+    sampled holders being the first ``HOLDER_SAMPLE - 1`` stored ones and the new article itself.
+    """
+    frequent: dict[int, tuple[LineStat, int]] = {}
+    for key, edge, words in lines:
+        stored = stats.get(key)
+        if stored is None:
+            continue
+        stat = LineStat(stored.docs + 1, stored.edges + int(edge), stored.sample)  # with the new article
+        if _recurs(stat.docs, stat.edges, min_docs):
+            frequent[key] = (stat, words)
+    if not frequent:
+        return set()
+    wanted = sorted({d for stat, _ in frequent.values() for d in stat.sample[: HOLDER_SAMPLE - 1]})
+    found = signatures(wanted)
+    learned = set()
+    for key, (stat, words) in frequent.items():
+        holders = [found[d] for d in stat.sample[: HOLDER_SAMPLE - 1] if d in found] + [signature]
+        if is_boilerplate(stat.docs, stat.edges, words, holders, min_docs=min_docs, related=related):
+            learned.add(key)
+    return learned
+
+
 def learn_boilerplate(
     doc_lines: Sequence[Sequence[tuple[int, bool, int]]],
     signatures: Sequence[npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
     related: float = RELATED,
-    sample: int = 8,
 ) -> dict[int, int]:
     """Learn boilerplate lines from a corpus.
 
     ``doc_lines[d]`` are the (line key, at head or foot, words) of document ``d``; ``signatures[d]``
     its whole-document MinHash signature. A line is boilerplate when it recurs in at least ``min_docs``
     documents, lies at the head or foot in most of them, and those documents fall into at least
-    ``min_docs`` groups that share nothing much beyond the line (:func:`independent_groups`, over the
-    first ``sample`` holders). A paragraph carried by a story, its reprints and a digest page is one
-    group and stays evidence; a site's footer under unrelated articles is many.
+    ``min_docs`` groups that share nothing much beyond the line (:func:`is_boilerplate`, over the
+    first :data:`HOLDER_SAMPLE` holders). A paragraph carried by a story, its reprints and a digest
+    page is one group and stays evidence; a site's footer under unrelated articles is many.
 
     Returns the boilerplate line keys with the number of documents holding each.
     """
@@ -257,10 +363,9 @@ def learn_boilerplate(
             words[key] = n
     out: dict[int, int] = {}
     for key, docs in holders.items():
-        holding = [d for d, _ in docs]
-        if _is_boilerplate(
-            holding, sum(1 for _, e in docs if e), words[key], signatures, min_docs, related, sample
-        ):
+        sample = None if signatures is None else [signatures[d] for d, _ in docs[:HOLDER_SAMPLE]]
+        at_edges = sum(1 for _, e in docs if e)
+        if is_boilerplate(len(docs), at_edges, words[key], sample, min_docs=min_docs, related=related):
             out[key] = len(docs)
     return out
 
@@ -274,7 +379,6 @@ def learn_boilerplate_arrays(
     *,
     min_docs: int,
     related: float = RELATED,
-    sample: int = 8,
 ) -> dict[int, int]:
     """:func:`learn_boilerplate` over flat arrays, with no Python code per line.
 
@@ -299,31 +403,14 @@ def learn_boilerplate_arrays(
     found: list[tuple[int, int, int]] = []  # (first position in the corpus, key, documents)
     for g in chosen.tolist():
         s0, c = int(starts[g]), int(counts[g])
-        holding = d[s0 : s0 + c].tolist()
-        if _is_boilerplate(
-            holding, int(at_edges[g]), int(words[order[s0]]), signatures, min_docs, related, sample
+        first = d[s0 : s0 + min(c, HOLDER_SAMPLE)].tolist()
+        holders = None if signatures is None else [signatures[x] for x in first]
+        if is_boilerplate(
+            c, int(at_edges[g]), int(words[order[s0]]), holders, min_docs=min_docs, related=related
         ):
             found.append((int(order[s0]), int(k[s0]), c))
     found.sort()
     return {key: c for _, key, c in found}
-
-
-def _is_boilerplate(
-    holding: Sequence[int],
-    at_edges: int,
-    line_words: int,
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
-    min_docs: int,
-    related: float,
-    sample: int,
-) -> bool:
-    """The rule of :func:`learn_boilerplate` for one line held by documents ``holding`` (ascending)."""
-    if len(holding) < min_docs or at_edges * 2 < len(holding):
-        return False
-    if signatures is None:
-        return True
-    sigs = [signatures[d] for d in holding[:sample]]
-    return independent_groups(sigs, line_words, related) >= min_docs
 
 
 def mask_lines(lines: Iterable[Line], boilerplate: Mapping[int, int], mask: BoolArray) -> bool:

@@ -1,1 +1,42 @@
-"""The pre-ingest filter: a persistent index that decides, article by article, whether one is new."""
+"""The pre-ingest filter: a persistent index that decides, article by article, whether one is new.
+
+* :mod:`~dedup.index.index`: :class:`Index`, over a store (:mod:`~dedup.index.meta`: what an index
+  records about itself, checked on opening);
+* :mod:`~dedup.index.decide`: the :class:`~dedup.index.decide.Decider` and its :class:`Attempt` (one
+  decision, not written yet, with what it read); :mod:`~dedup.index.documents`: articles
+  fingerprinted, stored and read back;
+* :mod:`~dedup.index.results`: what it answers (:class:`Decision`, :class:`Match`, :class:`Policy`...);
+* :mod:`~dedup.index.stream`: the JSONL filter loop of ``dedup filter``.
+"""
+
+from dedup.index.decide import Attempt, ReadSet
+from dedup.index.index import Index
+from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, FORMAT_VERSION
+from dedup.index.results import (
+    DEFAULT_REJECT,
+    AddResult,
+    Decision,
+    IndexStats,
+    Match,
+    Policy,
+    StoredArticle,
+    parse_duration,
+    parse_published,
+)
+
+__all__ = [
+    "DEFAULT_REJECT",
+    "DEFAULT_WINDOW_SAMPLE",
+    "FORMAT_VERSION",
+    "AddResult",
+    "Attempt",
+    "Decision",
+    "Index",
+    "IndexStats",
+    "Match",
+    "Policy",
+    "ReadSet",
+    "StoredArticle",
+    "parse_duration",
+    "parse_published",
+]

@@ -6,7 +6,8 @@
 ...     decision.action, decision.relation  # doctest: +SKIP
 ('keep', None)
 
-How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`):
+How a decision is made (:meth:`Index.check`, :meth:`Index.check_and_add`; the steps and the reads
+behind them in :mod:`dedup.index.decide`):
 
 1. The article is tokenised and fingerprinted as by :class:`~dedup.engine.verify.Verifier`: known
    boilerplate (datelines, credits, copyright lines) is masked; so are lines that the index has
@@ -29,430 +30,47 @@ write cost and the size of the key table by ``N``. Reprints and trimmed copies s
 keys (and their document keys) and are still found; an overlap resting on one or two shared
 windows can be missed (``docs/filter.md`` gives the measured cost). ``window_sample=1`` stores
 every key: the index then finds exactly the candidates that a report would.
+
+Check-and-add is two public steps, :meth:`Index.decide` (no write) and :meth:`Index.commit`:
+``index.check_and_add(a) == index.commit(index.decide(a))`` and
+``index.check(a) == index.decide(a).decision``. Between them another writer may store anything;
+the commit stores the article only if what its decision read is unchanged, and otherwise decides
+again. Tests (and callers that batch their writes) interleave writers at exactly that point.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
-import json
 import os
-import re
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+from dedup.engine.verify import Verifier
+from dedup.errors import IndexStoreError, SettingsError, WriteConflict
+from dedup.index.decide import Attempt, Decider
+from dedup.index.documents import Documents, Prepared, article_of, unique_lines
+from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, check_compatible, index_meta, open_store
+from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
+from dedup.model import Article, UniqueIds
+from dedup.settings import Settings
+from dedup.stores.base import Store, is_url
 
-from dedup.engine.align import regions
-from dedup.engine.boilerplate import Line, independent_groups, mask_lines
-from dedup.engine.verify import Document, Verifier
-from dedup.errors import (
-    IncompatibleIndexError,
-    IndexStoreError,
-    InputError,
-    SettingsError,
-    WriteConflict,
-    require,
-)
-from dedup.model import RELATIONS, Article, Pair, Passage, Relation
-from dedup.settings import HASH_SCHEME, Settings
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, Store, StoredRecord, is_url
-from dedup.stores.sqlite import SQLiteStore
+__all__ = ["DEFAULT_MAX_CANDIDATES", "Index"]
 
-__all__ = [
-    "DEFAULT_WINDOW_SAMPLE",
-    "FORMAT_VERSION",
-    "AddResult",
-    "Decision",
-    "Index",
-    "IndexStats",
-    "Match",
-    "Policy",
-    "StoredArticle",
-    "parse_duration",
-    "parse_published",
-]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-#: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
-#: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
-#: 3: line keys computed from the words' hashes; band keys in a table of their own.
-FORMAT_VERSION = 3
-#: One window key in this many is stored and looked up (see the module documentation).
-DEFAULT_WINDOW_SAMPLE = 4
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 16
 
-Action = Literal["keep", "reject"]
-DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-stored"]
 
-_DOCUMENT_CACHE = 256
-#: What a decision rests on: stored ids found, line statistics, band-key hits.
-_Evidence = tuple[dict[str, int], dict[int, LineStat], dict[int, int]]
-
-
-# -- small parsers ------------------------------------------------------------------------------------
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """``"3d"``, ``"12h"``, ``"30m"``, ``"45s"``, ``"2w"`` (or a plain number of seconds) as a timedelta."""
-    raw = text.strip().lower()
-    unit = raw[-1:] if raw[-1:] in _UNITS else "s"
-    number = raw[:-1] if raw[-1:] in _UNITS else raw
-    try:
-        value = float(number)
-    except ValueError:
-        raise SettingsError(
-            f"cannot read duration {text!r}: use a number and a unit, e.g. 3d, 12h, 30m"
-        ) from None
-    if value < 0:
-        raise SettingsError(f"duration {text!r} is negative")
-    return dt.timedelta(seconds=value * _UNITS[unit])
-
-
-def parse_published(value: str, *, source: str | None = None) -> float:
-    """``published`` as seconds since the epoch.
-
-    Accepted: ISO 8601 (a date alone is midnight UTC; a time without a zone is UTC), RFC 2822
-    (``Wed, 20 Nov 2024 10:00:00 GMT``) or a number of seconds since the epoch.
-    """
-    text = value.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    when: dt.datetime | None = None
-    try:
-        when = dt.datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            when = None
-    if when is None:
-        raise InputError(
-            f"cannot read the date {value!r} (use ISO 8601, e.g. 2024-11-20T10:00:00Z)",
-            source=source,
-            field="published",
-        )
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
-
-
-def _line_hash(key: int) -> int:
-    """A line key (unsigned 64-bit, :func:`dedup.engine.boilerplate.lines_of`) as SQLite's signed integer."""
-    return key - (1 << 64) if key >= 1 << 63 else key
-
-
-# -- results ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Policy:
-    """Which matches make the index reject a new article.
-
-    A *digest page* (a new article that contains stored articles, e.g. a scraped page carrying two
-    stories) is kept by default, annotated with a ``containment`` match for every stored article it
-    holds: it also carries text the index has not seen, and an update that adds paragraphs to a stored
-    story looks the same. Set ``reject_containing=True`` to reject such pages. An article that arrives
-    *after* a stored page holding it is ``contained`` in that page and rejected by default.
-    """
-
-    #: Reject an article that is a near-duplicate of a stored one (a reprint).
-    reject_near_duplicate: bool = True
-    #: Reject an article mostly contained in a stored one (a trimmed reprint).
-    reject_contained: bool = True
-    #: Reject an article that contains a stored one (a digest page, an extended version).
-    reject_containing: bool = False
-    #: Reject an article that merely shares passages with a stored one.
-    reject_overlap: bool = False
-
-    def rejects(self, match: Match, new_id: str) -> bool:
-        """Whether ``match`` is a reason to reject the article ``new_id``."""
-        if match.relation == "near-duplicate":
-            return self.reject_near_duplicate
-        if match.relation == "containment":
-            if match.contained == new_id:
-                return self.reject_contained
-            return self.reject_containing
-        return self.reject_overlap
-
-    @classmethod
-    def from_names(cls, names: Iterable[str]) -> Policy:
-        """A policy rejecting the named cases.
-
-        Names: ``near-duplicate``, ``contained``, ``containing``, ``overlap`` (or ``none``).
-        """
-        chosen = {n.strip() for n in names if n.strip()}
-        known = {"near-duplicate", "contained", "containing", "overlap"}
-        unknown = chosen - known - {"none"}
-        if unknown:
-            raise SettingsError(
-                f"unknown rejection case(s): {', '.join(sorted(unknown))} "
-                f"(choose from {', '.join(sorted(known))})"
-            )
-        return cls(
-            reject_near_duplicate="near-duplicate" in chosen,
-            reject_contained="contained" in chosen,
-            reject_containing="containing" in chosen,
-            reject_overlap="overlap" in chosen,
-        )
-
-    def names(self) -> list[str]:
-        """The rejected cases, by name."""
-        out = []
-        for name, on in (
-            ("near-duplicate", self.reject_near_duplicate),
-            ("contained", self.reject_contained),
-            ("containing", self.reject_containing),
-            ("overlap", self.reject_overlap),
-        ):
-            if on:
-                out.append(name)
-        return out
-
-
-def _passage_dict(p: Passage) -> dict[str, Any]:
-    return {
-        "new_start": p.a_start,
-        "new_end": p.a_end,
-        "stored_start": p.b_start,
-        "stored_end": p.b_end,
-        "similarity": round(p.similarity, 4),
-        "matched_words": p.matched_words,
-        "new_text": p.a_text,
-        "stored_text": p.b_text,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """A stored article that shares text with the new one.
-
-    Passages are :class:`~dedup.model.Passage` objects whose ``a`` side is the new article and whose
-    ``b`` side is the stored one (``new_*`` and ``stored_*`` in JSON).
-    """
-
-    id: str
-    relation: Relation | Literal["already-stored"]
-    #: For ``containment``: the id of the contained article (the new one or the stored one).
-    contained: str | None = None
-    jaccard: float = 0.0
-    jaccard_estimate: float = 0.0
-    #: Fraction of the new article's words inside shared passages.
-    coverage: float = 0.0
-    #: Fraction of the stored article's words inside shared passages.
-    stored_coverage: float = 0.0
-    passages: tuple[Passage, ...] = ()
-    #: The stored article's metadata (title, source, published, url).
-    metadata: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_pair(cls, pair: Pair, metadata: dict[str, str]) -> Match:
-        """A match from a verified pair whose ``a`` is the new article."""
-        return cls(
-            id=pair.b,
-            relation=pair.relation,
-            contained=pair.contained,
-            jaccard=pair.jaccard,
-            jaccard_estimate=pair.jaccard_estimate,
-            coverage=pair.coverage_a,
-            stored_coverage=pair.coverage_b,
-            passages=pair.passages,
-            metadata=metadata,
-        )
-
-    def sort_key(self) -> tuple[int, float, str]:
-        """Strongest first: relation, then the larger coverage, then id."""
-        rank = RELATIONS.index(self.relation) if self.relation in RELATIONS else -1
-        return (rank, -round(max(self.coverage, self.stored_coverage), 6), self.id)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form of the match."""
-        out: dict[str, Any] = {"id": self.id, "relation": self.relation}
-        if self.contained is not None:
-            out["contained"] = self.contained
-        if self.relation != "already-stored":
-            out.update(
-                jaccard=round(self.jaccard, 4),
-                jaccard_estimate=round(self.jaccard_estimate, 4),
-                coverage=round(self.coverage, 4),
-                stored_coverage=round(self.stored_coverage, 4),
-            )
-        if self.metadata:
-            out["metadata"] = dict(self.metadata)
-        out["passages"] = [_passage_dict(p) for p in self.passages]
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the index decided about one article, and the evidence."""
-
-    id: str
-    action: Action
-    #: The strongest relation among the matches (``already-stored``: the id is in the index already).
-    relation: DecisionRelation | None
-    #: Stored articles sharing text with this one, strongest first.
-    matches: tuple[Match, ...] = ()
-    #: Whether this call stored the article.
-    stored: bool = False
-    #: One line for people: why the article was rejected or annotated.
-    reason: str = ""
-
-    @property
-    def rejected(self) -> bool:
-        """True when the action is ``reject``."""
-        return self.action == "reject"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: ``id``, ``action``, ``relation``, ``reason``, ``stored``, ``matches``."""
-        return {
-            "id": self.id,
-            "action": self.action,
-            "relation": self.relation,
-            "reason": self.reason,
-            "stored": self.stored,
-            "matches": [m.to_dict() for m in self.matches],
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class StoredArticle:
-    """A stored article as :meth:`Index.get` returns it."""
-
-    article: Article
-    #: When it was added (seconds since the epoch).
-    added: float
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (the article's fields plus ``added``)."""
-        return {
-            "id": self.article.id,
-            "text": self.article.text,
-            **self.article.metadata(),
-            "added": self.added,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AddResult:
-    """What a bulk :meth:`Index.add_many` did."""
-
-    added: int
-    already_stored: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class IndexStats:
-    """Size and configuration of an index."""
-
-    location: str
-    articles: int
-    keys: int
-    lines: int
-    boilerplate_lines: int
-    bytes: int
-    settings: Settings
-    window_sample: int
-    format: int
-    dedup_version: str
-    created: str
-    oldest_published: float | None
-    newest_published: float | None
-
-    @property
-    def bytes_per_article(self) -> float:
-        """Size on disk divided by the number of stored articles."""
-        return self.bytes / self.articles if self.articles else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-
-        def iso(t: float | None) -> str | None:
-            return None if t is None else dt.datetime.fromtimestamp(t, dt.UTC).isoformat()
-
-        return {
-            "location": self.location,
-            "articles": self.articles,
-            "keys": self.keys,
-            "lines": self.lines,
-            "boilerplate_lines": self.boilerplate_lines,
-            "bytes": self.bytes,
-            "bytes_per_article": round(self.bytes_per_article, 1),
-            "window_sample": self.window_sample,
-            "format": self.format,
-            "dedup_version": self.dedup_version,
-            "created": self.created,
-            "oldest_published": iso(self.oldest_published),
-            "newest_published": iso(self.newest_published),
-            "settings": self.settings.to_dict(),
-        }
-
-
-# -- the index ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Shingles:
-    """A stored article's shingles, as :func:`dedup.engine.align.regions` reads them."""
-
-    shingles: npt.NDArray[np.uint32]
-    valid: npt.NDArray[np.bool_]
-    distinct: npt.NDArray[np.uint32]
-
-
-@dataclass(slots=True)
-class _Prepared:
-    """A new article fingerprinted outside any transaction (only learned boilerplate is missing)."""
-
-    doc: Document
-    published: float | None
-    lines: list[tuple[int, bool]]
-    line_keys: dict[int, int]
-
-
-def _unique_lines(lines: Sequence[Line]) -> tuple[list[tuple[int, bool]], dict[int, int]]:
-    edges: dict[int, bool] = {}
-    keys: dict[int, int] = {}
-    for line in lines:
-        h = _line_hash(line.key)
-        edges[h] = edges.get(h, False) or line.edge
-        keys[h] = line.key
-    return list(edges.items()), keys
-
-
-def _meta_settings(meta: dict[str, str], location: str) -> Settings:
-    try:
-        data = json.loads(meta["settings"])
-        data.pop("fingerprint", None)
-        scheme = data.pop("hash_scheme", HASH_SCHEME)
-        if scheme != HASH_SCHEME:
-            raise IncompatibleIndexError(
-                f"{location}: built with hash scheme {scheme!r}; this version uses {HASH_SCHEME!r}"
-            )
-        return Settings.from_dict(data)
-    except (KeyError, ValueError, TypeError, SettingsError) as exc:
-        raise IncompatibleIndexError(f"{location}: unreadable settings in the index: {exc}") from None
-
-
-def _open_store(location: str | os.PathLike[str], *, create: bool, busy_timeout: float = 60.0) -> Store:
-    if is_url(location):
-        require("redis", extra="redis", feature="a Redis index")
-        from dedup.stores.redis import RedisStore  # imports redis only when it is used
-
-        return RedisStore(os.fspath(location), create=create)
-    return SQLiteStore(location, create=create, busy_timeout=busy_timeout)
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """``items`` in lists of ``size`` (the last one shorter), read lazily."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 class Index:
@@ -465,6 +83,10 @@ class Index:
     whose *signature* part differs (shingle size, window, permutations, seed, LSH thresholds) raises
     :class:`~dedup.errors.IncompatibleIndexError` naming each difference; settings that only change
     verification (``min_passage_words``, coverage thresholds...) may differ and are used as given.
+
+    Deciding is the :class:`~dedup.index.decide.Decider`'s; this class opens the store, holds the
+    policy and the time window, and writes. Every method that reads or writes the store raises
+    :class:`~dedup.errors.IndexStoreError` when it cannot (naming the store and what went wrong).
     """
 
     def __init__(
@@ -486,8 +108,8 @@ class Index:
         self.window_sample = window_sample
         self.max_candidates = max_candidates
         self.meta = meta
-        self._sample_limit = np.uint64(((1 << 64) // window_sample) - 1)  # keys at or below are kept
-        self._documents: OrderedDict[int, Document] = OrderedDict()
+        self.documents = Documents(self.verifier, window_sample)
+        self.decider = Decider(store, self.documents, settings, self.policy, max_candidates)
 
     # -- opening --------------------------------------------------------------------------------------
 
@@ -506,9 +128,9 @@ class Index:
         exist_ok: bool = False,
         **options: Any,
     ) -> Index:
-        """Create a new index at ``path`` (an error if one exists there, unless ``exist_ok``)."""
+        """Create a new index at ``path`` (raises what :meth:`open` does; IndexStoreError if it exists)."""
         if is_url(path):
-            store = _open_store(path, create=True)
+            store = open_store(path, create=True)
             if store.read_meta() and not exist_ok:
                 store.close()
                 raise IndexStoreError(f"{store.location}: already exists")
@@ -536,35 +158,22 @@ class Index:
 
         With ``create``, a missing index is created with ``settings`` (default settings when None) and
         ``window_sample``. An existing index keeps the settings it was built with; ``settings`` given
-        here must agree with them on every signature setting.
+        here must agree with them on every signature setting. Raises
+        :class:`~dedup.errors.SettingsError` for a bad ``window_sample`` or ``max_candidates``,
+        :class:`~dedup.errors.IndexStoreError` when there is no index (without ``create``) or it cannot
+        be opened, :class:`~dedup.errors.IncompatibleIndexError` for another format or other settings.
         """
         if window_sample is not None and (isinstance(window_sample, bool) or not 1 <= window_sample <= 1024):
             raise SettingsError(f"window_sample must be between 1 and 1024, got {window_sample!r}")
         if max_candidates < 1:
             raise SettingsError(f"max_candidates must be at least 1, got {max_candidates}")
         if isinstance(location, str | os.PathLike):
-            store: Store = _open_store(location, create=create, busy_timeout=busy_timeout)
+            store: Store = open_store(location, create=create, busy_timeout=busy_timeout)
         else:
             store = location
         try:
-            meta = store.read_meta()
-            if not meta:
-                if not create:
-                    raise IndexStoreError(f"{store.location}: not a dedup index (no metadata)")
-                from dedup._version import __version__
-
-                chosen = settings if settings is not None else Settings()
-                meta = {
-                    "format": str(FORMAT_VERSION),
-                    "dedup_version": __version__,
-                    "settings": json.dumps(chosen.to_dict(), sort_keys=True),
-                    "fingerprint": chosen.fingerprint(),
-                    "window_sample": str(window_sample or DEFAULT_WINDOW_SAMPLE),
-                    "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                }
-                store.write_meta(meta)
-                meta = store.read_meta()
-            used = cls._check_compatible(store.location, meta, settings, window_sample)
+            meta = index_meta(store, settings, window_sample=window_sample, create=create)
+            used = check_compatible(store.location, meta, settings, window_sample)
         except BaseException:
             store.close()
             raise
@@ -578,35 +187,6 @@ class Index:
             max_candidates=max_candidates,
         )
 
-    @staticmethod
-    def _check_compatible(
-        location: str, meta: dict[str, str], settings: Settings | None, window_sample: int | None
-    ) -> Settings:
-        fmt = meta.get("format")
-        if fmt != str(FORMAT_VERSION):
-            raise IncompatibleIndexError(
-                f"{location}: index format {fmt} (written by dedup {meta.get('dedup_version', '?')}); "
-                f"this version reads format {FORMAT_VERSION}: rebuild the index"
-            )
-        stored = _meta_settings(meta, location)
-        problems = []
-        if window_sample is not None and str(window_sample) != meta.get("window_sample"):
-            problems.append(f"window_sample: index {meta.get('window_sample')}, requested {window_sample}")
-        if settings is None:
-            used = stored
-        else:
-            wanted = settings.signature_dict()
-            have = stored.signature_dict()
-            for name in sorted(set(wanted) | set(have)):
-                if wanted.get(name) != have.get(name):
-                    problems.append(f"{name}: index {have.get(name)!r}, requested {wanted.get(name)!r}")
-            used = settings
-        if problems:
-            raise IncompatibleIndexError(
-                f"{location}: built with other settings than requested ({'; '.join(problems)})"
-            )
-        return used
-
     def close(self) -> None:
         """Close the store."""
         self.store.close()
@@ -619,313 +199,69 @@ class Index:
     ) -> None:
         self.close()
 
-    # -- fingerprints ---------------------------------------------------------------------------------
-
-    def _keys(self, doc: Document) -> list[int]:
-        fp = doc.fingerprint
-        windows = fp.window_keys  # distinct, and salted apart from document keys
-        if self.window_sample > 1:
-            windows = windows[windows <= self._sample_limit]
-        keys: npt.NDArray[np.uint64] = np.unique(
-            np.concatenate([fp.document_keys.astype(np.uint64), windows])
-        )
-        out: list[int] = keys.view(np.int64).tolist()
-        return out
-
-    def _prepare(self, article: Article) -> _Prepared:
-        for name, value in (("id", article.id), ("text", article.text), *article.metadata().items()):
-            bad = _SURROGATE.search(value)
-            if bad is not None:
-                # not a character: no store can hold it (the readers put U+FFFD in its place)
-                raise InputError(
-                    f"holds a lone surrogate (\\u{ord(bad.group()):04x} at offset {bad.start()}), which "
-                    f"cannot be stored (article {article.id!r})",
-                    source=article.origin,
-                    field=name,
-                )
-        published = None
-        if article.published is not None and article.published.strip():
-            published = parse_published(article.published, source=article.origin)
-        doc = self.verifier.document(article)
-        lines, line_keys = _unique_lines(doc.lines)
-        return _Prepared(doc=doc, published=published, lines=lines, line_keys=line_keys)
-
-    def _learned(self, prepared: _Prepared, stats: dict[int, LineStat] | None = None) -> set[int]:
-        """Lines of the new article that the index has learned are boilerplate."""
-        if stats is None:
-            stats = self.store.line_stats([h for h, _ in prepared.lines])
-        min_docs = self.settings.boilerplate_min_docs
-        edge_of = dict(prepared.lines)
-        frequent = {
-            h: st
-            for h, st in stats.items()
-            if st.docs + 1 >= min_docs and (st.edges + int(edge_of[h])) * 2 >= st.docs + 1
-        }
-        if not frequent:
-            return set()
-        wanted = sorted({d for st in frequent.values() for d in st.sample[: LINE_SAMPLE - 1]})
-        signatures = {
-            d: np.frombuffer(blob, dtype=np.uint32) for d, blob in self.store.signatures(wanted).items()
-        }
-        own = prepared.doc.fingerprint.signature
-        words = {_line_hash(line.key): line.last - line.first for line in prepared.doc.lines}
-        learned = set()
-        for h, st in frequent.items():
-            sigs = [signatures[d] for d in st.sample[: LINE_SAMPLE - 1] if d in signatures] + [own]
-            if independent_groups(sigs, words[h]) < min_docs:
-                continue  # the holders are related: a reprinted story, not boilerplate
-            learned.add(h)
-        return learned
-
-    def _apply_masked(self, doc: Document, keys_by_hash: dict[int, int], masked: Iterable[int]) -> bool:
-        chosen = {keys_by_hash[h]: 1 for h in masked if h in keys_by_hash}
-        if chosen and mask_lines(doc.lines, chosen, doc.mask):
-            doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
-            return True
-        return False
-
-    def _may_share(self, doc: Document, record: StoredRecord) -> bool:
-        """Whether the stored article may share a passage with ``doc``, judged from its stored shingles.
-
-        The same screen as verification's first step (seeds chained into regions long enough to hold
-        a passage), without rebuilding the stored article's words: a candidate that shares only a
-        stock phrase costs microseconds. The stored shingles are masked as when the article was
-        stored, a superset of what verification uses, so the screen never drops a pair that
-        verification would keep. Without stored shingles every candidate is verified.
-        """
-        if not record.shingles:
-            return True
-        shingles = np.frombuffer(record.shingles, dtype="<u4").astype(np.uint32)
-        k = self.settings.shingle_size
-        if len(shingles) < 2:
-            return True
-        valid = np.unpackbits(np.frombuffer(record.valid, dtype=np.uint8), count=len(shingles)).astype(
-            np.bool_
-        )
-        stored = _Shingles(shingles, valid, np.unique(shingles[valid]))
-        s = self.settings
-        return bool(
-            regions(
-                doc.fingerprint,
-                len(doc.fingerprint.tokens),
-                stored,
-                len(shingles) + k - 1,
-                k=k,
-                max_gap=s.max_gap,
-                min_words=s.min_passage_words,
-            )
-        )
-
-    def _stored_document(self, record: StoredRecord, extra: set[int]) -> Document:
-        """The stored article as a Document: masked as when it was stored, plus ``extra`` lines."""
-        cached = self._documents.get(record.doc)
-        if cached is None:
-            cached = self.verifier.document(self._article(record))
-            self._apply_masked(cached, {_line_hash(ln.key): ln.key for ln in cached.lines}, record.masked)
-            self._documents[record.doc] = cached
-            if len(self._documents) > _DOCUMENT_CACHE:
-                self._documents.popitem(last=False)
-        else:
-            self._documents.move_to_end(record.doc)
-        if extra and any(line.key in extra for line in cached.lines):
-            doc = Document(
-                article=cached.article,
-                fingerprint=cached.fingerprint,
-                mask=cached.mask.copy(),
-                lines=cached.lines,
-            )
-            chosen = dict.fromkeys(extra, 1)
-            if mask_lines(doc.lines, chosen, doc.mask):
-                doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
-            return doc
-        return cached
-
-    @staticmethod
-    def _article(record: StoredRecord) -> Article:
-        meta = record.metadata
-        return Article(
-            id=record.id,
-            text=record.text,
-            title=meta.get("title"),
-            source=meta.get("source"),
-            published=meta.get("published"),
-            url=meta.get("url"),
-        )
-
     # -- deciding -------------------------------------------------------------------------------------
 
-    def _decide(
-        self,
-        prepared: _Prepared,
-        window: dt.timedelta | None,
-        verified: dict[tuple[int, frozenset[int]], Match | None] | None = None,
-    ) -> tuple[Decision, list[int], set[int], _Evidence]:
-        """Decide about a prepared article against the current state.
-
-        Also returns what the decision rests on (see :meth:`_evidence`). ``verified`` keeps the
-        verification of each candidate (stored records never change), so deciding again after
-        another writer stored something verifies only the new candidates.
-        """
-        article = prepared.doc.article
-        plain_keys = self._keys(prepared.doc)
-        self.store.prefetch([article.id], [h for h, _ in prepared.lines], plain_keys)
-        found = self.store.find([article.id])
-        if found:
-            decision = Decision(
-                id=article.id,
-                action="reject",
-                relation="already-stored",
-                matches=(Match(id=article.id, relation="already-stored"),),
-                reason=f"id {article.id!r} is already in the index",
-            )
-            return decision, [], set(), (found, {}, {})
-        stats = self.store.line_stats([h for h, _ in prepared.lines])
-        learned = self._learned(prepared, stats)
-        doc = prepared.doc
-        if learned:
-            doc = Document(
-                article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
-            )
-            self._apply_masked(doc, prepared.line_keys, learned)
-        keys = self._keys(doc) if learned else plain_keys
-        hits, _skipped = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
-        ranked = sorted(hits, key=lambda d: (-hits[d], d))[: self.max_candidates]
-        masked = frozenset(learned)
-        known = verified if verified is not None else {}
-        records = self.store.fetch([d for d in ranked if (d, masked) not in known])
-        extra = {prepared.line_keys[h] for h in learned}
-        for record in records:
-            match = None
-            if (
-                window is None
-                or prepared.published is None
-                or record.published is None
-                or abs(record.published - prepared.published) <= window.total_seconds()
-            ) and self._may_share(doc, record):
-                pair = self.verifier.pair(doc, self._stored_document(record, extra))
-                match = Match.from_pair(pair, dict(record.metadata)) if pair is not None else None
-            known[(record.doc, masked)] = match
-        matches = [m for d in ranked if (m := known.get((d, masked))) is not None]
-        matches.sort(key=Match.sort_key)
-        reasons = [m for m in matches if self.policy.rejects(m, article.id)]
-        action: Action = "reject" if reasons else "keep"
-        strongest = reasons[0] if reasons else (matches[0] if matches else None)
-        decision = Decision(
-            id=article.id,
-            action=action,
-            relation=strongest.relation if strongest else None,
-            matches=tuple(matches),
-            reason=self._reason(strongest, article.id) if strongest else "",
-        )
-        return decision, keys, learned, (found, stats, hits)
-
-    def _evidence(self, prepared: _Prepared, keys: list[int]) -> _Evidence:
-        """What a decision rests on: the id look-up, the line statistics and the band-key hits.
-
-        Stored records never change (doc numbers are not reused), so the same evidence gives the
-        same decision.
-        """
-        found = self.store.find([prepared.doc.article.id])
-        if found:
-            return found, {}, {}
-        stats = self.store.line_stats([h for h, _ in prepared.lines])
-        hits, _ = self.store.lookup(keys, max_bucket=self.settings.max_bucket)
-        return found, stats, hits
-
-    @staticmethod
-    def _reason(match: Match, new_id: str) -> str:
-        share = max(match.coverage, match.stored_coverage)
-        if match.relation == "near-duplicate":
-            return f"near-duplicate of {match.id!r} ({match.coverage:.0%} of its words shared)"
-        if match.relation == "containment":
-            if match.contained == new_id:
-                return f"contained in {match.id!r} ({match.coverage:.0%} of its words)"
-            return f"contains {match.id!r} ({match.stored_coverage:.0%} of that article)"
-        return f"shares {len(match.passages)} passage(s) with {match.id!r} ({share:.0%})"
-
-    def _record(self, prepared: _Prepared, keys: list[int], learned: set[int]) -> NewRecord:
-        doc = prepared.doc
-        return NewRecord(
-            id=doc.article.id,
-            text=doc.article.text,
-            metadata=doc.article.metadata(),
-            published=prepared.published,
-            added=time.time(),
-            signature=doc.fingerprint.signature.astype("<u4").tobytes(),
-            keys=keys,
-            lines=prepared.lines,
-            masked=sorted(learned),
-            shingles=doc.fingerprint.shingles.astype("<u4").tobytes(),
-            valid=np.packbits(doc.fingerprint.valid).tobytes(),
-        )
-
-    def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
-        """Decide about ``article`` without adding it.
+    def decide(self, article: Article, *, window: dt.timedelta | None = None) -> Attempt:
+        """Decide about ``article`` against what is stored now, writing nothing.
 
         ``window`` (default: the index's) limits matches to stored articles whose ``published`` lies
         within that distance of the article's (articles without ``published`` are always compared).
+        The attempt holds the decision and what it rests on; :meth:`commit` stores the article if
+        it is kept. Raises :class:`~dedup.errors.InputError` for an article no store can hold (a lone
+        surrogate) or an unreadable ``published``.
         """
-        prepared = self._prepare(article)
+        prepared = self.documents.prepare(article)
         with self.store.read_transaction():
-            decision, _, _, _ = self._decide(prepared, window if window is not None else self.window)
-        return decision
+            return self.decider.decide(prepared, window if window is not None else self.window)
 
-    def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
-        """Decide about ``article`` and, when it is kept, store it: atomically, across processes.
+    def commit(self, attempt: Attempt) -> Decision:
+        """Store the article of ``attempt`` (from :meth:`decide`) if it is kept: atomically, across processes.
 
-        Two processes given copies of the same article at the same moment keep exactly one. The
-        decision is made without the write lock (verification is the costly part); an article to
-        keep is then inserted in a write transaction only if the evidence it rests on (the id
-        look-up, the line statistics, the band-key buckets) is unchanged, and decided again
-        otherwise. The store first tries an optimistic transaction (Redis: no lock; the commit
-        checks the evidence atomically), then, if another writer got in between, one that excludes
-        every other writer. A rejection needs no lock: the article duplicated what was stored when
-        it was decided.
+        A rejection is returned as it is: the article duplicated what was stored when it was decided.
+        An article to keep is inserted in a write transaction only if what its decision read (the id
+        look-up, the line tallies, the band-key buckets: ``attempt.read``) is unchanged; otherwise
+        it is decided again inside the transaction (verifying only candidates not verified yet) and
+        stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
+        lock; the commit checks the reads atomically), then, if another writer got in between, one
+        that excludes every other writer. The returned decision says whether the article was stored
+        (``stored``); when the store fails, nothing was.
         """
-        prepared = self._prepare(article)
-        span = window if window is not None else self.window
-        verified: dict[tuple[int, frozenset[int]], Match | None] = {}
-        with self.store.read_transaction():
-            decision, keys, learned, seen = self._decide(prepared, span, verified)
-        if decision.action != "keep":
-            return decision
+        if not attempt.keeps:
+            return attempt.decision
         try:
             with self.store.write_transaction(optimistic=True):
-                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+                return self._store(attempt)
         except WriteConflict:
             with self.store.write_transaction():
-                return self._store_kept(prepared, span, verified, decision, keys, learned, seen)
+                return self._store(attempt)
 
-    def _store_kept(
-        self,
-        prepared: _Prepared,
-        span: dt.timedelta | None,
-        verified: dict[tuple[int, frozenset[int]], Match | None],
-        decision: Decision,
-        keys: list[int],
-        learned: set[int],
-        seen: _Evidence,
-    ) -> Decision:
-        """Store an article decided ``keep`` (inside a write transaction).
+    def _store(self, attempt: Attempt) -> Decision:
+        """Inside a write transaction: decide again if the reads changed, then store a kept article."""
+        if self.decider.reread(attempt) != attempt.read:
+            attempt = self.decider.decide(attempt.article, attempt.window, attempt.verified)
+            if not attempt.keeps:
+                return attempt.decision
+        self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
+        return replace(attempt.decision, stored=True)
 
-        Decides again if the evidence changed since, verifying only candidates not verified yet.
+    def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` without adding it: ``decide(article).decision`` (raises as it does)."""
+        return self.decide(article, window=window).decision
+
+    def check_and_add(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
+        """Decide about ``article`` and, when it is kept, store it: ``commit(decide(article))``.
+
+        Two processes given copies of the same article at the same moment keep exactly one. The
+        decision is made without the write lock (verification is the costly part); see
+        :meth:`commit` for how the article is then stored. Raises what :meth:`decide` and
+        :meth:`commit` raise.
         """
-        if self._evidence(prepared, keys) != seen:
-            decision, keys, learned, _ = self._decide(prepared, span, verified)
-        if decision.action != "keep":
-            return decision
-        self.store.insert([self._record(prepared, keys, learned)])
-        return Decision(
-            id=decision.id,
-            action=decision.action,
-            relation=decision.relation,
-            matches=decision.matches,
-            stored=True,
-            reason=decision.reason,
-        )
+        return self.commit(self.decide(article, window=window))
+
+    # -- writing without deciding ---------------------------------------------------------------------
 
     def add(self, article: Article) -> bool:
-        """Store ``article`` whatever it matches; False when its id is already stored."""
+        """Store ``article`` whatever it matches; False when its id is stored already (see add_many)."""
         return self.add_many([article]).added == 1
 
     def add_many(
@@ -940,45 +276,33 @@ class Index:
         Ids already stored are skipped and listed. Learned boilerplate is taken from what was stored
         before each batch. The default batch is the store's ``bulk_batch`` (2,000 for SQLite; a
         shared Redis index commits smaller batches, so that other writers are not held up).
+        Raises :class:`~dedup.errors.InputError` for an article no store can hold (nothing of its
+        batch is stored).
         """
-        if batch is None:
-            batch = int(getattr(self.store, "bulk_batch", 2000))
-        added = 0
+        size = max(batch if batch is not None else self.store.bulk_batch, 1)
+        added = done = 0
         existing: list[str] = []
-        chunk: list[Article] = []
-        done = 0
-
-        def flush() -> None:
-            nonlocal added, done
-            prepared = [self._prepare(a) for a in chunk]
-            with self.store.write_transaction():
-                stored = self.store.find([p.doc.article.id for p in prepared])
-                records = []
-                seen: set[str] = set()
-                for p in prepared:
-                    aid = p.doc.article.id
-                    if aid in stored or aid in seen:
-                        existing.append(aid)
-                        continue
-                    seen.add(aid)
-                    learned = self._learned(p)
-                    doc = p.doc
-                    if learned:
-                        self._apply_masked(doc, p.line_keys, learned)
-                    records.append(self._record(p, self._keys(doc), learned))
-                added += len(self.store.insert(records))
+        for chunk in _batches(articles, size):
+            added += self._add_batch([self.documents.prepare(a) for a in chunk], existing)
             done += len(chunk)
-            chunk.clear()
             if progress is not None:
                 progress(done)
-
-        for article in articles:
-            chunk.append(article)
-            if len(chunk) >= batch:
-                flush()
-        if chunk:
-            flush()
         return AddResult(added=added, already_stored=existing)
+
+    def _add_batch(self, prepared: list[Prepared], existing: list[str]) -> int:
+        """Store prepared articles in one write transaction; ids already stored are listed in ``existing``."""
+        with self.store.write_transaction():
+            stored = self.store.find([p.id for p in prepared])
+            seen = UniqueIds()
+            records = []
+            for p in prepared:
+                if p.id in stored or seen.duplicate(p.id) is not None:
+                    existing.append(p.id)
+                    continue
+                learned = self.decider.learned(p)
+                doc = self.documents.masked(p.doc, learned)
+                records.append(self.documents.record(p, self.documents.keys(doc), learned, doc=doc))
+            return len(self.store.insert(records))
 
     # -- reading and maintenance ----------------------------------------------------------------------
 
@@ -989,7 +313,7 @@ class Index:
             records = self.store.fetch(list(found.values()))
         if not records:
             return None
-        return StoredArticle(article=self._article(records[0]), added=records[0].added)
+        return StoredArticle(article=article_of(records[0]), added=records[0].added)
 
     def __contains__(self, article_id: object) -> bool:
         return isinstance(article_id, str) and bool(self.store.find([article_id]))
@@ -1001,12 +325,9 @@ class Index:
         removed = 0
         with self.store.write_transaction():
             for record in self.store.fetch(list(docs)):
-                doc = self.verifier.document(self._article(record))
-                lines, keys_by_hash = _unique_lines(doc.lines)
-                self._apply_masked(doc, keys_by_hash, record.masked)
-                self.store.delete(record.doc, self._keys(doc), lines)
-                removed += 1
-        self._documents.clear()
+                doc = self.documents.rebuilt(record)
+                removed += self.store.delete(record.doc, self.documents.keys(doc), unique_lines(doc.lines))
+        self.documents.forget()
         return removed
 
     def remove(self, article_id: str) -> bool:

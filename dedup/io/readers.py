@@ -27,7 +27,7 @@ from typing import BinaryIO
 from dedup.errors import InputError
 from dedup.io.decode import Emit, check_text, decode, utf16_without_bom, wide_bom
 from dedup.io.records import InputFormat, ReadOptions, parse_json, parse_record
-from dedup.model import Article, BadRecord, Notice
+from dedup.model import Article, BadRecord, Notice, UniqueIds
 
 __all__ = ["Corpus", "iter_articles", "read_corpus", "stream_articles"]
 
@@ -404,14 +404,14 @@ def stream_articles(
     ``skip_bad`` a bad record appended to ``bad_records`` (as are unusable records).
     """
     opts = options or ReadOptions()
-    seen: dict[str, str | None] = {}
+    seen = UniqueIds()
     for item in iter_articles(inputs, opts, emit=notices.append, stdin=stdin):
         if isinstance(item, BadRecord):
             bad_records.append(item)
             continue
-        if item.id in seen:
+        message = seen.duplicate(item.id, item.origin)
+        if message is not None:
             where, _, line = (item.origin or "").rpartition(":")
-            message = f"duplicate id {item.id!r} (first seen at {seen[item.id]})"
             if not opts.skip_bad:
                 raise InputError(message, source=item.origin)
             bad_records.append(
@@ -423,7 +423,6 @@ def stream_articles(
                 )
             )
             continue
-        seen[item.id] = item.origin
         yield item
 
 

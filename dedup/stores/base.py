@@ -20,6 +20,11 @@ if something has: the caller then retries with a plain one.
 
 Stored articles are numbered by the store (``doc``, an integer that is never reused), so that
 key tables hold small integers rather than ids.
+
+Band keys and line keys (``lines``, ``masked``, :meth:`Store.line_stats`) are unsigned 64-bit
+integers, as the engine computes them (:func:`dedup.engine.boilerplate.lines_of`,
+:class:`dedup.engine.signature.Fingerprint`); how a store encodes them (SQLite's signed ``INTEGER``,
+Redis's 8-byte fields) is its own business.
 """
 
 from __future__ import annotations
@@ -29,25 +34,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["LINE_SAMPLE", "LineStat", "NewRecord", "Store", "StoredRecord", "is_url"]
+from dedup.engine.boilerplate import LineStat
 
-#: Holders of a line kept in its statistics (to tell a site's footer from a reprinted story).
-LINE_SAMPLE = 8
+__all__ = ["LineStat", "NewRecord", "Store", "StoredRecord", "is_url"]
 
 
 def is_url(location: object) -> bool:
     """Whether ``location`` names a networked store (``redis://``, ``rediss://``, ``unix://``)."""
     return isinstance(location, str) and location.lower().startswith(("redis://", "rediss://", "unix://"))
-
-
-@dataclass(frozen=True, slots=True)
-class LineStat:
-    """How many stored articles hold a line, how many at their head or foot, and a few of them."""
-
-    docs: int
-    edges: int
-    #: Up to :data:`LINE_SAMPLE` holders (doc numbers), the first stored.
-    sample: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +58,11 @@ class NewRecord:
     added: float
     #: Whole-document MinHash signature (uint32 values, little-endian bytes).
     signature: bytes
-    #: Band keys (document and sampled window keys), as signed 64-bit integers, unique.
+    #: Band keys (document and sampled window keys), unique.
     keys: Sequence[int]
-    #: Line hashes of the article's lines (each once) and whether the line lies at its head or foot.
+    #: Keys of the article's lines (each once) and whether the line lies at its head or foot.
     lines: Sequence[tuple[int, bool]]
-    #: Hashes of the lines that were masked as learned boilerplate when it was stored.
+    #: Keys of the lines that were masked as learned boilerplate when it was stored.
     masked: Sequence[int] = field(default_factory=tuple)
     #: The 32-bit shingle at each word (little-endian uint32) and which are valid (``numpy.packbits``):
     #: lets the index screen a candidate without its words. A store may leave them out.
@@ -98,6 +92,9 @@ class Store(Protocol):
 
     #: Where the store lives, for messages (a path or a URL without credentials).
     location: str
+    #: Articles per write transaction of a bulk load (:meth:`dedup.index.Index.add_many`): as many as
+    #: one commit can take without holding up other writers for long.
+    bulk_batch: int
 
     # -- metadata -------------------------------------------------------------------------------------
 
@@ -164,8 +161,14 @@ class Store(Protocol):
         """Store records whose ids are not stored yet; return their doc numbers."""
         ...
 
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove a stored article, its keys and its share of the line statistics."""
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Undo the insert of stored article ``doc``: its record, band keys and share of the line tallies.
+
+        ``keys`` and ``lines`` are the ones it was inserted with (its :class:`NewRecord`'s; the index
+        computes them again from the stored text and ``masked``). A store that keeps its own copy of
+        them may use that instead: the outcome is the same. Returns False, changing nothing, when
+        ``doc`` is not stored.
+        """
         ...
 
     # -- maintenance ----------------------------------------------------------------------------------

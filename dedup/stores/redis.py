@@ -87,7 +87,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 
 from dedup.errors import IndexStoreError, SettingsError, WriteConflict
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
 __all__ = ["DEFAULT_PREFIX", "LAYOUT_VERSION", "RESERVE", "RedisStore"]
 
@@ -263,6 +263,13 @@ def _describe(exc: redis.RedisError) -> str:
     if isinstance(exc, redis.AuthenticationError):
         return f"Redis refused the credentials: {text}"
     return f"Redis error: {text}"
+
+
+def _int64(keys: Sequence[int] | npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Band or line keys (unsigned 64-bit integers) as the signed array their 8-byte fields come from."""
+    if isinstance(keys, np.ndarray) and keys.dtype == np.int64:
+        return keys
+    return np.asarray(keys, dtype=np.uint64).view(np.int64)
 
 
 def _docs(value: bytes | None) -> list[int]:
@@ -733,8 +740,8 @@ class RedisStore:
         self._prefetched.clear()
         if self._tx is not None:
             return
-        values = np.asarray(keys, dtype=np.int64)
-        lines = np.asarray(hashes, dtype=np.int64)
+        values = _int64(keys)
+        lines = _int64(hashes)
         which = np.concatenate([values & (_SHARDS - 1), np.full(len(lines), _SHARDS, dtype=np.int64)])
         raw = np.concatenate([values, lines]).astype(">i8")  # (concatenate gives the native order)
         line_raw = raw[len(values) :]
@@ -826,7 +833,7 @@ class RedisStore:
         self, keys: Sequence[int] | npt.NDArray[np.int64]
     ) -> tuple[npt.NDArray[Any], npt.NDArray[np.int64], dict[int, bytes]]:
         """Band keys as 8-byte fields, their bucket hash, and the buckets present (index -> docs)."""
-        values = np.asarray(keys, dtype=np.int64)
+        values = _int64(keys)
         raw = values.astype(">i8")
         which = values & (_SHARDS - 1)
         tx = self._tx
@@ -881,7 +888,7 @@ class RedisStore:
                     published=rec["published"],
                     added=rec["added"],
                     signature=sig,
-                    masked=tuple(rec["masked"]),
+                    masked=tuple(m & 0xFFFF_FFFF_FFFF_FFFF for m in rec["masked"]),
                     shingles=packed[4 : 4 + 4 * words],
                     valid=packed[4 + 4 * words :],
                 )
@@ -927,7 +934,7 @@ class RedisStore:
         """Statistics of the stored lines among ``hashes``."""
         if not hashes:
             return {}
-        got = self._line_read(np.asarray(hashes, dtype=">i8"))
+        got = self._line_read(_int64(hashes).astype(">i8"))
         return {hashes[i]: _line_value(value) for i, value in got.items()}
 
     def _line_read(self, raw: npt.NDArray[Any]) -> dict[int, bytes]:
@@ -987,13 +994,11 @@ class RedisStore:
                 tx.ids[r.id] = doc
             names = [str(doc).encode() for doc, _ in fresh]
             sizes = [len(r.keys) for _, r in fresh]
-            keys = np.concatenate(
-                [np.asarray(r.keys, dtype=np.int64) for _, r in fresh] + [np.zeros(0, np.int64)]
-            )
+            keys = np.concatenate([_int64(r.keys) for _, r in fresh] + [np.zeros(0, np.int64)])
             owner = np.repeat(np.arange(len(fresh)), sizes)
             raw, which, present = self._bucket_read(keys)
             line_hashes = [h for _, r in fresh for h, _ in r.lines]
-            line_raw = np.asarray(line_hashes, dtype=">i8")
+            line_raw = _int64(line_hashes).astype(">i8")
             line_present = self._line_read(line_raw)
             # most keys open a new bucket: kept as one string per (record, bucket hash); the others
             # (a bucket that exists, a key twice in this batch) are appended to field by field
@@ -1027,7 +1032,7 @@ class RedisStore:
                     "metadata": dict(r.metadata),
                     "published": r.published,
                     "added": r.added,
-                    "masked": list(r.masked),
+                    "masked": sorted(m - (1 << 64) if m >= 1 << 63 else m for m in r.masked),  # signed
                 }
                 self._set(self._art, name, json.dumps(record, ensure_ascii=False).encode())
                 self._set(self._sig, name, bytes(r.signature))
@@ -1042,24 +1047,24 @@ class RedisStore:
                     pair = (self._lines, line_raw[n : n + 1].tobytes())
                     current = tx.fields[pair] if pair in tx.fields else line_present.get(n)
                     stat = LineStat(0, 0) if current is None else _line_value(current)
-                    sample = stat.sample if len(stat.sample) >= LINE_SAMPLE else (*stat.sample, doc)
-                    self._set(*pair, _line_bytes(LineStat(stat.docs + 1, stat.edges + int(edge), sample)))
+                    self._set(*pair, _line_bytes(stat.add(doc, edge)))
                     n += 1
                 out.append(doc)
         return out
 
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove one stored article, its keys and its share of the line statistics."""
+    @_redis_errors
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Remove one stored article, its keys and its share of the line statistics (False if absent)."""
         with self.write_transaction():
             tx = self._tx
             assert tx is not None
             name = str(doc).encode()
             stored = self._hget([(self._art, name)])[(self._art, name)]
             if stored is None:
-                return
+                return False
             article_id = json.loads(stored)["id"]
             raw, which, present = self._bucket_read(keys)
-            line_raw = np.asarray([h for h, _ in lines], dtype=">i8")
+            line_raw = _int64([h for h, _ in lines]).astype(">i8")
             line_present, _ = self._packed_read([self._lines], np.zeros(len(line_raw), np.int64), line_raw)
             removed = 0
             for i, value in present.items():
@@ -1073,14 +1078,9 @@ class RedisStore:
                     )
             tx.keys_delta -= removed
             for i, value in line_present.items():
-                stat = _line_value(value)
+                after = _line_value(value).remove(doc, lines[i][1])
                 fld = line_raw[i : i + 1].tobytes()
-                if stat.docs <= 1:
-                    self._set(self._lines, fld, None)
-                    continue
-                sample = tuple(d for d in stat.sample if d != doc)
-                edges = max(stat.edges - int(lines[i][1]), 0)
-                self._set(self._lines, fld, _line_bytes(LineStat(stat.docs - 1, edges, sample)))
+                self._set(self._lines, fld, None if after is None else _line_bytes(after))
             self._set(self._art, name, None)
             self._set(self._sig, name, None)
             self._set(self._shingles, name, None)
@@ -1088,6 +1088,7 @@ class RedisStore:
             tx.zsets[(self._ids, article_id.encode())] = None
             tx.zsets[(self._time, name)] = None
             tx.zsets[(self._pub, name)] = None
+        return True
 
     # -- maintenance ----------------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.errors import IncompatibleIndexError, IndexStoreError
-from dedup.stores.base import LINE_SAMPLE, LineStat, NewRecord, StoredRecord
+from dedup.stores.base import LineStat, NewRecord, StoredRecord
 
 __all__ = ["SQLiteStore"]
 
@@ -66,12 +66,10 @@ CREATE TABLE IF NOT EXISTS lines (
 );
 """
 
-_UPSERT_LINE = f"""
-INSERT INTO lines (hash, docs, edges, sample) VALUES (?, 1, ?, ?)
-ON CONFLICT (hash) DO UPDATE SET
-    docs = docs + 1,
-    edges = edges + excluded.edges,
-    sample = CASE WHEN docs < {LINE_SAMPLE} THEN sample || ',' || excluded.sample ELSE sample END
+# a line's new tally (computed by LineStat.add and .remove: the store only counts)
+_SET_LINE = """
+INSERT INTO lines (hash, docs, edges, sample) VALUES (?, ?, ?, ?)
+ON CONFLICT (hash) DO UPDATE SET docs = excluded.docs, edges = excluded.edges, sample = excluded.sample
 """
 
 _ARTICLE_COLUMNS = "doc, id, text, metadata, published, added, signature, masked, shingles, valid"
@@ -196,8 +194,35 @@ def _ints(text: str) -> tuple[int, ...]:
     return tuple(int(x) for x in text.split(",") if x)
 
 
+# Band keys and line keys are unsigned 64-bit integers (as the engine computes them); SQLite's INTEGER
+# and the key blobs hold them as signed 64-bit integers with the same bits.
+
+
+def _signed(key: int) -> int:
+    """An unsigned 64-bit key as the signed integer SQLite stores."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def _unsigned(value: int) -> int:
+    """A key read back from SQLite."""
+    return value & 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _signed_array(keys: Sequence[int]) -> npt.NDArray[np.int64]:
+    """Unsigned 64-bit keys as the signed array the key blobs and the in-memory key index hold."""
+    return np.asarray(keys, dtype=np.uint64).view(np.int64)
+
+
+def _line_row(stat: LineStat) -> tuple[int, int, str]:
+    """A line's tally as the columns ``docs``, ``edges`` and ``sample`` of the lines table."""
+    return stat.docs, stat.edges, ",".join(map(str, stat.sample))
+
+
 class SQLiteStore:
     """A :class:`~dedup.stores.base.Store` in one SQLite file."""
+
+    #: Articles per transaction of a bulk load: the write lock is local and a commit is cheap.
+    bulk_batch = 2000
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
         self.path = Path(path)
@@ -350,7 +375,7 @@ class SQLiteStore:
         with self.read_transaction():
             self._refresh()
         assert self._keys is not None
-        return self._keys.lookup(np.asarray(keys, dtype=np.int64), max_bucket=max_bucket)
+        return self._keys.lookup(_signed_array(keys), max_bucket=max_bucket)
 
     @_translated
     def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
@@ -375,7 +400,7 @@ class SQLiteStore:
             published=None if published is None else float(published),  # type: ignore[arg-type]
             added=float(added),  # type: ignore[arg-type]
             signature=bytes(signature),  # type: ignore[call-overload]
-            masked=_ints(str(masked)),
+            masked=tuple(_unsigned(h) for h in _ints(str(masked))),
             shingles=bytes(shingles),  # type: ignore[call-overload]
             valid=bytes(valid),  # type: ignore[call-overload]
         )
@@ -398,9 +423,9 @@ class SQLiteStore:
             return {}
         rows = self._db.execute(
             "SELECT hash, docs, edges, sample FROM lines WHERE hash IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(hashes)),),
+            (json.dumps([_signed(h) for h in hashes]),),
         ).fetchall()
-        return {int(h): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
+        return {_unsigned(int(h)): LineStat(int(d), int(e), _ints(str(s))) for h, d, e, s in rows}
 
     @_translated
     def signatures(self, docs: Sequence[int]) -> dict[int, bytes]:
@@ -420,7 +445,7 @@ class SQLiteStore:
         """Store new records (ids already stored are skipped); return their doc numbers."""
         out: list[int] = []
         n_keys = 0
-        line_rows: list[tuple[int, int, str]] = []
+        line_rows: list[tuple[int, bool, int]] = []
         with self.write_transaction():
             for r in records:
                 cur = self._db.execute(
@@ -433,7 +458,7 @@ class SQLiteStore:
                         r.published,
                         r.added,
                         r.signature,
-                        ",".join(str(h) for h in r.masked),
+                        ",".join(map(str, sorted(_signed(h) for h in r.masked))),
                         r.shingles,
                         r.valid,
                     ),
@@ -443,35 +468,40 @@ class SQLiteStore:
                 doc = int(cur.lastrowid)
                 self._db.execute(
                     "INSERT INTO band_keys (doc, keys) VALUES (?, ?)",
-                    (doc, np.unique(np.asarray(r.keys, dtype=np.int64)).astype("<i8").tobytes()),
+                    (doc, np.unique(_signed_array(r.keys)).astype("<i8").tobytes()),
                 )
                 out.append(doc)
                 n_keys += len(set(r.keys))
-                line_rows.extend((h, int(edge), str(doc)) for h, edge in r.lines)
-            self._db.executemany(_UPSERT_LINE, line_rows)
+                line_rows.extend((h, edge, doc) for h, edge in r.lines)
+            tallies = self.line_stats(list(dict.fromkeys(h for h, _, _ in line_rows)))
+            for h, edge, doc in line_rows:
+                tallies[h] = tallies.get(h, LineStat(0, 0)).add(doc, edge)
+            self._db.executemany(_SET_LINE, [(_signed(h), *_line_row(st)) for h, st in tallies.items()])
             self._bump("count_keys", n_keys)
         return out
 
     @_translated
-    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> None:
-        """Remove one stored article, its keys and its share of the line statistics."""
+    def delete(self, doc: int, keys: Sequence[int], lines: Sequence[tuple[int, bool]]) -> bool:
+        """Remove one stored article, its keys and its share of the line statistics (False if absent).
+
+        The keys removed are the ones this store kept for ``doc`` (the same as ``keys``).
+        """
         with self.write_transaction():
             row = self._db.execute("SELECT length(keys) FROM band_keys WHERE doc = ?", (doc,)).fetchone()
             if row is None:
-                return
+                return False
             self._bump("count_keys", -int(row[0]) // 8)
             self._bump("removals", 1)  # every process rebuilds its in-memory keys
             edges = dict(lines)
             for h, st in self.line_stats(list(edges)).items():
-                if st.docs <= 1:
-                    self._db.execute("DELETE FROM lines WHERE hash = ?", (h,))
-                    continue
-                self._db.execute(
-                    "UPDATE lines SET docs = docs - 1, edges = max(edges - ?, 0), sample = ? WHERE hash = ?",
-                    (int(edges[h]), ",".join(str(d) for d in st.sample if d != doc), h),
-                )
+                after = st.remove(doc, edges[h])
+                if after is None:
+                    self._db.execute("DELETE FROM lines WHERE hash = ?", (_signed(h),))
+                else:
+                    self._db.execute(_SET_LINE, (_signed(h), *_line_row(after)))
             self._db.execute("DELETE FROM articles WHERE doc = ?", (doc,))
             self._db.execute("DELETE FROM band_keys WHERE doc = ?", (doc,))
+        return True
 
     # -- maintenance ----------------------------------------------------------------------------------
 
