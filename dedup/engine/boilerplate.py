@@ -228,7 +228,7 @@ def independent_groups(
 
 def learn_boilerplate(
     doc_lines: Sequence[Sequence[tuple[int, bool, int]]],
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
     related: float = RELATED,
@@ -270,7 +270,7 @@ def learn_boilerplate_arrays(
     edges: npt.NDArray[np.bool_],
     words: npt.NDArray[np.integer[Any]],
     docs: npt.NDArray[np.int64],
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
     related: float = RELATED,
@@ -312,7 +312,7 @@ def _is_boilerplate(
     holding: Sequence[int],
     at_edges: int,
     line_words: int,
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     min_docs: int,
     related: float,
     sample: int,
