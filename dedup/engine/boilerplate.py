@@ -32,6 +32,7 @@ __all__ = [
     "Line",
     "cardinality",
     "independent_groups",
+    "is_boilerplate_line",
     "learn_boilerplate",
     "learn_boilerplate_arrays",
     "line_ranges",
@@ -258,8 +259,9 @@ def learn_boilerplate(
     out: dict[int, int] = {}
     for key, docs in holders.items():
         holding = [d for d, _ in docs]
-        if _is_boilerplate(
-            holding, sum(1 for _, e in docs if e), words[key], signatures, min_docs, related, sample
+        at_edges = sum(1 for _, e in docs if e)
+        if is_boilerplate_line(
+            len(holding), holding[:sample], at_edges, words[key], signatures, min_docs, related
         ):
             out[key] = len(docs)
     return out
@@ -299,30 +301,36 @@ def learn_boilerplate_arrays(
     found: list[tuple[int, int, int]] = []  # (first position in the corpus, key, documents)
     for g in chosen.tolist():
         s0, c = int(starts[g]), int(counts[g])
-        holding = d[s0 : s0 + c].tolist()
-        if _is_boilerplate(
-            holding, int(at_edges[g]), int(words[order[s0]]), signatures, min_docs, related, sample
+        sampled = d[s0 : s0 + min(c, sample)].tolist()
+        if is_boilerplate_line(
+            c, sampled, int(at_edges[g]), int(words[order[s0]]), signatures, min_docs, related
         ):
             found.append((int(order[s0]), int(k[s0]), c))
     found.sort()
     return {key: c for _, key, c in found}
 
 
-def _is_boilerplate(
-    holding: Sequence[int],
+def is_boilerplate_line(
+    holders: int,
+    sampled: Sequence[int],
     at_edges: int,
     line_words: int,
     signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     min_docs: int,
-    related: float,
-    sample: int,
+    related: float = RELATED,
 ) -> bool:
-    """The rule of :func:`learn_boilerplate` for one line held by documents ``holding`` (ascending)."""
-    if len(holding) < min_docs or at_edges * 2 < len(holding):
+    """The rule of :func:`learn_boilerplate` for one line.
+
+    The line is held by ``holders`` documents, ``at_edges`` of them at its head or foot;
+    ``sampled`` are the first few of them (ascending: :func:`learn_boilerplate`'s ``sample``), whose
+    signatures (``signatures[d]``) tell whether they are unrelated. Every runner decides with this
+    function, whatever way it groups the lines.
+    """
+    if holders < min_docs or at_edges * 2 < holders:
         return False
     if signatures is None:
         return True
-    sigs = [signatures[d] for d in holding[:sample]]
+    sigs = [signatures[d] for d in sampled]
     return independent_groups(sigs, line_words, related) >= min_docs
 
 
