@@ -31,6 +31,7 @@ import dataclasses
 import functools
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,7 +93,7 @@ def _spark() -> Any:
     return pyspark.sql
 
 
-# -- the session -------------------------------------------------------------------------------------------
+# -- the session -----------------------------------------------------------------------------------------
 
 
 def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> SparkSession:
@@ -125,7 +126,7 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     return session
 
 
-# -- input -------------------------------------------------------------------------------------------------
+# -- input -----------------------------------------------------------------------------------------------
 
 
 def _parse_lines(
@@ -271,7 +272,7 @@ def _check_articles(articles: DataFrame, source: str) -> None:
         )
 
 
-# -- Arrow <-> numpy -----------------------------------------------------------------------------------------
+# -- Arrow <-> numpy -------------------------------------------------------------------------------------
 
 
 def _offsets(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
@@ -363,7 +364,7 @@ def _fingerprint_batches(
         yield _fingerprint_batch(settings, docs, batch.column("text").to_pylist(), boilerplate)
 
 
-# -- boilerplate ------------------------------------------------------------------------------------------
+# -- boilerplate -----------------------------------------------------------------------------------------
 
 
 def _confirm_batches(batches: Iterable[pa.RecordBatch], settings: Settings) -> Iterator[pa.RecordBatch]:
@@ -384,7 +385,7 @@ def _confirm_batches(batches: Iterable[pa.RecordBatch], settings: Settings) -> I
                     row["words"],
                     sigs,
                     settings.boilerplate_min_docs,
-                )  # fmt: skip
+                )
             )
         yield pa.RecordBatch.from_arrays([batch.column("key"), pa.array(keep)], names=["key", "learned"])
 
@@ -435,7 +436,7 @@ def _learn(spark: SparkSession, settings: Settings, fp: DataFrame) -> tuple[dict
     return learned, holder
 
 
-# -- candidates ------------------------------------------------------------------------------------------------
+# -- candidates ------------------------------------------------------------------------------------------
 
 
 def _bucket_pair_batches(batches: Iterable[pa.RecordBatch], max_bucket: int) -> Iterator[pa.RecordBatch]:
@@ -482,7 +483,7 @@ def _bucket_pairs(
     return pairs, sizes.where(F.col("n") > max_bucket)
 
 
-# -- screen and verify ---------------------------------------------------------------------------------------
+# -- screen and verify -----------------------------------------------------------------------------------
 
 
 def _screen_batches(batches: Iterable[pa.RecordBatch], settings: Settings) -> Iterator[pa.RecordBatch]:
@@ -577,7 +578,7 @@ def _to_pair(row: Mapping[str, Any]) -> Pair:
     )
 
 
-# -- clusters ----------------------------------------------------------------------------------------------------
+# -- clusters --------------------------------------------------------------------------------------------
 
 
 def _large_star(edges: DataFrame) -> DataFrame:
@@ -675,7 +676,7 @@ def _clusters(settings: Settings, pairs: DataFrame, words: DataFrame, partitions
     return placed.mapInArrow(functools.partial(_guard_batches, settings=settings), "doc long, cluster long")
 
 
-# -- the run -------------------------------------------------------------------------------------------------------
+# -- the run ---------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -755,12 +756,15 @@ def run_spark(
     *,
     source: str = "the DataFrame",
     partitions: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> SparkRun:
-    """Run ``dedup report``'s stages on Spark over ``articles`` (columns ``id``, ``text``, optional
-    ``title``, ``source``, ``published``, ``url``; read with :func:`read_articles`, or any DataFrame).
+    """Run ``dedup report``'s stages on Spark over ``articles``.
 
+    ``articles``: columns ``id``, ``text``, optional ``title``, ``source``, ``published``, ``url``
+    (read with :func:`read_articles`, or any DataFrame: its order is the input order).
     Raises :class:`~dedup.errors.InputError` as the local runner does (a missing ``text`` column or
-    value, text that is not a string, duplicate ids).
+    value, text that is not a string, duplicate ids). With ``timings``, each stage is run to its end
+    before the next starts, and its wall time recorded there (seconds, by stage name).
     """
     sql = _spark()
     F = sql.functions
@@ -771,12 +775,27 @@ def run_spark(
             "doc", F.monotonically_increasing_id()
         )
     parts = partitions or int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+    clock = [time.perf_counter()]
+
+    def mark(stage: str, frame: DataFrame | None = None) -> DataFrame | None:
+        if timings is None:
+            return frame
+        if frame is not None:
+            frame = frame.persist()
+            frame.count()
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+        return frame
+
     articles = articles.persist()
     _check_articles(articles, source)
+    mark("read and check")
     texts = articles.select("doc", "id", "text")
     fp1 = texts.mapInArrow(
         functools.partial(_fingerprint_batches, settings=settings, boilerplate=None), FINGERPRINT_SCHEMA
     ).persist()
+    mark("fingerprint", fp1)
     learned, holders = _learn(spark, settings, fp1)
     fp = fp1
     if learned:
@@ -788,6 +807,7 @@ def run_spark(
         )
         fp = fp1.join(affected, "doc", "left_anti").unionByName(again).persist()
     fp.count()
+    mark("boilerplate")
     s = settings
     by_document, oversized = _bucket_pairs(fp, "document_buckets", s.max_bucket, parts)
     by_window, _stock_phrases = _bucket_pairs(fp, "window_buckets", s.max_window_bucket, parts)
@@ -796,6 +816,7 @@ def run_spark(
         by_window.groupBy("x", "y").agg(F.sum("hits").alias("hits")).where(F.col("hits") >= s.min_window_hits)
     )
     candidates = by_document.select("x", "y").unionByName(window_pairs.select("x", "y")).distinct()
+    candidates = mark("candidates", candidates) or candidates
     views = fp.select("doc", "shingles", "valid", "tokens")
 
     def side(frame: DataFrame, name: str, columns: Sequence[str]) -> DataFrame:
@@ -807,6 +828,7 @@ def run_spark(
         .join(side(views, "y", cols), "y")
         .mapInArrow(functools.partial(_screen_batches, settings=settings), "x long, y long")
     )
+    screened = mark("screen", screened) or screened
     full = texts.join(fp.select("doc", "signature"), "doc")
     vcols = ["id", "text", "signature"]
     pairs = (
@@ -815,8 +837,10 @@ def run_spark(
         .mapInArrow(functools.partial(_verify_batches, settings=settings, boilerplate=learned), PAIR_SCHEMA)
         .persist()
     )
+    mark("verify", pairs)
     words = fp.select("doc", "words")
     clusters = _clusters(settings, pairs, words, parts).persist()
+    mark("clusters", clusters)
     fp1_unused = fp1 is not fp
     if fp1_unused:
         fp1.unpersist()
