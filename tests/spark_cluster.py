@@ -10,6 +10,7 @@ Without ``pyspark`` or ``java`` the Spark tests are skipped with the reason; wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -37,7 +38,7 @@ def require_spark() -> None:
     except ImportError as exc:
         problem = f"{exc.name} is not installed (pip install -e '.[spark]')"
     if problem is None and java() is None:
-        problem = "java is not installed (Spark needs Java 17 or later: apt-get install openjdk-17-jre-headless)"
+        problem = "java is not installed (Spark needs Java 17 or later: openjdk-17-jre-headless)"
     if problem is not None:
         if os.environ.get("DEDUP_REQUIRE_SPARK") == "1":
             pytest.fail(f"{problem}; DEDUP_REQUIRE_SPARK=1 requires it")
@@ -126,7 +127,8 @@ class StandaloneCluster:
             if proc.poll() is not None:
                 break
             time.sleep(0.2)
-        raise RuntimeError(f"{what} did not start; its log ({log}):\n{log.read_text(errors='replace')[-3000:]}")
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{what} did not start; its log ({log}):\n{tail}")
 
     def start(self, workers: int = 2) -> None:
         """Start the master, then ``workers`` workers of one core each; wait until all have registered."""
@@ -158,10 +160,8 @@ class StandaloneCluster:
         """Kill worker ``n`` and the executor JVMs it started, at once (SIGKILL): a machine lost."""
         proc = self.workers[n]
         for pid in [proc.pid, *_children(proc.pid)]:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         proc.wait(timeout=30)
 
     def stop(self) -> None:
@@ -176,10 +176,8 @@ class StandaloneCluster:
                     proc.kill()
                     proc.wait()
                 for pid in children:
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
         if self.master is not None and self.master.poll() is None:
             self.master.terminate()
             try:
