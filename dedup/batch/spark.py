@@ -96,8 +96,11 @@ def _spark() -> Any:
 # -- the session -----------------------------------------------------------------------------------------
 
 
-def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = None) -> SparkSession:
+def spark_session(master: str | None = None, conf: Mapping[str, str] | None = None) -> SparkSession:
     """A Spark session for ``dedup report`` (the active one if any, with ``conf`` added).
+
+    ``master``: ``local[N]``, ``spark://HOST:PORT``, ``yarn``...; by default the one ``spark-submit``
+    gave, else ``local[*]``.
 
     The executors run this very Python (``sys.executable``) unless ``spark.pyspark.python`` or
     ``PYSPARK_PYTHON`` says otherwise: with a local master or a cluster on this machine nothing is
@@ -109,6 +112,10 @@ def spark_session(master: str = "local[*]", conf: Mapping[str, str] | None = Non
     conf["spark.pyspark.python"] = python
     # pyspark's driver picks the executors' Python from the environment when it starts the JVM
     os.environ["PYSPARK_PYTHON"] = python
+    if master is None:
+        from pyspark import SparkConf
+
+        master = SparkConf().get("spark.master") or "local[*]"
     builder = sql.SparkSession.builder.master(master).appName("dedup report")
     if master.startswith("local"):
         for key, value in (
