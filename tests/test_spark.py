@@ -162,3 +162,32 @@ def test_cli_engine_spark_writes_the_same_json_report(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert sorted(p.name for p in datasets.iterdir()) == ["clusters", "pairs", "passages"]
+
+
+def test_connected_components_by_large_and_small_stars(spark: SparkSession) -> None:
+    import random
+
+    from dedup.batch.spark import connected_components
+
+    rng = random.Random(3)
+    edges = [(i, i + 1) for i in range(100, 140)]  # a long chain: several rounds
+    edges += [(rng.randrange(60), rng.randrange(60)) for _ in range(45)]
+    edges += [(200, 203), (203, 201), (205, 204)]
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for x, y in edges:
+        if x != y:
+            parent[find(x)] = find(y)
+    nodes = {n for e in edges if e[0] != e[1] for n in e}
+    groups: dict[int, set[int]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), set()).add(n)
+    expected = {n: min(groups[find(n)]) for n in nodes}
+    frame = spark.createDataFrame(edges, "u long, v long")
+    found = {r["node"]: r["component"] for r in connected_components(frame).collect()}
+    assert found == expected

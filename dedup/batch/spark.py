@@ -255,12 +255,12 @@ def _check_articles(articles: DataFrame, source: str) -> None:
     """The local runner's errors for missing values and duplicate ids."""
     sql = _spark()
     F, W = sql.functions, sql.Window
-    for name in ("id", "text"):
-        first = articles.where(F.col(name).isNull()).orderBy("doc").limit(1).collect()
-        if first:
-            row = first[0]
-            what = f" (article {row['id']!r})" if name == "text" else ""
-            raise InputError(f"missing{what}", source=row["origin"] or source, field=name)
+    missing = articles.where(F.col("id").isNull() | F.col("text").isNull()).orderBy("doc").limit(1).collect()
+    if missing:
+        row = missing[0]
+        name = "id" if row["id"] is None else "text"
+        what = f" (article {row['id']!r})" if name == "text" else ""
+        raise InputError(f"missing{what}", source=row["origin"] or source, field=name)
     nth = F.row_number().over(W.partitionBy("id").orderBy("doc"))
     firsts = F.first("origin").over(W.partitionBy("id").orderBy("doc"))
     dup = (
@@ -626,9 +626,11 @@ def connected_components(edges: DataFrame) -> DataFrame:
         current.unpersist()
         current = step
         # stars: each node links to one node, which links to none
-        several = current.groupBy("u").count().where(F.col("count") > 1).limit(1).count()
-        chained = current.select(F.col("v").alias("u")).join(current.select("u"), "u", "left_semi").limit(1)
-        if not several and not chained.count():
+        ends = current.select(F.col("u").alias("n"), F.lit(1).alias("out"), F.lit(0).alias("in")).unionByName(
+            current.select(F.col("v").alias("n"), F.lit(0).alias("out"), F.lit(1).alias("in"))
+        )
+        degrees = ends.groupBy("n").agg(F.sum("out").alias("out"), F.sum("in").alias("in"))
+        if not degrees.where((F.col("out") > 1) | ((F.col("out") > 0) & (F.col("in") > 0))).limit(1).count():
             break
     roots = current.select(F.col("v").alias("node"), F.col("v").alias("component")).distinct()
     return current.select(F.col("u").alias("node"), F.col("v").alias("component")).unionByName(roots)
