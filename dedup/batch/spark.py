@@ -148,7 +148,7 @@ def _parse_lines(
         number = n + 1
         if not line.strip():
             continue
-        order = (file_index << 40) | number
+        order = (file_index << 48) | number
         try:
             article = parse_record(
                 parse_json(line, source=source, line_number=number), options, source=source, line=number
@@ -190,7 +190,7 @@ def read_articles(
         ):
             table = spark.read.parquet(path)
             checked = _checked_columns(table, id_field, text_field, source=path)
-            frames.append(checked.withColumn("doc", (F.lit(index) << 40) | F.monotonically_increasing_id()))
+            frames.append(checked.withColumn("doc", F.lit(index << 48) + F.monotonically_increasing_id()))
             continue
         lines = spark.read.text(path).rdd.zipWithIndex()
         parse = functools.partial(
@@ -610,6 +610,15 @@ def _small_star(edges: DataFrame) -> DataFrame:
     return others.unionByName(low.select("u", "m")).select("u", F.col("m").alias("v")).distinct()
 
 
+def _fresh(frame: DataFrame) -> DataFrame:
+    """``frame`` with a plan of one node (its rows' lineage kept in the RDD, for recomputation).
+
+    Each round of the stars refers to the previous one several times: without this, the plan of
+    round k is a tree that grows like 12**k (the driver runs out of memory printing it).
+    """
+    return frame.sparkSession.createDataFrame(frame.rdd, frame.schema)
+
+
 def connected_components(edges: DataFrame) -> DataFrame:
     """(node, component) of the graph of ``edges`` (columns u, v), a component named by its smallest node.
 
@@ -621,7 +630,7 @@ def connected_components(edges: DataFrame) -> DataFrame:
     current = edges.select("u", "v").where("u != v").distinct().persist()
     current.count()
     while True:
-        step = _small_star(_large_star(current)).persist()
+        step = _fresh(_small_star(_large_star(current))).persist()
         step.count()
         current.unpersist()
         current = step
