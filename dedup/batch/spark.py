@@ -140,7 +140,7 @@ def _parse_lines(
     rows: Iterable[tuple[Any, int]], source: str, file_index: int, id_field: str, text_field: str
 ) -> Iterator[tuple[Any, ...]]:
     """JSONL lines (with their 0-based numbers) to article rows, or error rows: the local reader's rules."""
-    from dedup.io.readers import ReadOptions, parse_json, parse_record
+    from dedup.io.records import ReadOptions, parse_json, parse_record
 
     options = ReadOptions(id_field=id_field, text_field=text_field)
     for row, n in rows:
@@ -188,9 +188,7 @@ def read_articles(
         if path.rstrip("/").endswith(".parquet") or (
             Path(path).is_dir() and any(Path(path).glob("*.parquet"))
         ):
-            table = spark.read.parquet(path)
-            checked = _checked_columns(table, id_field, text_field, source=path)
-            frames.append(checked.withColumn("doc", F.lit(index << 48) + F.monotonically_increasing_id()))
+            frames.append(_parquet(spark, path, index, id_field, text_field))
             continue
         lines = spark.read.text(path).rdd.zipWithIndex()
         parse = functools.partial(
@@ -215,7 +213,33 @@ def read_articles(
     return out
 
 
-def _checked_columns(df: DataFrame, id_field: str, text_field: str, *, source: str) -> DataFrame:
+def _parquet(spark: SparkSession, path: str, index: int, id_field: str, text_field: str) -> DataFrame:
+    """A Parquet file or folder, its rows numbered in order: by file name, then row in the file.
+
+    (Spark reads the files of a folder in an order of its own, largest first.)
+    """
+    F = _spark().functions
+    table = spark.read.parquet(path)
+    placed = table.select(
+        "*", F.col("_metadata.file_path").alias("_file"), F.col("_metadata.row_index").alias("_row")
+    )
+    files = sorted(r["_file"] for r in placed.select("_file").distinct().collect())
+    if len(files) >= 1 << 16:
+        raise InputError(
+            f"more than {1 << 16:,} Parquet files in one input: give them as several", source=path
+        )
+    ranks = spark.createDataFrame(list(enumerate(files)), "_rank long, _file string")
+    numbered = placed.join(F.broadcast(ranks), "_file")
+    doc = F.lit(index << 48) + F.shiftleft(F.col("_rank"), 32) + F.col("_row")
+    checked = _checked_columns(
+        numbered.withColumn("doc", doc), id_field, text_field, source=path, keep=["doc"]
+    )
+    return checked
+
+
+def _checked_columns(
+    df: DataFrame, id_field: str, text_field: str, *, source: str, keep: Sequence[str] = ()
+) -> DataFrame:
     """``df`` with columns id, text, metadata and origin, or the local reader's error for its schema."""
     sql = _spark()
     F, T = sql.functions, sql.types
@@ -248,7 +272,7 @@ def _checked_columns(df: DataFrame, id_field: str, text_field: str, *, source: s
         else:
             cols.append(F.lit(None).cast("string").alias(name))
     cols.append(F.lit(source).alias("origin"))
-    return df.select(*cols)
+    return df.select(*cols, *keep)
 
 
 def _check_articles(articles: DataFrame, source: str) -> None:
