@@ -75,10 +75,14 @@ class UniqueIds:
     def duplicate(self, article_id: str, origin: str | None = None) -> str | None:
         """None the first time ``article_id`` is met (it is recorded, from ``origin``); else what is wrong."""
         if article_id in self._first:
-            first = self._first[article_id]
-            return f"duplicate id {article_id!r}" + (f" (first seen at {first})" if first else "")
+            return self.message(article_id, self._first[article_id])
         self._first[article_id] = origin
         return None
+
+    @staticmethod
+    def message(article_id: str, first: str | None) -> str:
+        """What is wrong with a second article ``article_id`` (the first met at ``first``, if known)."""
+        return f"duplicate id {article_id!r}" + (f" (first seen at {first})" if first else "")
 
 
 def strength(relation: str, coverage: float) -> tuple[int, float]:

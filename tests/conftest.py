@@ -13,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 
 from dedup import Article
 
-pytest_plugins = ["tests.redis_server"]
+pytest_plugins = ["tests.redis_server", "tests.spark_cluster"]
 
 # Property tests: 1,000 examples each in CI (.ci/run sets HYPOTHESIS_PROFILE=ci), 100 by default.
 hypothesis_settings.register_profile(

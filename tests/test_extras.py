@@ -56,5 +56,17 @@ def test_serve_without_the_serve_extra(tmp_path: Path) -> None:
 
 def test_report_needs_no_extra(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("one two three four five six seven eight nine ten", encoding="utf-8")
-    run = _dedup_without("redis,fastapi,uvicorn,hiredis", "report", str(tmp_path), "-q")
+    run = _dedup_without(
+        "redis,fastapi,uvicorn,hiredis,pyspark,pyarrow,pandas", "report", str(tmp_path), "-q"
+    )
     assert run.returncode == 0, run.stderr
+
+
+def test_spark_engine_without_the_spark_extra(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "text": "one two"}\n', encoding="utf-8")
+    run = _dedup_without("pyspark", "report", str(tmp_path / "a.jsonl"), "--engine", "spark")
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.strip() == (
+        "dedup: error: --engine spark needs the 'spark' extra (pyspark is not installed): "
+        "pip install 'dedup[spark]'"
+    )

@@ -20,18 +20,23 @@ def assemble_report(
     skipped_buckets: int,
     notices: Sequence[Notice] = (),
     bad_records: Sequence[BadRecord] = (),
+    *,
+    clusters: Sequence[Sequence[int]] | None = None,
 ) -> Report:
     """Sort pairs, cluster them and say what could not be compared: the report every runner produces.
 
     ``ids`` and ``words`` (words outside boilerplate) are per article, in input order; ``boilerplate``
-    the learned lines as :func:`~dedup.engine.verify.name_lines` names them.
+    the learned lines as :func:`~dedup.engine.verify.name_lines` names them. ``clusters`` (lists of
+    article numbers, each in input order, sorted by their first) when the runner computed them: the
+    Spark runner does, with the same result as :func:`~dedup.engine.cluster.star_clusters` here.
     """
     s = settings
     pairs = sorted(pairs, key=Pair.sort_key)
     index = {a: i for i, a in enumerate(ids)}
     short = [a for a, n in zip(ids, words, strict=True) if n < s.min_passage_words]
-    edges = [(index[p.a], index[p.b]) for p in pairs if p.score >= s.cluster_coverage]
-    clusters = star_clusters(list(words), edges)
+    if clusters is None:
+        edges = [(index[p.a], index[p.b]) for p in pairs if p.score >= s.cluster_coverage]
+        clusters = star_clusters(list(words), edges)
     all_notices = list(notices)
     if short:
         shown = ", ".join(repr(i) for i in short[:10]) + (", ..." if len(short) > 10 else "")

@@ -1,14 +1,14 @@
-"""The batch path of ``dedup report``: map/reduce shaped, parallel, streaming its input.
+"""The local runner of ``dedup report``: the stages of :mod:`dedup.batch.stages` on a process pool.
 
 1. **map**: articles are read in chunks and fingerprinted by worker processes; the parent keeps, per
    article, only its id and metadata, whole-document signature and line keys; its text, shingles and
    window band keys go to temporary files (the keys into the partitions of a
-   :class:`~dedup.engine.lsh.KeyTable`), read back by the stages that need them.
+   :class:`~dedup.batch.keytable.KeyTable`), read back by the stages that need them.
 2. **boilerplate**: lines recurring at the head or foot of unrelated articles are learned from the line
    keys; the few articles holding them are fingerprinted again with those lines masked.
 3. **reduce**: each key partition is sorted and its buckets give the candidate pairs.
-4. **verify**: candidate pairs are aligned by the workers, in chunks, and come back as
-   :class:`~dedup.model.Pair` objects.
+4. **screen** and **verify**: candidate pairs are screened, then aligned, by the workers, in chunks,
+   each task reading its articles' records back from the spill file.
 
 The result does not depend on the number of workers: chunks are processed in order and every
 output is sorted.
@@ -17,12 +17,13 @@ output is sorted.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing
 import os
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,105 +32,41 @@ import numpy.typing as npt
 
 from dedup.batch.keytable import KeyTable
 from dedup.batch.parallel import ordered
-from dedup.engine.align import ShingleView, screen
-from dedup.engine.boilerplate import learn_boilerplate_arrays
+from dedup.batch.stages import (
+    DOCUMENT_PARTITION_BITS,
+    WINDOW_PARTITION_BITS,
+    ShingleView,
+    Summaries,
+    candidates,
+    fingerprint,
+    holding_lines,
+    learn_boilerplate,
+    screen,
+    shingle_view,
+    verify,
+)
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS
-from dedup.engine.verify import Verifier, name_lines
+from dedup.engine.verify import name_lines
 from dedup.errors import InputError
 from dedup.model import Article, Pair, UniqueIds
 from dedup.settings import Settings
 
-__all__ = ["Progress", "Summaries", "run_batch"]
+__all__ = ["BatchResult", "Progress", "default_workers", "run_batch"]
 
 #: Progress callback: (stage, done, total).
 Progress = Callable[[str, int, int], None]
 
 T = TypeVar("T")
-T_ = TypeVar("T_", bound=np.generic)
 
 #: Articles per map task and pairs per verify task.
 CHUNK_ARTICLES = 256
 CHUNK_PAIRS = 512
 CHUNK_SCREEN = 8192
-#: The window key table's partitions (2**6): the reduce holds one partition per worker at a time.
-WINDOW_PARTITION_BITS = 6
 #: Below this many articles the work is done in-process (starting workers costs more than it saves).
 PARALLEL_MIN_ARTICLES = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class Summaries:
-    """What the map stage keeps of a chunk of articles, as a few arrays (cheap to send between processes).
-
-    Per-article arrays of varying length are concatenated, with each article's count alongside.
-    """
-
-    words: npt.NDArray[np.int64]
-    signatures: npt.NDArray[np.uint32]
-    document_keys: npt.NDArray[np.uint64]
-    document_counts: npt.NDArray[np.int64]
-    window_keys: npt.NDArray[np.uint64]
-    window_counts: npt.NDArray[np.int64]
-    #: Every article's lines: key, at the head or foot, words (concatenated; ``line_counts`` per article).
-    line_keys: npt.NDArray[np.uint64]
-    line_edges: npt.NDArray[np.bool_]
-    line_words: npt.NDArray[np.int32]
-    line_counts: npt.NDArray[np.int64]
-    #: What screening needs: the shingles, which are valid (bit-packed per article), the word counts.
-    shingles: npt.NDArray[np.uint32]
-    shingle_counts: npt.NDArray[np.int64]
-    valid: npt.NDArray[np.uint8]
-    tokens: npt.NDArray[np.int64]
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-
-# -- worker side ----------------------------------------------------------------------------------------
-
-_WORKER: Verifier | None = None
-
-
-def _detector(settings: Settings) -> Verifier:
-    global _WORKER
-    if _WORKER is None or _WORKER.settings != settings:
-        _WORKER = Verifier(settings)
-    return _WORKER
-
-
-def _summarize(settings: Settings, texts: Sequence[str], boilerplate: Mapping[int, int] | None) -> Summaries:
-    detector = _detector(settings)
-    prepared = [detector.prepare(text, boilerplate) for text in texts]
-    prints = detector.signer.fingerprint_many([p[0] for p in prepared], [p[1] for p in prepared])
-
-    def counts(arrays: list[npt.NDArray[Any]]) -> npt.NDArray[np.int64]:
-        return np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
-
-    def joined(arrays: list[npt.NDArray[T_]], dtype: type[T_]) -> npt.NDArray[T_]:
-        return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
-
-    lines_ = [ln for _, _, lines in prepared for ln in lines]
-    document_keys = [fp.document_keys for fp in prints]
-    window_keys = [fp.window_keys for fp in prints]
-    shingles = [fp.shingles for fp in prints]
-    return Summaries(
-        words=np.array([len(mask) - np.count_nonzero(mask) for _, mask, _ in prepared], dtype=np.int64),
-        signatures=np.stack([fp.signature for fp in prints])
-        if prints
-        else np.zeros((0, settings.num_perm), np.uint32),
-        document_keys=joined(document_keys, np.uint64),
-        document_counts=counts(document_keys),
-        window_keys=joined(window_keys, np.uint64),
-        window_counts=counts(window_keys),
-        line_keys=np.fromiter((ln.key for ln in lines_), dtype=np.uint64, count=len(lines_)),
-        line_edges=np.fromiter((ln.edge for ln in lines_), dtype=np.bool_, count=len(lines_)),
-        line_words=np.fromiter((ln.last - ln.first for ln in lines_), dtype=np.int32, count=len(lines_)),
-        line_counts=np.array([len(lines) for _, _, lines in prepared], dtype=np.int64),
-        shingles=joined(shingles, np.uint32),
-        shingle_counts=counts(shingles),
-        valid=joined([np.packbits(fp.valid) for fp in prints], np.uint8),
-        tokens=np.array([len(tokens) for tokens, _, _ in prepared], dtype=np.int64),
-    )
+# -- spill files ----------------------------------------------------------------------------------------
 
 
 class ShingleSpill:
@@ -245,19 +182,8 @@ def _read_views(path: str, where: Mapping[int, tuple[int, ...]]) -> dict[int, Sh
             valid = np.unpackbits(np.frombuffer(fh.read((n + 7) // 8), dtype=np.uint8), count=n).astype(
                 np.bool_
             )
-            views[i] = ShingleView.of(shingles, valid, tokens)
+            views[i] = shingle_view(shingles, valid, tokens)
     return views
-
-
-def _screen(
-    settings: Settings,
-    path: str,
-    where: Mapping[int, tuple[int, ...]],
-    pairs: Sequence[tuple[int, int]],
-) -> list[bool]:
-    """Tell for each pair whether it may hold a passage (a chained region long enough on both sides)."""
-    views = _read_views(path, where)
-    return [screen(views[x], views[x].words, views[y], views[y].words, settings) for x, y in pairs]
 
 
 def _read_signatures(
@@ -271,7 +197,16 @@ def _read_signatures(
     return out
 
 
-def _verify(
+# -- worker side: a stage over records read back from the spill file -------------------------------------
+
+
+def _screen_task(
+    settings: Settings, path: str, where: Mapping[int, tuple[int, ...]], pairs: Sequence[tuple[int, int]]
+) -> list[bool]:
+    return screen(settings, _read_views(path, where), pairs)
+
+
+def _verify_task(
     settings: Settings,
     articles: Mapping[int, Article],
     pairs: Sequence[tuple[int, int]],
@@ -279,13 +214,8 @@ def _verify(
     path: str,
     where: Mapping[int, tuple[int, ...]],
 ) -> list[Pair | None]:
-    """Align candidate pairs (their whole-document signatures read back, not computed again)."""
-    detector = _detector(settings)
     signatures = _read_signatures(path, where, settings.num_perm)
-    docs = {
-        i: detector.document(a, boilerplate, keys=False, signature=signatures[i]) for i, a in articles.items()
-    }
-    return [detector.pair(docs[x], docs[y]) for x, y in pairs]
+    return verify(settings, articles, signatures, pairs, boilerplate)
 
 
 # -- parent side ----------------------------------------------------------------------------------------
@@ -337,27 +267,9 @@ def run_batch(
     workers: int = 1,
     progress: Progress | None = None,
 ) -> BatchResult:
-    """Run the map, boilerplate, reduce and verify stages over ``articles``."""
-    n_workers = workers
-    if n_workers < 1:
+    """Run the map, boilerplate, reduce, screen and verify stages over ``articles``."""
+    if workers < 1:
         raise ValueError("workers must be at least 1")
-    summaries_sig: list[npt.NDArray[np.uint32]] = []
-    # every article's lines, a few arrays per chunk (key, at the head or foot, words, article)
-    lines: list[tuple[npt.NDArray[Any], ...]] = []
-    words: list[int] = []
-    spill_folder = tempfile.TemporaryDirectory(prefix="dedup-")
-    spill = ShingleSpill(spill_folder.name)
-    stored = TextSpill(spill_folder.name)
-    doc_table = KeyTable(partition_bits=0)
-    # the largest structure of a run, kept in files; 64 partitions: a reducer holds 1/64 of it
-    win_table = KeyTable(partition_bits=WINDOW_PARTITION_BITS, folder=spill_folder.name)
-    seen = UniqueIds()
-
-    def tick(stage: str, done: int, total: int) -> None:
-        if progress is not None:
-            progress(stage, done, total)
-
-    executor: ProcessPoolExecutor | None = None
     source = iter(articles)
     # Peek: small inputs run in-process.
     head: list[Article] = []
@@ -365,116 +277,169 @@ def run_batch(
         head.append(article)
         if len(head) >= PARALLEL_MIN_ARTICLES:
             break
-    if n_workers > 1 and len(head) >= PARALLEL_MIN_ARTICLES:
-        executor = ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn"))
+    executor = None
+    if workers > 1 and len(head) >= PARALLEL_MIN_ARTICLES:
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    run = _LocalRun(settings, executor, workers, progress)
+    try:
+        run.map(itertools.chain(head, source))
+        learned = run.boilerplate()
+        codes, skipped = run.reduce()
+        pair_list = run.screen(codes)
+        pairs = run.verify(pair_list, learned)
+        named = name_lines(run.stored.texts(), learned)
+        return BatchResult(
+            ids=run.stored.ids, words=run.words, pairs=pairs, boilerplate=named, skipped_buckets=skipped
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        run.close()
 
-    def all_articles() -> Iterator[Article]:
-        yield from head
-        yield from source
 
-    def checked() -> Iterator[Article]:
-        for article in all_articles():
+class _LocalRun:
+    """One local run: the stage functions driven on a process pool, with what they share in files.
+
+    The parent keeps per article its id, metadata and word count (and, until boilerplate is learned,
+    its signature and line keys); texts, shingles and window keys are in temporary files.
+    """
+
+    def __init__(
+        self, settings: Settings, executor: Executor | None, workers: int, progress: Progress | None
+    ) -> None:
+        self.settings = settings
+        self.executor = executor
+        self.window = 2 * workers
+        self.in_flight = workers
+        self.progress = progress
+        self.folder = tempfile.TemporaryDirectory(prefix="dedup-")
+        self.spill = ShingleSpill(self.folder.name)
+        self.stored = TextSpill(self.folder.name)
+        self.doc_table = KeyTable(partition_bits=DOCUMENT_PARTITION_BITS)
+        # the largest structure of a run, kept in files; 64 partitions: a reducer holds 1/64 of it
+        self.win_table = KeyTable(partition_bits=WINDOW_PARTITION_BITS, folder=self.folder.name)
+        self.words: list[int] = []
+        self.signatures: list[npt.NDArray[np.uint32]] = []
+        # every article's lines, a few arrays per chunk (key, at the head or foot, words, article)
+        self.lines: list[tuple[npt.NDArray[Any], ...]] = []
+
+    def tick(self, stage: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(stage, done, total)
+
+    def close(self) -> None:
+        self.win_table.close()
+        self.spill.finish()
+        self.stored.close()
+        self.folder.cleanup()
+
+    def _checked(self, articles: Iterable[Article]) -> Iterator[Article]:
+        """The articles, each stored; a duplicate id or one article too many stops the run."""
+        seen = UniqueIds()
+        for article in articles:
             duplicate = seen.duplicate(article.id, article.origin)
             if duplicate is not None:
                 raise InputError(duplicate, source=article.origin)
-            if len(stored) >= MAX_DOCUMENTS:
+            if len(self.stored) >= MAX_DOCUMENTS:
                 raise InputError(
-                    f"more than {MAX_DOCUMENTS:,} articles in one report: split the corpus "
-                    "(see docs/throughput.md for running beyond one machine)",
+                    f"more than {MAX_DOCUMENTS:,} articles in one report: split the corpus, or run it on "
+                    "Spark (--engine spark, see docs/spark.md)",
                     source=article.origin,
                 )
-            stored.append(article)
+            self.stored.append(article)
             yield article
 
-    try:
-        chunks = _chunks(checked(), CHUNK_ARTICLES)
-        # the workers need the texts only (cheaper to send than the articles)
-        tasks = ((_summarize, (settings, [a.text for a in chunk], None)) for chunk in chunks)
-        base = 0
-        for summaries in ordered(executor, tasks, window=2 * n_workers):
-            docs = np.arange(base, base + len(summaries), dtype=np.int64)
-            doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts)
-            win_table.add_concat(docs, summaries.window_keys, summaries.window_counts)
-            spill.write(docs, summaries)
-            summaries_sig.extend(summaries.signatures)
-            lines.append(
-                (
-                    summaries.line_keys,
-                    summaries.line_edges,
-                    summaries.line_words,
-                    np.repeat(docs, summaries.line_counts),
-                )
-            )
-            words.extend(summaries.words.tolist())
-            base += len(summaries)
-            tick("fingerprint", base, 0)
+    def _keep(self, docs: npt.NDArray[np.int64], summaries: Summaries, *, again: bool) -> None:
+        """Put a chunk's fingerprints where the later stages read them."""
+        self.doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts, replace=again)
+        self.win_table.add_concat(docs, summaries.window_keys, summaries.window_counts, replace=again)
+        self.spill.write(docs, summaries)
 
+    def map(self, articles: Iterable[Article]) -> None:
+        """Fingerprint every article (stage :func:`~dedup.batch.stages.fingerprint`)."""
+        chunks = _chunks(self._checked(articles), CHUNK_ARTICLES)
+        # the workers need the texts only (cheaper to send than the articles)
+        tasks = ((fingerprint, (self.settings, [a.text for a in chunk], None)) for chunk in chunks)
+        base = 0
+        for summaries in ordered(self.executor, tasks, window=self.window):
+            docs = np.arange(base, base + len(summaries), dtype=np.int64)
+            self._keep(docs, summaries, again=False)
+            self.signatures.extend(summaries.signatures)
+            line_docs = np.repeat(docs, summaries.line_counts)
+            self.lines.append((summaries.line_keys, summaries.line_edges, summaries.line_words, line_docs))
+            self.words.extend(summaries.words.tolist())
+            base += len(summaries)
+            self.tick("fingerprint", base, 0)
+
+    def boilerplate(self) -> dict[int, int]:
+        """Learn the corpus' boilerplate lines; fingerprint the articles holding them again."""
         line_keys, line_edges, line_words, line_docs = (
-            np.concatenate([chunk[n] for chunk in lines]) if lines else np.zeros(0, dtype=dtype)
+            np.concatenate([chunk[n] for chunk in self.lines]) if self.lines else np.zeros(0, dtype=dtype)
             for n, dtype in enumerate((np.uint64, np.bool_, np.int32, np.int64))
         )
-        lines.clear()
-        learned = learn_boilerplate_arrays(
-            line_keys,
-            line_edges,
-            line_words,
-            line_docs,
-            summaries_sig,
-            min_docs=settings.boilerplate_min_docs,
+        self.lines.clear()
+        learned = learn_boilerplate(
+            self.settings, line_keys, line_edges, line_words, line_docs, self.signatures
         )
-        if learned:
-            held = np.isin(line_keys, np.fromiter(learned, dtype=np.uint64, count=len(learned)))
-            affected = np.unique(line_docs[held]).tolist()
-            redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
-                (_summarize, (settings, [stored.text(d) for d in chunk], learned))
-                for chunk in _chunks(affected, CHUNK_ARTICLES)
-            )
-            done = 0
-            results = ordered(executor, redo, 2 * n_workers)
-            for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
-                docs = np.asarray(chunk, dtype=np.int64)
-                doc_table.add_concat(docs, summaries.document_keys, summaries.document_counts, replace=True)
-                win_table.add_concat(docs, summaries.window_keys, summaries.window_counts, replace=True)
-                spill.write(docs, summaries)
-                for d, n in zip(chunk, summaries.words.tolist(), strict=True):
-                    words[d] = n
-                done += len(chunk)
-                tick("boilerplate", done, len(affected))
-        summaries_sig.clear()
+        self.signatures.clear()
+        affected = holding_lines(line_keys, line_docs, learned).tolist()
         del line_keys, line_edges, line_words, line_docs
-
-        by_document, skipped_doc = doc_table.pairs(max_bucket=settings.max_bucket)
-        by_window, skipped = win_table.pairs(
-            max_bucket=settings.max_window_bucket,
-            min_hits=settings.min_window_hits,
-            executor=executor,
-            in_flight=n_workers,
-            progress=lambda d, t: tick("candidates", d, t),
+        redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
+            (fingerprint, (self.settings, [self.stored.text(d) for d in chunk], learned))
+            for chunk in _chunks(affected, CHUNK_ARTICLES)
         )
-        skipped = skipped_doc  # oversized window buckets are stock phrases, expected and not reported
-        del doc_table
-        # candidate pairs as one sorted array of x << 24 | y (x < y): no Python object per pair
-        found = np.concatenate((by_document, by_window))
-        candidates = np.unique((found[:, 0] << DOC_BITS) | found[:, 1])
-        del found, by_document, by_window
-        spill.finish()
-        # screening: cheap, from the shingles kept in memory; most stock-phrase pairs stop here
-        screen_tasks: Iterator[tuple[Callable[..., list[bool]], tuple[Any, ...]]] = (
-            (_screen, (settings, spill.path, spill.locations(i for pair in chunk for i in pair), chunk))
-            for chunk in _pair_chunks(candidates, CHUNK_SCREEN)
-        )
-        pair_list: list[tuple[int, int]] = []
         done = 0
-        screened = ordered(executor, screen_tasks, 2 * n_workers)
-        for some, keep in zip(_pair_chunks(candidates, CHUNK_SCREEN), screened, strict=True):
-            pair_list.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
+        results = ordered(self.executor, redo, self.window)
+        for chunk, summaries in zip(_chunks(affected, CHUNK_ARTICLES), results, strict=True):
+            self._keep(np.asarray(chunk, dtype=np.int64), summaries, again=True)
+            for d, n in zip(chunk, summaries.words.tolist(), strict=True):
+                self.words[d] = n
+            done += len(chunk)
+            self.tick("boilerplate", done, len(affected))
+        return learned
+
+    def reduce(self) -> tuple[npt.NDArray[np.int64], int]:
+        """The candidate pairs (sorted pair codes) and the document buckets skipped as too large.
+
+        Oversized window buckets are stock phrases, expected and not reported: only the document
+        buckets over ``max_bucket`` count as skipped.
+        """
+        s = self.settings
+        by_document, skipped = self.doc_table.pairs(max_bucket=s.max_bucket)
+        by_window, _stock_phrases = self.win_table.pairs(
+            max_bucket=s.max_window_bucket,
+            min_hits=s.min_window_hits,
+            executor=self.executor,
+            in_flight=self.in_flight,
+            progress=lambda d, t: self.tick("candidates", d, t),
+        )
+        return candidates(by_document, by_window), skipped
+
+    def screen(self, codes: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+        """The candidates that may hold a passage (most stock-phrase pairs stop here)."""
+        self.spill.finish()
+        spill = self.spill
+        tasks: Iterator[tuple[Callable[..., list[bool]], tuple[Any, ...]]] = (
+            (_screen_task, (self.settings, spill.path, spill.locations(i for p in chunk for i in p), chunk))
+            for chunk in _pair_chunks(codes, CHUNK_SCREEN)
+        )
+        kept: list[tuple[int, int]] = []
+        done = 0
+        screened = ordered(self.executor, tasks, self.window)
+        for some, keep in zip(_pair_chunks(codes, CHUNK_SCREEN), screened, strict=True):
+            kept.extend(pair for pair, ok in zip(some, keep, strict=True) if ok)
             done += len(some)
-            tick("screen", done, len(candidates))
-        verify_tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
+            self.tick("screen", done, len(codes))
+        return kept
+
+    def verify(self, pair_list: list[tuple[int, int]], learned: Mapping[int, int]) -> list[Pair]:
+        """Align and classify the screened pairs."""
+        spill, stored = self.spill, self.stored
+        tasks: Iterator[tuple[Callable[..., list[Pair | None]], tuple[Any, ...]]] = (
             (
-                _verify,
+                _verify_task,
                 (
-                    settings,
+                    self.settings,
                     {i: stored.article(i) for pair in chunk for i in pair},
                     chunk,
                     learned,
@@ -486,16 +451,8 @@ def run_batch(
         )
         pairs: list[Pair] = []
         done = 0
-        for verified in ordered(executor, verify_tasks, window=2 * n_workers):
+        for verified in ordered(self.executor, tasks, window=self.window):
             pairs.extend(p for p in verified if p is not None)
             done += len(verified)
-            tick("verify", done, len(pair_list))
-        named = name_lines(stored.texts(), learned)
-    finally:
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-        win_table.close()
-        spill.finish()
-        stored.close()
-        spill_folder.cleanup()
-    return BatchResult(ids=stored.ids, words=words, pairs=pairs, boilerplate=named, skipped_buckets=skipped)
+            self.tick("verify", done, len(pair_list))
+        return pairs

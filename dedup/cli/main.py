@@ -34,6 +34,7 @@ from dedup.io.html import render_html
 from dedup.io.readers import stream_articles
 from dedup.io.render import render_json, render_table
 from dedup.model import Article, BadRecord, Notice
+from dedup.settings import Settings
 
 __all__ = ["EXIT_ERROR", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "cli", "main", "write_output"]
 
@@ -148,6 +149,38 @@ def cli(ctx: click.Context, debug: bool) -> None:
     default=None,
     help="Worker processes for large corpora  [default: the CPUs available]",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: processes on this machine; spark: Apache Spark (JSONL or Parquet inputs, any path "
+    "Spark reads; needs the 'spark' extra). See docs/spark.md.",
+)
+@click.option(
+    "--master",
+    default="local[*]",
+    show_default=True,
+    help="Spark master (local[N], spark://HOST:PORT, yarn).",
+)
+@click.option(
+    "--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE", help="A Spark setting (repeatable)."
+)
+@click.option(
+    "--dataset",
+    type=str,
+    default=None,
+    metavar="FOLDER",
+    help="--engine spark: write pairs, passages and clusters as datasets under FOLDER (any path Spark "
+    "writes) instead of a report.",
+)
+@click.option(
+    "--dataset-format",
+    type=click.Choice(["parquet", "jsonl"]),
+    default="parquet",
+    show_default=True,
+    help="Format of the --dataset files.",
+)
 @read_options
 @settings_options
 def report(
@@ -157,14 +190,26 @@ def report(
     limit: int | None,
     quiet: bool,
     workers: int | None,
+    engine: str,
+    master: str | None,
+    spark_conf: tuple[str, ...],
+    dataset: str | None,
+    dataset_format: str,
     **values: Any,
 ) -> None:
     """Report which articles in INPUTS overlap, how, and exactly which passages they share.
 
     INPUTS are folders (every .txt/.md file below is an article, id = relative path), .txt/.md files
-    (one article each), .jsonl/.csv/.tsv files, or - for JSONL on stdin.
+    (one article each), .jsonl/.csv/.tsv files, or - for JSONL on stdin. With --engine spark: JSONL
+    and Parquet files or folders.
     """
     settings = settings_from(values)
+    if engine == "spark":
+        _report_on_spark(inputs, settings, values, fmt, output, limit, quiet, master, spark_conf,
+                         dataset, dataset_format)  # fmt: skip
+        return
+    if dataset is not None:
+        raise click.UsageError("--dataset needs --engine spark")
     notices: list[Notice] = []
     bad_records: list[BadRecord] = []
     articles = stream_articles(inputs, make_read_options(values), notices=notices, bad_records=bad_records)
@@ -209,6 +254,72 @@ def report(
         )
     else:
         render_table(result, Console(), limit=limit)
+
+
+def _report_on_spark(
+    inputs: tuple[str, ...],
+    settings: Settings,
+    values: dict[str, Any],
+    fmt: str,
+    output: str | None,
+    limit: int | None,
+    quiet: bool,
+    master: str | None,
+    spark_conf: tuple[str, ...],
+    dataset: str | None,
+    dataset_format: str,
+) -> None:
+    from dedup.batch.spark import read_articles, run_spark, spark_session
+
+    conf = {}
+    for item in spark_conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--spark-conf")
+        conf[key.strip()] = value
+    if "-" in inputs:
+        raise click.UsageError("--engine spark reads files or folders, not standard input")
+    options = make_read_options(values)
+    spark = spark_session(master, conf)
+    try:
+        bad_records: list[BadRecord] = []
+        articles = read_articles(
+            spark,
+            inputs,
+            id_field=options.id_field,
+            text_field=options.text_field,
+            skip_bad=options.skip_bad,
+            bad_records=bad_records,
+        )
+        run = run_spark(articles, settings, source=", ".join(inputs))
+        if dataset is not None:
+            run.write(dataset, dataset_format)
+            return
+        result = run.report(bad_records=bad_records)
+    finally:
+        spark.stop()
+    if fmt == "json":
+        text = render_json(result)
+    elif fmt == "html":
+        texts = stream_articles(inputs, options, notices=[], bad_records=[])
+        text = render_html(result, texts, limit=limit)
+    else:
+        if output:
+            write_output(
+                output,
+                lambda fh: render_table(
+                    result, Console(file=fh, width=120, force_terminal=False), limit=limit
+                ),
+            )
+        else:
+            render_table(result, Console(), limit=limit)
+        return
+    if output:
+        write_output(output, lambda fh: fh.write(text))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
 
 
 def _keeping(articles: Iterator[Article], kept: list[Article]) -> Iterator[Article]:

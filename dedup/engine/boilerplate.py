@@ -335,7 +335,7 @@ def learned_lines(
 
 def learn_boilerplate(
     doc_lines: Sequence[Sequence[tuple[int, bool, int]]],
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
     related: float = RELATED,
@@ -375,7 +375,7 @@ def learn_boilerplate_arrays(
     edges: npt.NDArray[np.bool_],
     words: npt.NDArray[np.integer[Any]],
     docs: npt.NDArray[np.int64],
-    signatures: Sequence[npt.NDArray[np.uint32]] | None,
+    signatures: Sequence[npt.NDArray[np.uint32]] | Mapping[int, npt.NDArray[np.uint32]] | None,
     *,
     min_docs: int,
     related: float = RELATED,
