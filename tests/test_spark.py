@@ -168,7 +168,7 @@ def test_cli_engine_spark_writes_the_same_json_report(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "dedup", "report", str(path), "--engine", "spark", "--master", "local[2]",
          *conf, "--format", "json", "-o", str(out), "-q"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=3600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert out.read_text(encoding="utf-8") == render_json(local_report(path))
