@@ -557,7 +557,7 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
     fields = sorted({rng.getrandbits(64).to_bytes(8, "big") for _ in range(9000)})
     with Index.open(redis_url, create=True) as index:
         store = cast(RedisStore, index.store)
-        keys, commit = [store._lock, store._gen, store._shards[0]], store._commit
+        keys, commit = [store.keys.lock, store.keys.gen, store.keys.shards[0]], store.scripts.commit
 
         def run(*args: bytes | str | int) -> int:
             return int(commit(keys=keys, args=["", "", *args]))
@@ -566,7 +566,7 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         pairs = b"".join(f + b"doc-7" for f in fields)
         assert run(0, "HSETP", 3, 2, pairs, 5) == 1
         with client(redis_url) as conn:
-            stored = cast(dict[bytes, bytes], conn.hgetall(store._shards[0]))
+            stored = cast(dict[bytes, bytes], conn.hgetall(store.keys.shards[0]))
         assert stored == dict.fromkeys(fields, b"doc-7")
         held = b"\0".join([b"doc-7"] * len(fields))
         assert run(4, "H", 3, blob, held, "INCR", 2, 0) == 1  # the check holds: committed
@@ -574,4 +574,4 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         assert run(4, "H", 3, blob, wrong, "INCR", 2, 0) == 0  # the last of 9,000 differs: refused
         assert run(0, "HDELB", 3, 1, blob) == 1
         with client(redis_url) as conn:
-            assert conn.hlen(store._shards[0]) == 0
+            assert conn.hlen(store.keys.shards[0]) == 0
