@@ -7,8 +7,8 @@ text alone (:func:`dedup.engine.boilerplate.lines_of`), so a check can recount t
 texts and compare. A count that is off (an insert or a removal half applied, a hand edit) changes
 which lines the index masks, and so its decisions; no physical check sees it.
 
-Recounting reads every stored text once and tokenises it (about 2,000 news articles a second on
-one core).
+Recounting reads every stored text once and tokenises it: about 5,000 articles of 350 words a second
+on one core.
 """
 
 from __future__ import annotations
