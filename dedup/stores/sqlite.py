@@ -595,7 +595,7 @@ class SQLiteStore:
             problems.add("keyless", f"article {id_!r} (doc {doc}) has no row of band keys")
         held = 0
         for doc, blob, stored in self._db.execute(
-            "SELECT doc, keys, doc IN (SELECT doc FROM articles) FROM band_keys ORDER BY doc"
+            "SELECT doc, CAST(keys AS BLOB), doc IN (SELECT doc FROM articles) FROM band_keys ORDER BY doc"
         ):
             if not stored:
                 problems.add("orphan keys", f"band keys of doc {doc}, which is not a stored article")
