@@ -28,6 +28,7 @@ import numpy.typing as npt
 import redis
 
 from dedup.stores.base import LineStat, NewRecord
+from dedup.stores.redis.answers import CHUNK, Answers, Kind
 from dedup.stores.redis.layout import (
     SHARDS,
     Keys,
@@ -39,7 +40,6 @@ from dedup.stores.redis.layout import (
     shingles_value,
 )
 from dedup.stores.redis.layout import field as field_of
-from dedup.stores.redis.reads import CHUNK, Answers, Kind
 
 __all__ = ["RESERVE", "DocNumbers", "Transaction"]
 
