@@ -328,3 +328,36 @@ def test_every_store_answers_as_the_memory_store(
     assert got == expected
     rejected = {d["relation"] for d in expected[0] if d["action"] == "reject"}
     assert rejected == {"near-duplicate", "containment", "already-stored"}
+
+
+def test_writers_in_threads_keep_each_article_once(backend: Backend, seed_articles: list[Article]) -> None:
+    """Two connections in two threads fed the same articles (half under other ids): each kept once."""
+    import threading
+
+    articles = [*seed_articles, *stories(24, seed=13, prefix="thread")]
+    results: dict[str, list[tuple[str, str, str | None]]] = {}
+    start = threading.Barrier(2)
+
+    def work(tag: str) -> None:
+        with backend.index() as index:
+            start.wait()
+            out: list[tuple[str, str, str | None]] = []
+            for n, a in enumerate(articles):
+                d = index.check_and_add(Article(a.id + tag * (n % 2), a.text))
+                out.append((d.id, d.action, d.relation))
+            results[tag] = out
+
+    threads = [threading.Thread(target=work, args=(tag,)) for tag in ("-a", "-b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    kept = [d[0] for r in results.values() for d in r if d[1] == "keep"]
+    assert len(kept) == len(set(kept)) == len(articles)
+    for n, a in enumerate(articles):
+        names = {a.id} if n % 2 == 0 else {a.id + "-a", a.id + "-b"}
+        assert len(names & set(kept)) == 1, a.id
+    rejected = {d[2] for r in results.values() for d in r if d[1] == "reject"}
+    assert rejected <= {"already-stored", "near-duplicate"}
+    with backend.index() as index:
+        assert sorted(index.ids()) == sorted(kept)
