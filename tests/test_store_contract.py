@@ -288,6 +288,78 @@ def test_the_index_outlives_its_connections(backend: Backend, seed_articles: lis
         assert stored.article.text == tass.text
 
 
+# -- races: two connections interleaved at a chosen point through decide and commit -----------------
+
+
+def reprint(text: str) -> str:
+    """Another outlet's copy: a new headline line, a dateline and a footer."""
+    headline, body = text.split("\n", 1)
+    return f"Wire copy: {headline.lower()}\n\nLONDON, May 3 (Reuters) - {body.strip()}\n\n(c) 2024 The Wire."
+
+
+def commits(index: Index) -> tuple[float, float, float] | None:
+    """For a store that counts them (Redis): optimistic commits made, optimistic commits refused
+    because what they read had changed, and locked transactions."""
+    stats: dict[str, float] | None = getattr(index.store, "lock_stats", None)
+    return None if stats is None else (stats["optimistic"], stats["conflicts"], stats["transactions"])
+
+
+def test_a_copy_committed_between_decision_and_commit_is_caught(backend: Backend) -> None:
+    original, other = stories(2, seed=41, prefix="race")
+    copy = Article("race-copy", reprint(original.text))
+    with backend.index() as first, backend.index() as second:
+        assert first.check_and_add(other).stored  # the buckets the decision reads exist
+        attempt = first.decide(original)
+        assert (attempt.decision.action, attempt.decision.matches) == ("keep", ())
+        rival = second.commit(second.decide(copy))
+        assert (rival.action, rival.stored) == ("keep", True)
+        decision = first.commit(attempt)
+        # decided "keep" against an index without the copy; the commit found the copy and decided again
+        assert (decision.action, decision.relation, decision.stored) == ("reject", "near-duplicate", False)
+        assert decision.matches[0].id == "race-copy"
+        assert "near-duplicate of 'race-copy'" in decision.reason
+        if commits(first) is not None:  # Redis: the optimistic commit was refused, then locked
+            assert commits(first) == (1, 1, 1)
+        assert sorted(first.ids()) == sorted(["race-copy", other.id])
+
+
+def test_an_unrelated_article_committed_meanwhile_does_not_block(backend: Backend) -> None:
+    first_article, second_article, third_article = stories(3, seed=43, prefix="calm")
+    with backend.index() as first, backend.index() as second:
+        assert first.check_and_add(first_article).stored
+        attempt = first.decide(third_article)
+        assert attempt.decision.action == "keep"
+        assert second.commit(second.decide(second_article)).stored
+        decision = first.commit(attempt)
+        assert (decision.action, decision.stored, decision.matches) == ("keep", True, ())
+        if commits(first) is not None:  # Redis: committed without the lock, nothing it read changed
+            assert commits(first) == (2, 0, 0)
+        assert sorted(first.ids()) == sorted(a.id for a in (first_article, second_article, third_article))
+
+
+def test_the_same_id_committed_meanwhile_is_found(backend: Backend, seed_articles: list[Article]) -> None:
+    article = seed_articles[0]
+    with backend.index() as first, backend.index() as second:
+        attempt = first.decide(article)
+        assert attempt.decision.action == "keep"
+        assert second.commit(second.decide(article)).stored
+        decision = first.commit(attempt)
+        assert (decision.action, decision.relation, decision.stored) == ("reject", "already-stored", False)
+        if commits(first) is not None:
+            assert commits(first) == (0, 1, 1)
+        assert first.ids() == [article.id]
+
+
+def test_check_and_add_is_commit_of_decide(backend: Backend, seed_articles: list[Article]) -> None:
+    tass = by_id(seed_articles, "pakistan-tass")
+    feed = [*seed_articles, Article("wire", tass_reprint(tass.text)), trimmed(seed_articles)]
+    with backend.index() as index:
+        stepped = [index.commit(index.decide(a)).to_dict() for a in feed]
+    with Index.open(MemoryStore(), create=True) as index:
+        direct = [index.check_and_add(a).to_dict() for a in feed]
+    assert stepped == direct
+
+
 # -- the same answers everywhere ----------------------------------------------------------------------
 
 
