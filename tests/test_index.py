@@ -498,11 +498,11 @@ def test_a_copy_stored_between_decide_and_commit_is_caught(
 def test_key_index_matches_brute_force(merge_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from dedup.stores.sqlite import _KeyIndex
+    from dedup.stores.sqlite.keys import KeyIndex
 
-    monkeypatch.setattr(_KeyIndex, "MERGE_AT", merge_at)
+    monkeypatch.setattr(KeyIndex, "MERGE_AT", merge_at)
     rng = np.random.default_rng(3)
-    index = _KeyIndex()
+    index = KeyIndex()
     truth: dict[int, list[int]] = {}
     doc = 0
     for batch in (1, 3, 100, 1, 2, 70):

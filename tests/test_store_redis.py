@@ -103,67 +103,21 @@ def test_seed_scenario_through_dedup_filter_on_redis(
 # -- the library --------------------------------------------------------------------------------------
 
 
-def test_library_on_redis_decides_as_on_sqlite(
-    tmp_path: Path, redis_url: str, seed_articles: list[Article]
+def test_removing_everything_leaves_only_metadata_and_counters(
+    redis_url: str, seed_articles: list[Article]
 ) -> None:
-    unrelated = [a for a in seed_articles if not a.id.startswith("pakistan")]
-    feed = [
-        *(Article(a.id + "-f", a.text + "\n\n" + FOOTER) for a in unrelated),
-        *(a for a in seed_articles if a.id.startswith("pakistan")),
-        *unrelated[:2],  # near-duplicates of stored articles
-        Article("wire", tass_reprint(next(a.text for a in seed_articles if a.id == "pakistan-tass"))),
-    ]
-    results = {}
-    for location in (str(tmp_path / "news.db"), redis_url):
-        with Index.open(location, create=True) as index:
-            decisions = [index.check_and_add(a).to_dict() for a in feed]
-            stats = index.stats()
-            assert index.integrity_check() == []
-            # the stored records as the index reads them back (shingles for screening included)
-            records = [
-                (r.id, r.text, r.signature, r.masked, r.shingles, r.valid)
-                for r in index.store.fetch(list(range(1, stats.articles + 1)))
-            ]
-            assert all(r[4] for r in records)
-            results[location] = (
-                decisions, stats.articles, stats.keys, stats.lines, stats.boilerplate_lines, records
-            )  # fmt: skip
-    sqlite_result, redis_result = results.values()
-    assert redis_result == sqlite_result
-    assert redis_result[1] == len(feed) - 3
-    assert [d["action"] for d in redis_result[0][-3:]] == ["reject"] * 3
-    assert redis_result[4] >= 1  # the footer was learned as boilerplate
-
-
-def test_get_remove_prune_and_window(redis_url: str, seed_articles: list[Article]) -> None:
-    tass = next(a for a in seed_articles if a.id == "pakistan-tass")
+    """Decisions, removal and pruning are the store contract's (tests/test_store_contract.py); here:
+    no key of a removed article is left behind."""
     now = dt.datetime(2024, 12, 31, tzinfo=dt.UTC).timestamp()
     with Index.open(redis_url, create=True) as index:
         for n, a in enumerate(seed_articles):
             day = "2024-01-15" if n % 2 == 0 else "2024-12-20"
-            assert index.check_and_add(Article(a.id, a.text, published=day, title="T")).stored
-        stored = index.get(seed_articles[0].id)
-        assert stored is not None
-        assert stored.article == Article(seed_articles[0].id, seed_articles[0].text, published="2024-01-15",
-                                         title="T")  # fmt: skip
-        assert index.get("nope") is None
-        assert seed_articles[1].id in index
-        assert index.stats().oldest_published == dt.datetime(2024, 1, 15, tzinfo=dt.UTC).timestamp()
-        late = Article("late", tass_reprint(tass.text), published="2025-03-01")
-        assert index.check(late, window=parse_duration("3d")).action == "keep"
-        assert index.check(late).action == "reject"
+            index.check_and_add(Article(a.id, a.text + "\n\n" + FOOTER, published=day, title="T"))
         assert index.prune(older_than=parse_duration("30d"), now=now) == 4
-        assert index.ids() == [a.id for n, a in enumerate(seed_articles) if n % 2 == 1]
-        assert index.integrity_check() == []
-        assert not index.remove("no-such-id")
         for article_id in index.ids():
             assert index.remove(article_id)
-        assert len(index) == 0
-        assert index.stats().keys == 0
-        assert index.stats().lines == 0
         assert index.integrity_check() == []
     prefix = redis_url.rsplit("prefix=", 1)[1]
-    # nothing is left but the metadata, the counters and the lock's fence
     assert prefix_keys(redis_url) == {
         f"{{{prefix}}}:{name}" for name in ("meta", "seq", "gen", "fence", "counts")
     }
@@ -290,68 +244,29 @@ def test_four_filter_workers_keep_exactly_one_of_each_pair(tmp_path: Path, redis
         assert index.integrity_check() == []
 
 
-# -- the optimistic commit ----------------------------------------------------------------------------
+# -- doc numbers --------------------------------------------------------------------------------------
 
 
-def test_a_copy_stored_between_decision_and_commit_is_found(redis_url: str) -> None:
-    original, other = stories(2, seed=41, prefix="race")
-    copy = Article("race-copy", reprint(original.text, random.Random(5)))
-    Index.create(redis_url).close()
-    with Index.open(redis_url) as index, Index.open(redis_url) as rival:
-        index.check_and_add(other)  # something stored, so that the decision below reads buckets
-        attempt = index.decide(original)
-        rival.check_and_add(copy)  # another writer, between the decision and its commit
-        decision = index.commit(attempt)
-        stats = cast(RedisStore, index.store).lock_stats
-        # decided "keep" against an index without the copy; the commit saw the copy's keys in its
-        # buckets, wrote nothing, and the decision was made again under the lock
-        assert stats["conflicts"] == 1
-        assert stats["optimistic"] == 1  # the first article's
-        assert stats["transactions"] == 1
-        assert decision.action == "reject"
-        assert decision.relation == "near-duplicate"
-        assert decision.matches[0].id == "race-copy"
-        assert sorted(index.ids()) == sorted(["race-copy", other.id])
-        assert index.integrity_check() == []
-
-
-def test_an_unrelated_article_stored_meanwhile_does_not_stop_the_commit(redis_url: str) -> None:
+def test_doc_numbers_come_in_blocks_from_one_counter(redis_url: str) -> None:
+    """Races between writers are the store contract's (tests/test_store_contract.py); here, numbering."""
     first, second, third = stories(3, seed=43, prefix="calm")
     Index.create(redis_url).close()
     with Index.open(redis_url) as index, Index.open(redis_url) as rival:
         index.check_and_add(first)
         attempt = index.decide(third)
         rival.check_and_add(second)
-        decision = index.commit(attempt)
-        stats = cast(RedisStore, index.store).lock_stats
-        assert decision.stored
-        assert (stats["optimistic"], stats["conflicts"], stats["transactions"]) == (2, 0, 0)
-        assert sorted(index.ids()) == sorted(a.id for a in (first, second, third))
-        assert index.integrity_check() == []
-        # doc numbers come from one counter: never two articles with one number
-        ids = redis.Redis.from_url(redis_url.split("?")[0])
+        assert index.commit(attempt).stored
+        conn = client(redis_url)
         try:
             prefix = redis_url.rsplit("prefix=", 1)[1]
             members = cast(
-                list[tuple[bytes, float]], ids.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)
+                list[tuple[bytes, float]], conn.zrange("{" + prefix + "}:ids", 0, -1, withscores=True)
             )
-            scores = [score for _, score in members]
         finally:
-            ids.close()
-        # each writer draws its numbers in blocks: the first two from one, the third from the other's
-        assert sorted(scores) == [1.0, 2.0, 1.0 + RESERVE]
-
-
-def test_the_same_id_stored_meanwhile_is_found(redis_url: str, seed_articles: list[Article]) -> None:
-    article = seed_articles[0]
-    Index.create(redis_url).close()
-    with Index.open(redis_url) as index, Index.open(redis_url) as rival:
-        attempt = index.decide(article)
-        rival.add(article)
-        decision = index.commit(attempt)
-        assert decision.relation == "already-stored"
-        assert cast(RedisStore, index.store).lock_stats["conflicts"] == 1
-        assert index.ids() == [article.id]
+            conn.close()
+    # never two articles with one number; each writer draws its numbers in blocks: the first two
+    # from one, the third from the other's
+    assert sorted(score for _, score in members) == [1.0, 2.0, 1.0 + RESERVE]
 
 
 def _add_in_child(index: Index, article: Article) -> None:
@@ -557,7 +472,7 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
     fields = sorted({rng.getrandbits(64).to_bytes(8, "big") for _ in range(9000)})
     with Index.open(redis_url, create=True) as index:
         store = cast(RedisStore, index.store)
-        keys, commit = [store._lock, store._gen, store._shards[0]], store._commit
+        keys, commit = [store.keys.lock, store.keys.gen, store.keys.shards[0]], store.scripts.commit
 
         def run(*args: bytes | str | int) -> int:
             return int(commit(keys=keys, args=["", "", *args]))
@@ -566,7 +481,7 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         pairs = b"".join(f + b"doc-7" for f in fields)
         assert run(0, "HSETP", 3, 2, pairs, 5) == 1
         with client(redis_url) as conn:
-            stored = cast(dict[bytes, bytes], conn.hgetall(store._shards[0]))
+            stored = cast(dict[bytes, bytes], conn.hgetall(store.keys.shards[0]))
         assert stored == dict.fromkeys(fields, b"doc-7")
         held = b"\0".join([b"doc-7"] * len(fields))
         assert run(4, "H", 3, blob, held, "INCR", 2, 0) == 1  # the check holds: committed
@@ -574,4 +489,4 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         assert run(4, "H", 3, blob, wrong, "INCR", 2, 0) == 0  # the last of 9,000 differs: refused
         assert run(0, "HDELB", 3, 1, blob) == 1
         with client(redis_url) as conn:
-            assert conn.hlen(store._shards[0]) == 0
+            assert conn.hlen(store.keys.shards[0]) == 0

@@ -1,8 +1,9 @@
 """The pre-ingest filter on the command line: ``dedup index ...``, ``dedup check`` and ``dedup filter``.
 
 Exit status: 0 success (``check``: every article is new); 1 ``check`` found an article that would be
-rejected, or ``index remove`` did not find an id; 2 an error (an unusable index or input; for
-``filter``, some input lines were error records, the others were all decided).
+rejected, ``index remove`` did not find an id, or ``index check`` found problems; 2 an error (an
+unusable index or input; for ``filter``, some input lines were error records, the others were all
+decided).
 """
 
 from __future__ import annotations
@@ -201,6 +202,31 @@ def prune(path: str, older_than: str) -> None:
     with Index.open(path) as index:
         removed = index.prune(older_than=parse_duration(older_than))
     click.echo(f"removed {removed}")
+
+
+@index_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def check_index(path: str, as_json: bool) -> None:
+    """Check that the index at PATH is sound (exit status 1 if it is not).
+
+    The file itself (SQLite), then whether the stored articles, their band keys and the line
+    statistics agree with each other. Reads every stored article.
+    """
+    with Index.open(path) as index:
+        location = index.store.location
+        problems = index.integrity_check()
+        articles = len(index) if not problems else None
+    if as_json:
+        click.echo(json.dumps({"location": location, "sound": not problems, "problems": problems}, indent=2))
+    elif problems:
+        for problem in problems:
+            click.echo(problem)
+        _say(f"{location}: {len(problems)} problem(s) found")
+    else:
+        click.echo(f"{location}: sound ({articles} articles)")
+    if problems:
+        sys.exit(1)
 
 
 # -- dedup check --------------------------------------------------------------------------------------
