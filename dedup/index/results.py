@@ -67,7 +67,7 @@ def parse_published(value: str, *, source: str | None = None) -> float:
     """
     text = value.strip()
     try:
-        return float(text)
+        return _in_range(float(text), value, source)
     except ValueError:
         pass
     when: dt.datetime | None = None
@@ -86,7 +86,20 @@ def parse_published(value: str, *, source: str | None = None) -> float:
         )
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
+    return _in_range(when.timestamp(), value, source)
+
+
+#: The dates a ``published`` value may name (those Python's datetime can show: years 1 to 9999, UTC).
+_FIRST = dt.datetime.min.replace(tzinfo=dt.UTC).timestamp()
+_LAST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+
+
+def _in_range(seconds: float, value: str, source: str | None) -> float:
+    if not _FIRST <= seconds <= _LAST:  # NaN and infinities too
+        raise InputError(
+            f"the date {value!r} is out of range (years 1 to 9999)", source=source, field="published"
+        )
+    return seconds
 
 
 # -- results ------------------------------------------------------------------------------------------
