@@ -383,8 +383,11 @@ def test_parsers() -> None:
     assert parse_duration("12h") == dt.timedelta(hours=12)
     assert parse_duration("90") == dt.timedelta(seconds=90)
     assert parse_duration("2w") == dt.timedelta(weeks=2)
-    with pytest.raises(SettingsError, match="cannot read duration"):
-        parse_duration("soon")
+    assert parse_duration(" 1.5 H ") == dt.timedelta(minutes=90)
+    for bad in ("soon", "", "-3d", "nan", "inf", "1e3", "1_000", "3 days"):
+        with pytest.raises(SettingsError, match="cannot read duration"):
+            parse_duration(bad)
+    assert parse_duration("99999999999d") == parse_duration("1" + "0" * 400) == dt.timedelta.max  # no limit
     day = dt.datetime(2024, 11, 20, tzinfo=dt.UTC).timestamp()
     assert parse_published("2024-11-20") == day
     assert parse_published("2024-11-20T00:00:00Z") == day
