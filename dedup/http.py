@@ -13,7 +13,13 @@ Articles are the JSON objects ``dedup filter`` reads (``id``, ``text``; ``title`
 code, "details": [...]}``: 400 malformed JSON, 401 a missing or wrong bearer token, 404 unknown id
 or path, 413 a body over ``max_request_bytes``, an article over ``max_article_chars`` or a batch
 over ``max_batch``, 415 a body that is not ``application/json``, 422 missing or invalid fields,
-503 the index cannot be reached. A refused request changes nothing.
+503 the index cannot be reached, 500 a bug (the traceback goes to the server's log). A refused
+request changes nothing.
+
+With a token, every path but ``/health`` (the docs too) answers 401 unless the request carries
+``Authorization: Bearer TOKEN``; the check comes first, before the body is looked at, and compares
+digests of the two in constant time. No CORS headers are sent unless origins are named
+(``cors_origins``).
 
 The index is not shared between threads: one call at a time runs in a worker thread while the
 event loop keeps accepting requests. Run several processes (``dedup serve --workers N``, or
@@ -25,6 +31,7 @@ accepted (each article it answered for is committed) before it closes the index.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import os
@@ -36,17 +43,22 @@ from typing import Annotated, Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from fastapi import Body, FastAPI, HTTPException, Path, Query, Request
+from fastapi import Body, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration, parse_published
+from dedup.index import DEFAULT_REJECT, DURATION_PATTERN, Index, Policy, parse_duration, parse_published
 from dedup.index.stream import decide, read_article
 from dedup.io.records import ReadOptions
 from dedup.model import Article
@@ -71,7 +83,7 @@ class ServiceSettings:
     max_article_chars: int = 1_000_000
     #: Most articles in one batch request.
     max_batch: int = 1000
-    #: Bearer token required on every endpoint but ``/health`` and the docs (None: no token).
+    #: Bearer token required on every path but ``/health`` (None: no token).
     token: str | None = None
     #: Rejection cases, as ``dedup filter --reject`` takes them.
     reject: str = DEFAULT_REJECT
@@ -79,6 +91,8 @@ class ServiceSettings:
     window: str | None = None
     #: Create the index (with default settings) if it is missing.
     create: bool = False
+    #: Origins allowed to call the service from a browser (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The settings as JSON (to hand them to worker processes)."""
@@ -87,7 +101,8 @@ class ServiceSettings:
     @classmethod
     def from_json(cls, text: str) -> ServiceSettings:
         """Settings from :meth:`to_json`."""
-        return cls(**json.loads(text))
+        fields = json.loads(text)
+        return cls(**{**fields, "cors_origins": tuple(fields.get("cors_origins", ()))})
 
 
 # -- request bodies (documented in the OpenAPI schema; checked again by dedup.io.readers) --------------
@@ -116,10 +131,61 @@ class ArticleIn(BaseModel):
 
 # -- errors ---------------------------------------------------------------------------------------
 
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    field: str = Field(description="Where: 'text', 'articles[3].id', 'body'...")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error: a message, the status, and the invalid fields when there are several."""
+
+    error: str = Field(description="What is wrong, in one sentence.")
+    status: int
+    details: list[FieldError] | None = Field(None, description="The invalid fields (422).")
+
+
+_WHEN = {
+    400: "The body is not valid JSON.",
+    401: "A token is required and the request lacks `Authorization: Bearer TOKEN` or has another.",
+    404: "No such article.",
+    413: "The body, an article's text or a batch is over its limit.",
+    415: "The body is not `Content-Type: application/json`.",
+    422: "A field is missing or invalid.",
+    503: "The index cannot be reached.",
+}
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of an endpoint that may answer these error statuses (for the OpenAPI schema)."""
+    return {code: {"model": ErrorOut, "description": _WHEN[code]} for code in codes}
+
+
 WindowQuery = Annotated[
-    str | None, Query(description="Compare only with stored articles published within this distance (3d).")
+    str | None,
+    Query(
+        description="Compare only with stored articles published within this distance (3d).",
+        json_schema_extra={"pattern": DURATION_PATTERN},  # shown; parse_duration checks it
+    ),
 ]
 IdPath = Annotated[str, Path(description="The article's id.")]
+
+
+class _AnyText(Convertor[str]):
+    """A path parameter that may hold anything, line breaks too (as an id may); ``path`` stops at one."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anything", _AnyText())
 
 
 class ApiError(Exception):
@@ -141,6 +207,10 @@ def _error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _token_digest(token: bytes) -> bytes:
+    return hashlib.sha256(token).digest()
+
+
 def _field(loc: Sequence[str | int]) -> str:
     parts = [p for p in loc if p != "body"]
     out = ""
@@ -149,24 +219,63 @@ def _field(loc: Sequence[str | int]) -> str:
     return out or "body"
 
 
-class BodyLimit:
-    """Refuse a body that is not JSON (415) or is over ``limit`` bytes (413) before the app reads it.
+class Gate:
+    """What every request passes before the app reads it: the token (401), then the body (415, 413).
 
-    A declared ``Content-Length`` over the limit is refused at once; a chunked body is counted as it
-    arrives. The rest of the body is read and dropped (up to 16 times the limit) so that the client
-    receives the answer rather than a reset connection.
+    With a token, a request to any path but ``/health`` without ``Authorization: Bearer TOKEN`` is
+    refused first; the two are compared as SHA-256 digests with :func:`hmac.compare_digest`, so the
+    time taken tells nothing of the token, not even its length. Then the body of a request to an
+    endpoint that takes one must be JSON (415), and no larger than ``limit`` bytes (413): a declared
+    ``Content-Length`` over the limit is refused at once; a chunked body is counted as it arrives.
+    Whatever is refused, the rest of the body is read and dropped (up to 16 times the limit) so
+    that the client receives the answer rather than a reset connection.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, token: str | None, routes: Sequence[BaseRoute]) -> None:
         self.app = app
         self.limit = limit
+        self.digest = None if token is None else _token_digest(token.encode())
+        self.routes = routes
+
+    def _authorized(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        if self.digest is None or scope["path"] == "/health":
+            return True
+        scheme, _, given = headers.get(b"authorization", b"").partition(b" ")
+        # both sides digested: compare_digest is constant-time only for inputs of equal length
+        right = hmac.compare_digest(_token_digest(given.strip()), self.digest)
+        return scheme.lower() == b"bearer" and right
+
+    def _route(self, scope: Scope) -> bool | set[str]:
+        """True if an endpoint answers this request, else the methods answered on its path (maybe none)."""
+        methods: set[str] = set()
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                return True
+            if match is Match.PARTIAL:
+                methods |= getattr(route, "methods", None) or set()
+        return methods
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        if scope["method"] in ("POST", "PUT", "PATCH"):
+        if not self._authorized(scope, headers):
+            await self._refuse(
+                receive, send, 0, 401, "missing or wrong bearer token",
+                {"WWW-Authenticate": 'Bearer realm="dedup"'},
+            )  # fmt: skip
+            return
+        route = self._route(scope)
+        if route is not True and route:  # every method of the path in Allow (Starlette names one route's)
+            listed = ", ".join(sorted(route))
+            await self._refuse(
+                receive, send, 0, 405, f"method {scope['method']} not allowed here (allowed: {listed})",
+                {"Allow": listed},
+            )  # fmt: skip
+            return
+        if route is True and scope["method"] in ("POST", "PUT", "PATCH"):
             kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
             if kind != b"application/json" and not kind.endswith(b"+json"):
                 await self._refuse(
@@ -204,7 +313,15 @@ class BodyLimit:
     def _over(self) -> str:
         return f"request body over the limit of {self.limit:,} bytes (max_request_bytes)"
 
-    async def _refuse(self, receive: Receive, send: Send, received: int, status: int, error: str) -> None:
+    async def _refuse(
+        self,
+        receive: Receive,
+        send: Send,
+        received: int,
+        status: int,
+        error: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         more = True
         while more and received <= 16 * self.limit:
             message = await receive()
@@ -212,11 +329,25 @@ class BodyLimit:
                 break
             received += len(message.get("body", b""))
             more = message.get("more_body", False)
-        await _error_response(status, error)({"type": "http"}, receive, send)
+        await _error_response(status, error, headers=headers)({"type": "http"}, receive, send)
 
 
 class _TooLarge(Exception):
     pass
+
+
+class _Cors(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight request answered in JSON like every other error."""
+
+    def preflight_response(self, request_headers: Any) -> Response:
+        """Starlette's answer, or a JSON error naming what was refused."""
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode()
+        allowed = {k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")}
+        return _error_response(400, f"{refused} (this service allows CORS requests from its "
+                                    f"--cors-origin list only)", headers=allowed)  # fmt: skip
 
 
 # -- the application ------------------------------------------------------------------------------
@@ -269,8 +400,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return _error_response(422, f"field {first['field']!r}: {first['message']}", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error_response(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":  # the router's: no such path
+            message = f"no endpoint at {request.url.path!r} (the endpoints are listed at /docs)"
+        return _error_response(exc.status_code, message, headers=dict(exc.headers or {}))
 
     @app.exception_handler(IndexStoreError)
     async def store_error(_: Request, exc: IndexStoreError) -> JSONResponse:
@@ -280,19 +414,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     async def dedup_error(_: Request, exc: DedupError) -> JSONResponse:
         return _error_response(422 if isinstance(exc, InputError) else 500, str(exc))
 
-    # -- authentication ---------------------------------------------------------------------------
+    @app.exception_handler(Exception)
+    async def bug(_: Request, exc: Exception) -> JSONResponse:
+        # answered in JSON like every error; the server then logs the traceback
+        return _error_response(
+            500, f"internal error ({type(exc).__name__}): a bug in dedup, see the server's log"
+        )
 
-    def authorize(request: Request) -> None:
-        if settings.token is None:
-            return
-        header = request.headers.get("authorization", "")
-        scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), settings.token.encode()
-        ):
-            raise HTTPException(
-                401, "missing or wrong bearer token", headers={"WWW-Authenticate": 'Bearer realm="dedup"'}
-            )
+    # -- authentication (checked by Gate; declared here for the OpenAPI schema) ------------------
+
+    bearer = HTTPBearer(auto_error=False, description="The token given to `dedup serve`.")
+    secured = [Security(bearer)] if settings.token is not None else []
+    auth = (401,) if settings.token is not None else ()
 
     # -- conversion -------------------------------------------------------------------------------
 
@@ -337,68 +470,85 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     # -- endpoints --------------------------------------------------------------------------------
 
-    @app.get("/health", tags=["service"])
+    @app.get("/health", tags=["service"], responses=_errors(503))
     async def health() -> dict[str, Any]:
         """200 when the index answers (no token needed)."""
         meta = await call(lambda index: index.store.read_meta())
         return {"status": "ok", "format": meta.get("format"), "dedup_version": __version__}
 
-    @app.post("/check", tags=["filter"])
-    async def check(request: Request, article: ArticleIn, window: WindowQuery = None) -> dict[str, Any]:
+    @app.post(
+        "/check", tags=["filter"], responses=_errors(400, *auth, 413, 415, 422, 503), dependencies=secured
+    )
+    async def check(article: ArticleIn, window: WindowQuery = None) -> dict[str, Any]:
         """The decision for one article; nothing is added."""
-        authorize(request)
         item, when = article_of(article, ""), span(window)
         return await call(lambda index: checked(index, item, when, False))
 
-    @app.post("/articles", tags=["filter"])
-    async def add(request: Request, article: ArticleIn, window: WindowQuery = None) -> dict[str, Any]:
+    @app.post(
+        "/articles", tags=["filter"], responses=_errors(400, *auth, 413, 415, 422, 503), dependencies=secured
+    )
+    async def add(article: ArticleIn, window: WindowQuery = None) -> dict[str, Any]:
         """Check-and-add: the decision, and the article stored if it is kept (atomically)."""
-        authorize(request)
         item, when = article_of(article, ""), span(window)
         return await call(lambda index: checked(index, item, when, True))
 
-    @app.post("/check/batch", tags=["filter"])
+    @app.post(
+        "/check/batch",
+        tags=["filter"],
+        responses=_errors(400, *auth, 413, 415, 422, 503),
+        dependencies=secured,
+    )
     async def check_batch(
-        request: Request, articles: Annotated[list[ArticleIn], Body()], window: WindowQuery = None
+        articles: Annotated[list[ArticleIn], Body()], window: WindowQuery = None
     ) -> list[dict[str, Any]]:
         """Decisions for a list of articles, in order; nothing is added."""
-        authorize(request)
         items, when = articles_of(articles), span(window)
         return await call(lambda index: batch(index, items, when, False))
 
-    @app.post("/articles/batch", tags=["filter"])
+    @app.post(
+        "/articles/batch",
+        tags=["filter"],
+        responses=_errors(400, *auth, 413, 415, 422, 503),
+        dependencies=secured,
+    )
     async def add_batch(
-        request: Request, articles: Annotated[list[ArticleIn], Body()], window: WindowQuery = None
+        articles: Annotated[list[ArticleIn], Body()], window: WindowQuery = None
     ) -> list[dict[str, Any]]:
         """Check-and-add a list of articles, in order (a later copy of an earlier one is rejected)."""
-        authorize(request)
         items, when = articles_of(articles), span(window)
         return await call(lambda index: batch(index, items, when, True))
 
-    @app.get("/articles/{article_id:path}", tags=["articles"])
-    async def get(request: Request, article_id: IdPath) -> dict[str, Any]:
+    @app.get("/articles/{article_id:anything}", tags=["articles"], responses=_errors(*auth, 404, 503),
+             dependencies=secured)  # fmt: skip
+    async def get(article_id: IdPath) -> dict[str, Any]:
         """A stored article: its text, metadata and when it was added."""
-        authorize(request)
         stored = await call(lambda index: index.get(article_id))
         if stored is None:
             raise ApiError(404, f"no article {article_id!r} in the index")
         return stored.to_dict()
 
-    @app.delete("/articles/{article_id:path}", tags=["articles"])
-    async def delete(request: Request, article_id: IdPath) -> dict[str, Any]:
+    @app.delete("/articles/{article_id:anything}", tags=["articles"], responses=_errors(*auth, 404, 503),
+                dependencies=secured)  # fmt: skip
+    async def delete(article_id: IdPath) -> dict[str, Any]:
         """Remove a stored article (its keys and line statistics too)."""
-        authorize(request)
         if not await call(lambda index: index.remove(article_id)):
             raise ApiError(404, f"no article {article_id!r} in the index")
         return {"id": article_id, "removed": True}
 
-    @app.get("/stats", tags=["service"])
-    async def stats(request: Request) -> dict[str, Any]:
+    @app.get("/stats", tags=["service"], responses=_errors(*auth, 503), dependencies=secured)
+    async def stats() -> dict[str, Any]:
         """Sizes, settings and versions of the index."""
-        authorize(request)
         return await call(lambda index: index.stats().to_dict())
 
-    app.add_middleware(BodyLimit, limit=settings.max_request_bytes)
+    app.add_middleware(Gate, limit=settings.max_request_bytes, token=settings.token, routes=app.router.routes)
+    if settings.cors_origins:  # outside the gate: a browser's preflight request carries no token
+        app.add_middleware(
+            _Cors,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            max_age=600,
+        )
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import itertools
 import json
 import re
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 
 from dedup import Article, DedupError, Detector, Pair, Passage, Report, Settings
 from dedup.io.html import _Span, embed_json, render_html, side_marks, utf16_offsets
+from dedup.model import BadRecord, Notice
+from tests.newsgen import stories
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "news"
 
@@ -214,3 +217,84 @@ def test_cli_page_from_stdin() -> None:
         "river-flooding-herald",
         "river-flooding-ledger",
     }
+
+
+# -- the parts of the page written in Python: each place that writes text, one test ----------------------
+
+MARKUP = "<img src=x onerror=alert(1)><script>alert(2)</script></details></ul><b onclick=alert(3)>&amp;"
+
+
+def _outside_scripts(page: str) -> str:
+    return re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+
+
+def _assert_inert(page: str) -> None:
+    markup = _outside_scripts(page)
+    for raw in ("<img", "<script", "<b ", "</details></ul>"):  # as tags; their text is shown
+        assert raw not in markup, raw
+    assert page.count("<script") == 2
+
+
+def _listed(page: str, label: str) -> list[str]:
+    """The items of one of the summary's lists, as the browser will read them."""
+    match = re.search(rf"<summary>{label}: [0-9,]+</summary><ul>(.*?)</ul></details>", page, re.S)
+    assert match is not None, label
+    return [html.unescape(item) for item in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+
+
+def _lists_report(**lists: Any) -> Report:
+    return Report(documents=1, settings=Settings(), pairs=(), clusters=(), **lists)
+
+
+def test_a_hostile_page_title_is_text() -> None:
+    page = render_html(_lists_report(), [], title=MARKUP)
+    _assert_inert(page)
+    assert f"<title>{html.escape(MARKUP)}</title>" in page
+    assert f"<h1>{html.escape(MARKUP)}</h1>" in page
+
+
+def test_hostile_notices_are_text() -> None:
+    page = render_html(_lists_report(notices=(Notice(MARKUP, source=MARKUP, line=3), Notice(MARKUP))), [])
+    _assert_inert(page)
+    assert _listed(page, "Notices") == [f"{MARKUP}, line 3: {MARKUP}", MARKUP]
+
+
+def test_hostile_skipped_records_are_text() -> None:
+    bad = (BadRecord(MARKUP, 7, MARKUP, field="id"), BadRecord(MARKUP, None, MARKUP))
+    page = render_html(_lists_report(bad_records=bad), [])
+    _assert_inert(page)
+    assert _listed(page, "Skipped records") == [f"{MARKUP}, line 7: {MARKUP}", f"{MARKUP}: {MARKUP}"]
+
+
+def test_hostile_boilerplate_lines_are_text() -> None:
+    # lines learned from articles are normalised to words, which hold no markup; the page escapes
+    # whatever a report holds all the same
+    page = render_html(_lists_report(boilerplate=((MARKUP, 12),)), [])
+    _assert_inert(page)
+    assert _listed(page, "Boilerplate lines ignored") == [f"{MARKUP} (12 articles)"]
+
+
+def test_hostile_ids_and_records_through_the_cli_are_text(tmp_path: Path) -> None:
+    source = tmp_path / "<img src=x onerror=alert(7)>.jsonl"
+    footer = '<script>alert("footer")</script> <b onclick=alert(8)>Read more</b> & share'
+    lines = [
+        json.dumps({"id": f"<i>{n}</i>", "text": f"{a.text}\n{footer}"}) for n, a in enumerate(stories(12))
+    ]
+    lines += [
+        json.dumps({"id": MARKUP, "text": "too short"}),  # a notice naming the id
+        json.dumps({"id": "<i>3</i>", "text": "a duplicate id"}),  # a skipped record naming it
+        '{"id": "<script>alert(9)</script>", "text": ',  # malformed: a skipped record naming the file
+    ]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "page.html"
+    subprocess.run([sys.executable, "-m", "dedup", "report", str(source), "--skip-bad", "--format", "html",
+                    "-o", str(out), "-q"], check=True, capture_output=True, text=True)  # fmt: skip
+    page = out.read_text(encoding="utf-8")
+    _assert_inert(page)
+    notices = _listed(page, "Notices")
+    assert any(MARKUP in n for n in notices), notices
+    skipped = _listed(page, "Skipped records")
+    assert any("duplicate id '<i>3</i>'" in s for s in skipped), skipped
+    assert any(s.startswith(str(source)) and "malformed JSON" in s for s in skipped), skipped
+    boilerplate = _listed(page, "Boilerplate lines ignored")
+    assert boilerplate == ["script alert footer script b onclick alert 8 read more b share (12 articles)"]

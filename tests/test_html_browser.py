@@ -21,6 +21,7 @@ import pytest
 from benchmarks.browser import CHROMIUM_ARGS, chromium_executable
 from dedup import RELATIONS, Article, Pair, Passage, Report, Settings
 from dedup.io.html import PAGE_SIZE, render_html, utf16_offsets
+from dedup.model import BadRecord, Notice
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -270,6 +271,7 @@ def hostile_html(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[d
             "id": HOSTILE[1],
             "title": HOSTILE[0],
             "published": HOSTILE[3],
+            "url": "ftp://example.net/" + HOSTILE[2],  # not http(s): shown as text, not a link
             "text": "\U0001f30a " + HOSTILE[2] + "\n" + shared * 3 + HOSTILE[0],
         },
         {"id": HOSTILE[2], "title": HOSTILE[3], "text": shared * 3 + HOSTILE[2] + " end three"},
@@ -319,6 +321,127 @@ def test_hostile_corpus_renders_as_text_and_runs_nothing(
     assert page.evaluate("document.scripts.length") == 2
     assert page.evaluate("document.body.dataset.pwned === undefined")
     _screenshot(page, "html-hostile-pair.png")
+    watched.assert_clean(path)
+
+
+# What one element shows: its text, and the tags of the elements inside it (markup would add some).
+SHOWN = """
+(selector) => [...document.querySelectorAll(selector)].map(
+  (e) => [e.textContent, [...e.querySelectorAll("*")].map((c) => c.localName + "." + c.className)])
+"""
+
+PASSAGE_TAGS = {f"mark.psg c{c}" for c in range(8)} | {"span.chg"}  # what a text box may hold
+
+
+def test_each_client_rendered_place_shows_its_text(
+    watched: Watched, hostile_html: tuple[Path, list[dict[str, str]]]
+) -> None:
+    """Every place the script writes an id, title, source, date, URL or text into: the text, no markup."""
+    path, records = hostile_html
+    by_id = {r["id"]: r for r in records}
+    page = watched.page
+    watched.open(path)
+
+    def shown(selector: str) -> list[tuple[str, list[str]]]:
+        return [(text, inner) for text, inner in page.evaluate(SHOWN, selector)]
+
+    # the pair list: each article's id (a link) and title
+    assert {t for t, inner in shown("#pair-rows td.art > a") if not inner} == set(by_id)
+    titles = shown("#pair-rows td.art > div.title")
+    assert titles
+    assert all(not inner and t in HOSTILE for t, inner in titles)
+    # the clusters' buttons, and the filter chip a button sets
+    buttons = shown("#cluster-list button")
+    assert buttons
+    assert all(not inner and t in by_id for t, inner in buttons)
+    page.locator("#cluster-list button").first.click()
+    assert shown("#article-filter > b") == [(buttons[0][0], [])]
+    # the pair view: the heading, each side's id, title, source · date · URL line, and the text box
+    for n in range(1, 4):
+        page.evaluate("(n) => { location.hash = '#pair-' + n; }", n)
+        page.wait_for_selector("#pair-view:not([hidden]) #text-b")
+        ids = [page.inner_text(f"#side-{side} .id") for side in ("a", "b")]
+        assert shown(".pair-title h2") == [(f"{ids[0]}  ~  {ids[1]}", [])]
+        assert page.title() == f"{ids[0]} ~ {ids[1]} · dedup report"
+        for side, ident in zip(("a", "b"), ids, strict=True):
+            record = by_id[ident]
+            assert shown(f"#side-{side} .id") == [(ident, [])]
+            assert shown(f"#side-{side} .side-head .title") == [(record["title"], [])]
+            ((meta, inner),) = shown(f"#side-{side} .meta")
+            for part in ("source", "published", "url"):
+                if part in record:
+                    assert record[part] in meta
+            assert inner == []  # neither URL is http(s): no link, and nothing else
+            ((text, inner),) = shown(f"#text-{side}")
+            assert text == record["text"]
+            assert {tag.removesuffix(" active") for tag in inner} <= PASSAGE_TAGS
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe, textarea, b[onclick]').length") == 0
+    watched.assert_clean(path)
+
+
+def test_markup_inside_passages_and_changed_words_is_text(watched: Watched, tmp_path: Path) -> None:
+    """The pieces of a text inside a passage's mark, and inside a changed-word span, are text too."""
+    shared = "During the meeting <b>we</b> agreed that <img src=x onerror=alert(1)> bilateral military "
+    a_part = shared + "cooperation should take <i>on</i> a more practical <svg onload=alert(2)> turn"
+    b_part = shared + "cooperation should have a great practical <svg onload=alert(2)> turn"
+    a, b = f"<p>Header A</p>\n{a_part}\nFooter A", f"<p>Header B</p>\n{b_part}\nFooter B"
+    sa, sb = a.index(a_part), b.index(b_part)
+    passage = Passage(sa, sa + len(a_part), sb, sb + len(b_part), 0.8, a_part, b_part, 20)
+    report = Report(documents=2, settings=Settings(), clusters=(),
+                    pairs=(Pair("<x>", "<y>", "overlap", 0.3, 0.8, 0.8, (passage,)),))  # fmt: skip
+    path = tmp_path / "marks.html"
+    path.write_text(render_html(report, [Article("<x>", a), Article("<y>", b)]), encoding="utf-8")
+    page = watched.page
+    watched.open(path, "#pair-1")
+    page.wait_for_selector("#pair-view:not([hidden]) #text-b")
+    for side, text in (("a", a), ("b", b)):
+        ((shown, inner),) = page.evaluate(SHOWN, f"#text-{side}")
+        assert shown == text
+        assert {tag.removesuffix(" active") for tag in inner} <= PASSAGE_TAGS
+        marked = "".join(
+            page.evaluate(f"[...document.querySelectorAll('#text-{side} mark')].map(m => m.textContent)")
+        )
+        assert "<img src=x onerror=alert(1)>" in marked
+    changed = page.evaluate("[...document.querySelectorAll('#text-a .chg')].map(c => c.textContent)")
+    assert any("<i>" in c for c in changed), changed  # markup inside a changed-word span
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe').length") == 0
+    watched.assert_clean(path)
+
+
+SERVER_MARKUP = (
+    '<img src=x onerror="document.body.dataset.pwned=1"><script>alert(2)</script></details></ul><b>x'
+)
+
+
+def test_server_rendered_title_and_lists_show_their_text(watched: Watched, tmp_path: Path) -> None:
+    """The page title and heading, notices, skipped records, boilerplate lines: the text, no markup."""
+    report = Report(
+        documents=3, settings=Settings(), pairs=(), clusters=(),
+        notices=(Notice(SERVER_MARKUP, source=SERVER_MARKUP, line=2),),
+        bad_records=(BadRecord(SERVER_MARKUP, 4, SERVER_MARKUP),),
+        boilerplate=((SERVER_MARKUP, 9),),
+    )  # fmt: skip
+    path = tmp_path / "lists.html"
+    path.write_text(render_html(report, [], title=SERVER_MARKUP), encoding="utf-8")
+    page = watched.page
+    watched.open(path)
+    assert page.title() == SERVER_MARKUP
+    assert page.evaluate(SHOWN, "header h1") == [[SERVER_MARKUP, []]]
+    page.evaluate("document.querySelectorAll('#summary details').forEach((d) => { d.open = true; })")
+    lists = page.evaluate(
+        "[...document.querySelectorAll('#summary details')].map((d) => ["
+        " d.querySelector('summary').textContent,"
+        " [...d.querySelectorAll('li')].map((li) => [li.textContent, li.children.length])])"
+    )
+    assert [x for x in lists if not x[0].startswith("Settings")] == [
+        ["Notices: 1", [[f"{SERVER_MARKUP}, line 2: {SERVER_MARKUP}", 0]]],
+        ["Skipped records: 1", [[f"{SERVER_MARKUP}, line 4: {SERVER_MARKUP}", 0]]],
+        ["Boilerplate lines ignored: 1", [[f"{SERVER_MARKUP} (9 articles)", 0]]],
+    ]
+    assert page.evaluate("document.querySelectorAll('img, svg, iframe').length") == 0
+    assert page.evaluate("document.scripts.length") == 2
+    assert page.evaluate("document.body.dataset.pwned === undefined")
+    _screenshot(page, "html-hostile-lists.png")
     watched.assert_clean(path)
 
 

@@ -364,13 +364,30 @@ def test_bad_published_is_an_input_error(tmp_path: Path) -> None:
         assert len(index) == 0
 
 
+@pytest.mark.parametrize(
+    "published", ["nan", "inf", "-infinity", "1e16", "-4.3e16", "253402300800", "0001-01-01T00:00:00+05:00"]
+)
+def test_published_out_of_range_is_an_input_error(tmp_path: Path, published: str) -> None:
+    # a date no datetime can show would be stored and break `index stats` (and GET /stats) later
+    with Index.open(tmp_path / "r.db", create=True) as index:
+        with pytest.raises(InputError, match=r"field 'published'.*out of range \(years 1 to 9999\)"):
+            index.check_and_add(Article("x", "text of the article", published=published))
+        assert len(index) == 0
+        index.check_and_add(Article("y", "text of the article", published="253402300799"))
+        index.check_and_add(Article("z", "other words entirely here", published="0001-01-01"))
+        assert index.stats().to_dict()["newest_published"] == "9999-12-31T23:59:59+00:00"
+
+
 def test_parsers() -> None:
     assert parse_duration("3d") == dt.timedelta(days=3)
     assert parse_duration("12h") == dt.timedelta(hours=12)
     assert parse_duration("90") == dt.timedelta(seconds=90)
     assert parse_duration("2w") == dt.timedelta(weeks=2)
-    with pytest.raises(SettingsError, match="cannot read duration"):
-        parse_duration("soon")
+    assert parse_duration(" 1.5 H ") == dt.timedelta(minutes=90)
+    for bad in ("soon", "", "-3d", "nan", "inf", "1e3", "1_000", "3 days"):
+        with pytest.raises(SettingsError, match="cannot read duration"):
+            parse_duration(bad)
+    assert parse_duration("99999999999d") == parse_duration("1" + "0" * 400) == dt.timedelta.max  # no limit
     day = dt.datetime(2024, 11, 20, tzinfo=dt.UTC).timestamp()
     assert parse_published("2024-11-20") == day
     assert parse_published("2024-11-20T00:00:00Z") == day

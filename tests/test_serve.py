@@ -28,14 +28,19 @@ TOKEN = "test-token-0123456789abcdef"
 class Service:
     """A running ``dedup serve`` process."""
 
-    def __init__(self, index: str, tmp_path: Path, *args: str, token: str | None = None) -> None:
+    def __init__(
+        self, index: str, tmp_path: Path, *args: str, token: str | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.port = free_port()
         self.token = token
+        self.host = host
         command = [
             *DEDUP,
             "serve",
             "--index",
             index,
+            "--host",
+            host,
             "--port",
             str(self.port),
             "--log-level",
@@ -71,7 +76,7 @@ class Service:
         headers: dict[str, str] | None = None,
         token: str | None = None,
     ) -> tuple[int, Any]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=120)
         try:
             sent = {"Content-Type": "application/json"} if method in ("POST", "PUT") else {}
             if token or self.token:
@@ -245,7 +250,7 @@ def test_bad_requests_get_the_right_status_and_change_nothing(
     conn.close()
     assert service.request("GET", "/stats", headers={"Authorization": f"Basic {TOKEN}"})[0] == 401
     assert service.request("GET", "/no/such/path")[0] == 404
-    # health and the docs need no token
+    # health needs no token
     conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=60)
     conn.request("GET", "/health")
     assert conn.getresponse().status == 200
@@ -333,7 +338,7 @@ def test_graceful_shutdown_loses_no_accepted_article(tmp_path: Path, redis_url: 
     assert "Traceback" not in log
 
 
-def test_env_token_and_open_docs(tmp_path: Path, redis_url: str) -> None:
+def test_env_token(tmp_path: Path, redis_url: str) -> None:
     Index.create(redis_url).close()
     os.environ["DEDUP_TOKEN"] = TOKEN
     try:
@@ -343,8 +348,10 @@ def test_env_token_and_open_docs(tmp_path: Path, redis_url: str) -> None:
     try:
         assert service.request("GET", "/stats")[0] == 401
         assert service.request("GET", "/stats", token=TOKEN)[0] == 200
-        status, docs = service.request("GET", "/openapi.json")
+        assert service.request("GET", "/openapi.json")[0] == 401  # the docs too
+        status, docs = service.request("GET", "/openapi.json", token=TOKEN)
         assert status == 200
         assert docs["info"]["title"] == "dedup"
+        assert docs["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
     finally:
         assert service.stop(signal.SIGINT) in STOPPED

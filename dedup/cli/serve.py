@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+import socket
 from pathlib import Path
 
 import click
@@ -10,7 +13,38 @@ import click
 from dedup.errors import SettingsError, require
 from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration
 
-__all__ = ["serve"]
+__all__ = ["exposure_warning", "serve"]
+
+
+def _loopback(host: str) -> bool:
+    """Whether every address ``host`` stands for is this machine's loopback (a name is looked up)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(info[4][0])).is_loopback for info in found)
+
+
+def exposure_warning(host: str, token: str | None) -> str | None:
+    """The warning to print before serving on ``host`` without a token, None if none is needed.
+
+    Only a loopback address (127.0.0.0/8, ::1, or a name standing for them alone) keeps other
+    machines out; on any other, without a token, whoever can connect can read, add and remove
+    articles.
+    """
+    if token is not None or _loopback(host):
+        return None
+    return (
+        f"warning: listening on {host}, which other machines may reach, without a token: anyone who "
+        "can connect can read, add and remove articles (set --token-file or DEDUP_TOKEN)"
+    )
+
+
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
 
 @click.command("serve")
@@ -56,6 +90,14 @@ __all__ = ["serve"]
 @click.option("--window", default=None, metavar="DURATION", help="Default time window (e.g. 3d).")
 @click.option("--create", is_flag=True, help="Create the index with default settings if it is missing.")
 @click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="Let web pages from this origin (https://host[:port]) call the service; repeat for more. "
+    "None by default: no CORS headers are sent.",
+)
+@click.option(
     "--graceful-timeout",
     type=click.FloatRange(0),
     default=30.0,
@@ -80,6 +122,7 @@ def serve(
     reject: str,
     window: str | None,
     create: bool,
+    cors_origins: tuple[str, ...],
     graceful_timeout: float,
     log_level: str,
 ) -> None:
@@ -103,6 +146,12 @@ def serve(
     )
     if token is not None and len(token) < 16:
         raise SettingsError("the bearer token must be at least 16 characters long")
+    for origin in cors_origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"--cors-origin {origin!r}: an origin is scheme://host[:port] (or *)")
+    warning = exposure_warning(host, token)
+    if warning:
+        click.echo(warning, err=True)
     settings = ServiceSettings(
         index=index_path,
         max_request_bytes=max_request_bytes,
@@ -112,6 +161,7 @@ def serve(
         reject=reject,
         window=window,
         create=create,
+        cors_origins=cors_origins,
     )
     common = {
         "http": NoDelayH11Protocol,

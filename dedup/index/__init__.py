@@ -14,6 +14,7 @@ from dedup.index.index import Index
 from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, FORMAT_VERSION
 from dedup.index.results import (
     DEFAULT_REJECT,
+    DURATION_PATTERN,
     AddResult,
     Decision,
     IndexStats,
@@ -27,6 +28,7 @@ from dedup.index.results import (
 __all__ = [
     "DEFAULT_REJECT",
     "DEFAULT_WINDOW_SAMPLE",
+    "DURATION_PATTERN",
     "FORMAT_VERSION",
     "AddResult",
     "Attempt",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,6 +19,7 @@ from dedup.settings import Settings
 
 __all__ = [
     "DEFAULT_REJECT",
+    "DURATION_PATTERN",
     "Action",
     "AddResult",
     "Decision",
@@ -37,25 +39,26 @@ DecisionRelation = Literal["near-duplicate", "containment", "overlap", "already-
 # -- small parsers ------------------------------------------------------------------------------------
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+#: What :func:`parse_duration` reads: a number, optionally with a unit (the service's schema shows it).
+DURATION_PATTERN = r"^\s*[0-9]+(\.[0-9]+)?\s*[smhdwSMHDW]?\s*$"
+_DURATION = re.compile(DURATION_PATTERN)
+_FOREVER = dt.timedelta.max.total_seconds()
 
 
 def parse_duration(text: str) -> dt.timedelta:
     """``"3d"``, ``"12h"``, ``"30m"``, ``"45s"``, ``"2w"`` (or a plain number of seconds) as a timedelta.
 
-    Raises :class:`~dedup.errors.SettingsError` for anything else, or a negative duration.
+    Raises :class:`~dedup.errors.SettingsError` for anything else (a sign, an exponent, ``nan``). A
+    duration longer than any two dates can be apart is no limit (``timedelta.max``).
     """
+    if not _DURATION.match(text):
+        raise SettingsError(f"cannot read duration {text!r}: use a number and a unit, e.g. 3d, 12h, 30m")
     raw = text.strip().lower()
     unit = raw[-1:] if raw[-1:] in _UNITS else "s"
     number = raw[:-1] if raw[-1:] in _UNITS else raw
-    try:
-        value = float(number)
-    except ValueError:
-        raise SettingsError(
-            f"cannot read duration {text!r}: use a number and a unit, e.g. 3d, 12h, 30m"
-        ) from None
-    if value < 0:
-        raise SettingsError(f"duration {text!r} is negative")
-    return dt.timedelta(seconds=value * _UNITS[unit])
+    seconds = float(number) * _UNITS[unit]
+    # longer than any date can be apart: no limit (timedelta itself stops at 999,999,999 days)
+    return dt.timedelta.max if seconds >= _FOREVER else dt.timedelta(seconds=seconds)
 
 
 def parse_published(value: str, *, source: str | None = None) -> float:
@@ -67,7 +70,7 @@ def parse_published(value: str, *, source: str | None = None) -> float:
     """
     text = value.strip()
     try:
-        return float(text)
+        return _in_range(float(text), value, source)
     except ValueError:
         pass
     when: dt.datetime | None = None
@@ -86,7 +89,20 @@ def parse_published(value: str, *, source: str | None = None) -> float:
         )
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
+    return _in_range(when.timestamp(), value, source)
+
+
+#: The dates a ``published`` value may name (those Python's datetime can show: years 1 to 9999, UTC).
+_FIRST = dt.datetime.min.replace(tzinfo=dt.UTC).timestamp()
+_LAST = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+
+
+def _in_range(seconds: float, value: str, source: str | None) -> float:
+    if not _FIRST <= seconds <= _LAST:  # NaN and infinities too
+        raise InputError(
+            f"the date {value!r} is out of range (years 1 to 9999)", source=source, field="published"
+        )
+    return seconds
 
 
 # -- results ------------------------------------------------------------------------------------------
