@@ -210,12 +210,21 @@ class Credit:
     text: str
     start: int
     end: int
-    #: How it credits: dateline, source, according-to, told, reported, statement, published-by, copyright.
+    #: How it credits: dateline, source, according-to, told, reported, published-by, copyright.
     kind: str
+    #: The name as written ("Tass", "The Associated Press").
+    label: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the credit."""
-        return {"name": self.name, "text": self.text, "start": self.start, "end": self.end, "kind": self.kind}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +270,7 @@ class Origin:
     article: str | None
     confidence: Confidence
     evidence: tuple[Evidence, ...] = ()
-    #: When every member credits a source that is not in the corpus: that source, as written.
+    #: When every member credits a source that is not in the corpus: that source, as first written.
     outside: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

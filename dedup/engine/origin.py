@@ -208,12 +208,12 @@ def find_credits(text: str) -> tuple[Credit, ...]:
             if any(s < end and start < e for s, e in taken):
                 continue
             taken.append((start, end))
-            found[(start, end)] = Credit(name, text[start:end], start, end, kind)
+            found[(start, end)] = Credit(name, text[start:end], start, end, kind, raw)
     for m in _PAREN_AGENCY.finditer(text):
         name = normalize_name(m.group(1))
         if m.group(1).casefold() not in AGENCIES or any(s < m.end() and m.start() < e for s, e in taken):
             continue
-        found[(m.start(), m.end())] = Credit(name, m.group(), m.start(), m.end(), "dateline")
+        found[(m.start(), m.end())] = Credit(name, m.group(), m.start(), m.end(), "dateline", m.group(1))
     return tuple(found[k] for k in sorted(found))
 
 
@@ -364,7 +364,7 @@ def _by_credits(infos: Sequence[MemberInfo], times: _Times) -> Origin | None:
             continue
         seen.add(m.article)
         where = "next to the passage" if _distance(c, m) <= NEAR else "in its text"
-        detail = f"{m.article} credits {c.name} {where}; {_source_label(best, prov)}"
+        detail = f"{m.article} credits {c.label or c.name} {where}; {_source_label(best, prov)}"
         shown.append(Evidence("credit", m.article, detail, text=c.text, start=c.start, end=c.end))
     crediting = {m.article for m, _ in credited[best]}
     if len(crediting) > len(seen):
@@ -392,13 +392,17 @@ def _outside(infos: Sequence[MemberInfo]) -> Origin | None:
         return None
     name = min(common)
     shown = []
-    for m in infos[:5]:
+    label = name
+    for n, m in enumerate(infos[:5]):
         assert m.provenance is not None
         c = min((c for c in m.provenance.credits if c.name == name), key=lambda c: (_distance(c, m), c.start))
-        shown.append(Evidence("outside", m.article, f"{m.article} credits {name}", c.text, c.start, c.end))
-    detail = f"every member ({len(infos)}) credits {name}, and no member is {name}: the original is not here"
+        label = c.label or name if n == 0 else label
+        shown.append(Evidence("outside", m.article, f"{m.article} credits {label}", c.text, c.start, c.end))
+    detail = (
+        f"every member ({len(infos)}) credits {label}, and no member is {label}: the original is not here"
+    )
     shown.append(Evidence("outside", None, detail))
-    return Origin(None, "high", tuple(shown), outside=name)
+    return Origin(None, "high", tuple(shown), outside=label)
 
 
 def _by_date(infos: Sequence[MemberInfo], times: _Times) -> Origin | None:
