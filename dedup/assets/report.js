@@ -274,6 +274,8 @@
     return box;
   }
 
+  const memberText = (m) => (m.text !== null && m.text !== undefined ? m.text : textOf(m.article).slice(m.at[0], m.at[1]));
+
   function memberItem(m, c, d) {
     const li = h("li", "variant");
     li.dataset.article = String(m.article);
@@ -288,8 +290,9 @@
       link.href = pairHref(pairs[m.pair]);
       head.append(" ", link);
     }
-    const where = h("div", "where", `characters ${m.start}–${m.end}` + (m.text === d.text ? " · the representative wording" : ""));
-    li.append(head, wording(m.text, m.changed), where);
+    const text = memberText(m);
+    const where = h("div", "where", `characters ${m.start}–${m.end}` + (text === d.text ? " · the representative wording" : ""));
+    li.append(head, wording(text, m.changed), where);
     return li;
   }
 

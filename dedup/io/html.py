@@ -240,9 +240,16 @@ def _origin_data(origin: Origin, index: Mapping[str, int]) -> dict[str, Any]:
 
 
 def _passage_cluster_data(
-    cluster: PassageCluster, index: Mapping[str, int], shown_pairs: Mapping[tuple[str, str], int]
+    cluster: PassageCluster,
+    index: Mapping[str, int],
+    shown_pairs: Mapping[tuple[str, str], int],
+    docs: Mapping[str, _Doc],
 ) -> dict[str, Any]:
-    """A passage cluster for the page: its row, and its members' wording with what differs marked."""
+    """A passage cluster for the page: its row, and its members' wording with what differs marked.
+
+    A member whose article's text is in the page is given by its offsets there (``at``, UTF-16), not
+    by a second copy of its wording.
+    """
     hub = cluster.origin.article
     members = []
     for m in cluster.members:
@@ -250,13 +257,18 @@ def _passage_cluster_data(
         changed = [] if m.text == cluster.text else word_diff(m.text, cluster.text).a
         other = hub if hub is not None and hub != m.article else None
         key = (min(m.article, other), max(m.article, other)) if other is not None else None
+        doc = docs.get(m.article)
+        at = None
+        if doc is not None and doc.article.text[m.start : m.end] == m.text:
+            at = [doc.utf16(m.start), doc.utf16(m.end)]
         members.append(
             {
                 "article": index[m.article],
                 "start": m.start,
                 "end": m.end,
                 "published": m.published,
-                "text": m.text,
+                "text": None if at is not None else m.text,
+                "at": at,
                 "changed": [[to16(a), to16(b)] for a, b in changed],
                 "pair": shown_pairs.get(key) if key is not None else None,
             }
@@ -335,7 +347,9 @@ def report_data(
         "pairs": [_pair_data(p, n, index, docs) for n, p in enumerate(pairs, 1)],
         "clusters": [[index[i] for i in c] for c in report.clusters],
         "cluster_origins": [_origin_data(o, index) for o in report.cluster_origins],
-        "passage_clusters": [_passage_cluster_data(c, index, shown_pairs) for c in report.passage_clusters],
+        "passage_clusters": [
+            _passage_cluster_data(c, index, shown_pairs, docs) for c in report.passage_clusters
+        ],
     }
 
 
@@ -384,6 +398,10 @@ def page_data(page: str) -> dict[str, Any]:
                 item.update(dict.fromkeys(moved))
             else:
                 item.update(json.loads(lines[line]))
+    for cluster in data["passage_clusters"]:
+        for m in cluster["members"]:
+            if m["text"] is None:
+                m["text"] = data["articles"][m["article"]]["text"][m["start"] : m["end"]]
     return data
 
 
