@@ -39,6 +39,8 @@
     }
     return v;
   }
+  // the blocks come after this script: until the document is parsed, opening a pair waits for them
+  const parsed = () => document.readyState !== "loading";
   const textOf = (idx) => (articles[idx].line < 0 ? null : lazyLine("dedup-texts", articles[idx].line).text);
   const pairDetail = (i) => lazyLine("dedup-pairs", pairs[i].line);
   const sharedDetail = (k) => lazyLine("dedup-passages", shared[k].line);
@@ -299,6 +301,7 @@
   function showShared(k) {
     const c = shared[k];
     const d = sharedDetail(k);
+    if (d.text === null) d.text = memberText(d.members[d.rep]);
     current = -1;
     currentShared = k;
     const view = byId("passage-view");
@@ -582,6 +585,11 @@
     const n = m ? Number(m[1]) - 1 : -1;
     const ms = /^#passage-(\d+)$/.exec(location.hash);
     const k = ms ? Number(ms[1]) - 1 : -1;
+    const opening = (n >= 0 && n < pairs.length) || (k >= 0 && k < shared.length);
+    if (opening && !parsed()) {
+      document.addEventListener("DOMContentLoaded", route, { once: true });
+      return;
+    }
     if (n >= 0 && n < pairs.length) showPair(n);
     else if (k >= 0 && k < shared.length) showShared(k);
     else showOverview();

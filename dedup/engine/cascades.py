@@ -173,12 +173,13 @@ def passage_clusters(pairs: Sequence[Pair], provenance: Mapping[str, Provenance]
     clusters = tuple(dataclasses.replace(c, id=n) for n, (_, _, c) in enumerate(built))
     out: list[Pair] = []
     k = 0
+    replace = dataclasses.replace
     for pair in pairs:
         named = []
         for p in pair.passages:
-            named.append(dataclasses.replace(p, cluster=number[uf.find(links[k][0])]))
+            named.append(replace(p, cluster=number[uf.find(links[k][0])]))
             k += 1
-        out.append(dataclasses.replace(pair, passages=tuple(named)))
+        out.append(replace(pair, passages=tuple(named)))
     return Cascades(clusters, tuple(out))
 
 

@@ -21,6 +21,7 @@ With none of these, the origin is unknown (None, confidence ``none``).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 from dedup.model import Confidence, Credit, Evidence, Origin, Pair, Provenance
 
 __all__ = [
+    "Identity",
     "MemberInfo",
     "article_cluster_origins",
     "choose_origin",
@@ -235,20 +237,38 @@ def provenance(
     )
 
 
-def identity(article: str, prov: Provenance | None) -> tuple[tuple[str, ...], ...]:
-    """The names an article goes by, as token tuples: its source, its URL's host, its id's words."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The names an article goes by, as word tuples: its source's and its URL host's, and its id's words."""
+
+    names: tuple[tuple[str, ...], ...]
+    id_words: tuple[str, ...]
+
+
+_HOST_NOISE = {"www", "com", "org", "net", "co", "uk", "ru", "news"}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _identity(article: str, source: str | None, url: str | None) -> Identity:
     names: list[tuple[str, ...]] = []
-    if prov is not None and prov.source:
-        names.append(tuple(_TOKEN.findall(normalize_name(prov.source))))
-    if prov is not None and prov.url:
-        host = (urlsplit(prov.url).hostname or "").casefold()
-        labels = [
-            x for x in host.split(".") if x not in {"www", "com", "org", "net", "co", "uk", "ru", "news"}
-        ]
+    if source:
+        names.append(_words(normalize_name(source)))
+    if url:
+        host = (urlsplit(url).hostname or "").casefold()
+        labels = [x for x in host.split(".") if x not in _HOST_NOISE]
         if labels:
-            names.append(tuple(_TOKEN.findall(labels[-1] if len(labels) > 1 else labels[0])))
-    names.append(tuple(_TOKEN.findall(article.casefold())))
-    return tuple(n for n in names if n)
+            names.append(_words(labels[-1] if len(labels) > 1 else labels[0]))
+    return Identity(tuple(n for n in names if n), _words(article.casefold()))
+
+
+def identity(article: str, prov: Provenance | None) -> Identity:
+    """The names an article goes by: its source, its URL's host, its id's words."""
+    return _identity(article, prov.source if prov else None, prov.url if prov else None)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _words(name: str) -> tuple[str, ...]:
+    return tuple(_TOKEN.findall(name))
 
 
 def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
@@ -256,20 +276,18 @@ def _contains(outer: tuple[str, ...], inner: tuple[str, ...]) -> bool:
     return any(outer[i : i + k] == inner for i in range(len(outer) - k + 1))
 
 
-def names_match(name: str, names: Sequence[tuple[str, ...]]) -> bool:
-    """Whether a credited (normalised) ``name`` is one of an article's ``names`` (see :func:`identity`).
+def names_match(name: str, who: Identity) -> bool:
+    """Whether a credited (normalised) ``name`` is one of the names of an article (:func:`identity`).
 
     The source and host names match when one's words run inside the other's ("reuters" and "thomson
     reuters", "interior ministry" and "ministry"); the id's words only when they hold the whole name.
     """
-    tokens = tuple(_TOKEN.findall(name))
+    tokens = _words(name)
     if not tokens:
         return False
-    for n, own in enumerate(names):
-        is_id = n == len(names) - 1
-        if _contains(own, tokens) or (not is_id and _contains(tokens, own)):
-            return True
-    return False
+    if _contains(who.id_words, tokens):
+        return True
+    return any(_contains(own, tokens) or _contains(tokens, own) for own in who.names)
 
 
 def parse_published(value: str | None) -> tuple[datetime, bool] | None:
@@ -339,13 +357,17 @@ _Times = Mapping[str, "tuple[datetime, bool] | None"]
 
 def _by_credits(infos: Sequence[MemberInfo], times: _Times) -> Origin | None:
     """The member credited by the most other members, if any member credits another."""
-    idents = {m.article: identity(m.article, m.provenance) for m in infos}
+    idents = [(m.article, identity(m.article, m.provenance)) for m in infos]
+    # each name credited, once: which members go by it (a cluster's credits name a few sources)
+    going_by: dict[str, list[str]] = {}
     credited: dict[str, list[tuple[MemberInfo, Credit]]] = {}
     for m in infos:
         for c in m.provenance.credits if m.provenance is not None else ():
-            for x in infos:
-                if x.article != m.article and names_match(c.name, idents[x.article]):
-                    credited.setdefault(x.article, []).append((m, c))
+            if c.name not in going_by:
+                going_by[c.name] = [a for a, who in idents if names_match(c.name, who)]
+            for x in going_by[c.name]:
+                if x != m.article:
+                    credited.setdefault(x, []).append((m, c))
     if not credited:
         return None
     words = {m.article: m.words for m in infos}

@@ -12,8 +12,10 @@ differ inside a fuzzy passage (:func:`dedup.engine.diff.word_diff`). The script 
 
 Large reports stay responsive: the page's data is split in two. What the first screen needs (the
 summary, the pair list's rows, the passage clusters' rows, the articles' ids and titles) is one JSON
-block parsed at load; each pair's marks, each article's text and each passage cluster's members are
-JSON lines in three more blocks, split and parsed only when a pair or a passage cluster is opened. The
+block parsed at load, before the page's script; each pair's marks, each article's text and each
+passage cluster's members are JSON lines in three more blocks after the script (the first screen is
+drawn while the browser still reads them), split and parsed only when a pair or a passage cluster is
+opened. The
 lists are paginated. Passage clusters each have a view: where the passage appears (members ordered by
 time where dates are known), the origin and its evidence, and each member's wording next to the
 representative's, with the words that differ marked.
@@ -50,7 +52,7 @@ SNIPPET = 240
 LAZY_BLOCKS = {
     "dedup-texts": ("articles", ("text",)),
     "dedup-pairs": ("pairs", ("passages", "marks_a", "marks_b", "owner_a", "owner_b")),
-    "dedup-passages": ("passage_clusters", ("text", "evidence", "members")),
+    "dedup-passages": ("passage_clusters", ("text", "rep", "evidence", "members")),
 }
 
 
@@ -274,6 +276,15 @@ def _passage_cluster_data(
             }
         )
     origin = _origin_data(cluster.origin, index)
+    # the representative wording is a member's: given by that member when its text is in the page
+    rep = next(
+        (
+            n
+            for n, (m, d) in enumerate(zip(cluster.members, members, strict=True))
+            if d["at"] and m.text == cluster.text
+        ),
+        None,
+    )
     return {
         "id": cluster.id,
         "reach": cluster.reach,
@@ -282,7 +293,8 @@ def _passage_cluster_data(
         "origin": origin["origin"],
         "outside": origin["outside"],
         "confidence": origin["confidence"],
-        "text": cluster.text,
+        "text": cluster.text if rep is None else None,
+        "rep": rep,
         "evidence": origin["evidence"],
         "members": members,
     }
@@ -402,6 +414,8 @@ def page_data(page: str) -> dict[str, Any]:
         for m in cluster["members"]:
             if m["text"] is None:
                 m["text"] = data["articles"][m["article"]]["text"][m["start"] : m["end"]]
+        if cluster["text"] is None:
+            cluster["text"] = cluster["members"][cluster["rep"]]["text"]
     return data
 
 
@@ -511,10 +525,10 @@ articles that hold it and its likely origin. Click one to see where it appears.<
 <main id="pair-view" hidden></main>
 <main id="passage-view" hidden></main>
 <script type="application/json" id="dedup-data">{data}</script>
+<script>{js}</script>
 <script type="application/json" id="dedup-texts">{texts}</script>
 <script type="application/json" id="dedup-pairs">{pairs}</script>
 <script type="application/json" id="dedup-passages">{passages}</script>
-<script>{js}</script>
 </body>
 </html>
 """
