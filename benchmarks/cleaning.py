@@ -62,7 +62,7 @@ def main() -> None:
         stories=round(4000 * scale),
         statements=round(150 * scale),
         footer_articles=300,
-        background=round(66_000 * scale),
+        background=round(70_400 * scale),
     )
     made = time.perf_counter() - t0
     ids = [a.id for a in corpus.articles]

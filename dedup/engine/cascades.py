@@ -144,9 +144,10 @@ def passage_clusters(pairs: Sequence[Pair], provenance: Mapping[str, Provenance]
             for n in own[1:]:
                 if start[n] >= region_end:
                     regions.append([n])
+                    region_end = end[n]
                 else:
                     regions[-1].append(n)
-                region_end = max(region_end, end[n]) if start[n] < region_end else end[n]
+                    region_end = max(region_end, end[n])
             for region in regions:
                 # the region's longest span, as the member's copy (its own wording, exact offsets)
                 best = max(region, key=lambda k: (end[k] - start[k], -start[k]))
@@ -162,8 +163,9 @@ def passage_clusters(pairs: Sequence[Pair], provenance: Mapping[str, Provenance]
                 (m for m in members if m.article == origin.article), key=lambda m: len(m.text)
             ).text
         else:
-            hub = max(members, key=lambda m: (degree.get((root, m.article), 0), len(m.text), _neg(m.article)))
-            representative = hub.text
+            # the member linked to the most others (then the longest, then the smallest id)
+            central = min(members, key=lambda m: (-degree.get((root, m.article), 0), -len(m.text), m.article))
+            representative = central.text
         cluster = PassageCluster(0, tuple(members), representative, origin, count.get(root, 0))
         first = members[0]
         key = (-cluster.reach, -cluster.passages, -len(representative), first.article, first.start)
@@ -181,11 +183,6 @@ def passage_clusters(pairs: Sequence[Pair], provenance: Mapping[str, Provenance]
             k += 1
         out.append(replace(pair, passages=tuple(named)))
     return Cascades(clusters, tuple(out))
-
-
-def _neg(s: str) -> tuple[int, ...]:
-    # a key that sorts strings in reverse, so that max() prefers the smallest id on ties
-    return tuple(-ord(c) for c in s)
 
 
 def hub(cluster: PassageCluster) -> str:
