@@ -64,4 +64,5 @@ class Detector:
             result.skipped_buckets,
             notices,
             bad_records,
+            provenance=result.provenance,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -9,12 +10,20 @@ from dedup.errors import InputError
 from dedup.settings import Settings
 
 __all__ = [
+    "CONFIDENCES",
     "RELATIONS",
     "Article",
     "BadRecord",
+    "Confidence",
+    "Credit",
+    "Evidence",
+    "Member",
     "Notice",
+    "Origin",
     "Pair",
     "Passage",
+    "PassageCluster",
+    "Provenance",
     "Relation",
     "Report",
     "UniqueIds",
@@ -115,16 +124,18 @@ class Passage:
     b_text: str
     #: Words the two sides have in common (aligned).
     matched_words: int = 0
+    #: The passage cluster (index into :attr:`Report.passage_clusters`) the passage belongs to, in a report.
+    cluster: int | None = None
 
     def to_dict(self, sides: tuple[str, str] = ("a", "b")) -> dict[str, Any]:
         """The JSON form of the passage, its two sides named ``sides``.
 
         A report names them ``a`` and ``b`` (``a_start``, ``b_text``...); a filter decision ``new``
         and ``stored`` (:meth:`dedup.index.Match.to_dict`). Both forms are contracts: same fields,
-        same order.
+        same order. In a report, ``cluster`` names the passage cluster it belongs to.
         """
         a, b = sides
-        return {
+        out: dict[str, Any] = {
             f"{a}_start": self.a_start,
             f"{a}_end": self.a_end,
             f"{b}_start": self.b_start,
@@ -134,6 +145,9 @@ class Passage:
             f"{a}_text": self.a_text,
             f"{b}_text": self.b_text,
         }
+        if self.cluster is not None:
+            out["cluster"] = self.cluster
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +194,151 @@ class Pair:
         return (*strength(self.relation, self.score), -round(self.jaccard, 6), self.a, self.b)
 
 
+Confidence = Literal["high", "medium", "low", "none"]
+
+#: Confidence of an origin, from strongest to weakest ("none": no evidence either way).
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """An explicit credit in an article's text (``/TASS/``, ``(AP) -``, "Source: Tass", "told the BBC")."""
+
+    #: The name credited, normalised for matching ("tass", "associated press", "interior ministry").
+    name: str
+    #: The credit as written, and where it is in the article's text (str offsets, end exclusive).
+    text: str
+    start: int
+    end: int
+    #: How it credits: dateline, source, according-to, told, reported, published-by, copyright.
+    kind: str
+    #: The name as written ("Tass", "The Associated Press").
+    label: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the credit."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What origins and the keep policy know of an article besides its pairs: metadata, length, credits."""
+
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    #: Words outside boilerplate.
+    words: int = 0
+    credits: tuple[Credit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One reason for (or against) an origin."""
+
+    #: credit (a member credits another), outside (every member credits a source not in the corpus),
+    #: published (the earliest date), whole (the longest version, all of its article), conflict.
+    kind: str
+    #: The article the evidence was found in or is about.
+    article: str | None
+    #: One sentence for people.
+    detail: str
+    #: A credit's wording and offsets in ``article``'s text.
+    text: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the evidence."""
+        out: dict[str, Any] = {"kind": self.kind, "article": self.article, "detail": self.detail}
+        if self.text is not None:
+            out.update(text=self.text, start=self.start, end=self.end)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The likely original of a cluster: an article id, or None (not in the corpus, or unknown)."""
+
+    article: str | None
+    confidence: Confidence
+    evidence: tuple[Evidence, ...] = ()
+    #: When every member credits a source that is not in the corpus: that source, as first written.
+    outside: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON fields ``origin``, ``origin_confidence``, ``origin_outside``, ``origin_evidence``."""
+        return {
+            "origin": self.article,
+            "origin_confidence": self.confidence,
+            "origin_outside": self.outside,
+            "origin_evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+UNKNOWN_ORIGIN = Origin(None, "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One article's copy of a shared passage: where it is and its own wording."""
+
+    article: str
+    start: int
+    end: int
+    text: str
+    published: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the member."""
+        return {
+            "article": self.article,
+            "start": self.start,
+            "end": self.end,
+            "published": self.published,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PassageCluster:
+    """A passage shared by several articles (a reuse cascade): its members, a representative text, its origin.
+
+    Members are ordered by ``published`` where known (undated ones last), then by id.
+    """
+
+    id: int
+    members: tuple[Member, ...]
+    #: The representative wording: the origin's when it is in the corpus, else the best-connected member's.
+    text: str
+    origin: Origin
+    #: Passages (of all pairs) that make up the cluster.
+    passages: int = 0
+
+    @property
+    def reach(self) -> int:
+        """Distinct articles holding the passage."""
+        return len({m.article for m in self.members})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the passage cluster."""
+        return {
+            "id": self.id,
+            "reach": self.reach,
+            "passages": self.passages,
+            "text": self.text,
+            **self.origin.to_dict(),
+            "members": [m.to_dict() for m in self.members],
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     """Something the user should know that did not stop the run (e.g. a fallback decoding)."""
@@ -216,7 +375,7 @@ class BadRecord:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The result of a batch run: pairs strongest first, clusters, and what was read."""
+    """The result of a batch run: pairs strongest first, clusters, shared passages, and what was read."""
 
     documents: int
     settings: Settings
@@ -228,6 +387,15 @@ class Report:
     boilerplate: tuple[tuple[str, int], ...] = ()
     #: Ids in input order (used by renderers that show articles).
     ids: tuple[str, ...] = ()
+    #: Shared passages grouped into clusters of the same text (reuse cascades), widest reach first.
+    passage_clusters: tuple[PassageCluster, ...] = ()
+    #: The likely origin of each of :attr:`clusters`, in the same order.
+    cluster_origins: tuple[Origin, ...] = ()
+    #: Indices of the pairs the bounded output leaves out (every passage of theirs is in a passage
+    #: cluster wider than :data:`dedup.engine.cascades.LISTED_REACH`, and another pair shows each member).
+    folded: frozenset[int] = frozenset()
+    #: What origins and the keep policy used of each paired article.
+    provenance: Mapping[str, Provenance] = field(default_factory=dict, compare=False, hash=False)
 
     def counts(self) -> dict[str, int]:
         """Number of pairs per relation."""
@@ -236,17 +404,31 @@ class Report:
             out[pair.relation] += 1
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (see README): documents, settings, pairs, clusters, plus diagnostics."""
+    def listed_pairs(self, *, all_pairs: bool = False) -> tuple[Pair, ...]:
+        """The pairs the output lists: all with ``all_pairs``, else the bounded list (see ``folded``)."""
+        if all_pairs or not self.folded:
+            return self.pairs
+        return tuple(p for n, p in enumerate(self.pairs) if n not in self.folded)
+
+    def to_dict(self, *, all_pairs: bool = False) -> dict[str, Any]:
+        """The JSON contract (see README): documents, settings, pairs, clusters, plus diagnostics.
+
+        By default ``pairs`` leaves out the pairs folded into wide passage clusters (``pairs_omitted``
+        counts them; ``summary`` counts every pair); ``all_pairs`` lists every pair.
+        """
         from dedup._version import __version__
 
+        listed = self.listed_pairs(all_pairs=all_pairs)
         return {
             "dedup_version": __version__,
             "documents": self.documents,
             "settings": self.settings.to_dict(),
             "summary": self.counts(),
-            "pairs": [p.to_dict() for p in self.pairs],
+            "pairs_omitted": len(self.pairs) - len(listed),
+            "pairs": [p.to_dict() for p in listed],
             "clusters": [list(c) for c in self.clusters],
+            "cluster_origins": [o.to_dict() for o in self.cluster_origins],
+            "passage_clusters": [c.to_dict() for c in self.passage_clusters],
             "boilerplate": [{"text": text, "documents": n} for text, n in self.boilerplate],
             "notices": [n.to_dict() for n in self.notices],
             "bad_records": [b.to_dict() for b in self.bad_records],

@@ -16,6 +16,7 @@ import numpy as np
 
 from dedup.batch.assemble import assemble_report
 from dedup.engine.boilerplate import learn_boilerplate
+from dedup.engine.origin import provenance
 from dedup.engine.signature import Fingerprint
 from dedup.engine.verify import Document, Verifier, name_lines
 from dedup.model import Article, Pair, Report
@@ -112,6 +113,20 @@ def reference_report(detector: Verifier, articles: Iterable[Article]) -> Report:
         if pair is not None:
             pairs.append(pair)
     named = name_lines((d.article.text for d in docs), learned)
+    paired = {a for p in pairs for a in (p.a, p.b)}
+    known = {
+        d.article.id: provenance(
+            d.article.text, source=d.article.source, published=d.article.published, url=d.article.url
+        )
+        for d in docs
+        if d.article.id in paired
+    }
     return assemble_report(
-        detector.settings, [d.article.id for d in docs], [d.words for d in docs], pairs, named, 0
+        detector.settings,
+        [d.article.id for d in docs],
+        [d.words for d in docs],
+        pairs,
+        named,
+        0,
+        provenance=known,
     )

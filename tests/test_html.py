@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup import Article, DedupError, Detector, Pair, Passage, Report, Settings
-from dedup.io.html import _Span, embed_json, render_html, side_marks, utf16_offsets
+from dedup.io.html import _Span, embed_json, page_data, render_html, side_marks, utf16_offsets
 from dedup.model import BadRecord, Notice
 from tests.newsgen import stories
 
@@ -34,10 +34,7 @@ HOSTILE_TEXT = (
 
 
 def _data(page: str) -> dict[str, Any]:
-    match = re.search(r'<script type="application/json" id="dedup-data">(.*?)</script>', page, re.S)
-    assert match is not None
-    data: dict[str, Any] = json.loads(match.group(1))
-    return data
+    return page_data(page)
 
 
 def _hostile() -> tuple[Report, list[Article]]:
@@ -67,7 +64,7 @@ def test_hostile_articles_are_data_not_markup() -> None:
     report, articles = _hostile()
     assert len(report.pairs) == 1
     page = render_html(report, articles)
-    assert page.count("<script") == 2  # the data block and the page's own script
+    assert page.count("<script") == 5  # the data blocks and the page's own script
     assert "<img" not in page
     assert "</textarea>" not in page
     markup = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)

@@ -2,18 +2,48 @@
 // article text and metadata goes in through textContent (never as markup).
 (() => {
   "use strict";
+  // What the first screen needs is parsed now; pair marks, article texts and passage-cluster members
+  // are JSON lines in three more blocks, split and parsed only when something is opened.
   const data = JSON.parse(document.getElementById("dedup-data").textContent);
   const articles = data.articles;
   const pairs = data.pairs;
   const clusters = data.clusters;
+  const clusterOrigins = data.cluster_origins || [];
+  const shared = data.passage_clusters || [];
   const RELATIONS = ["near-duplicate", "containment", "overlap"];
   const PAGE = data.page_size;
   const CLUSTER_STEP = 50;
+  const SHARED_STEP = 25;
+  const MEMBER_STEP = 50;
   const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  const state = { relations: new Set(RELATIONS), query: "", article: -1, page: 0, clustersShown: CLUSTER_STEP };
+  const state = {
+    relations: new Set(RELATIONS), query: "", article: -1, page: 0,
+    clustersShown: CLUSTER_STEP, sharedShown: SHARED_STEP,
+  };
   let filtered = [];
   let current = -1;
+  let currentShared = -1;
+
+  const blocks = {};
+  function lazyLine(id, n) {
+    let b = blocks[id];
+    if (!b) {
+      const text = document.getElementById(id).textContent;
+      b = blocks[id] = { lines: text ? text.split("\n") : [], parsed: new Map() };
+    }
+    let v = b.parsed.get(n);
+    if (v === undefined) {
+      v = JSON.parse(b.lines[n]);
+      b.parsed.set(n, v);
+    }
+    return v;
+  }
+  // the blocks come after this script: until the document is parsed, opening a pair waits for them
+  const parsed = () => document.readyState !== "loading";
+  const textOf = (idx) => (articles[idx].line < 0 ? null : lazyLine("dedup-texts", articles[idx].line).text);
+  const pairDetail = (i) => lazyLine("dedup-pairs", pairs[i].line);
+  const sharedDetail = (k) => lazyLine("dedup-passages", shared[k].line);
 
   for (const a of articles) a.key = (a.id + "\n" + (a.title || "")).toLowerCase();
 
@@ -121,7 +151,7 @@
       tr.append(
         h("td", "num", p.rank), rel, articleCell(p.a, p), articleCell(p.b, p),
         h("td", "num", pct(p.coverage_a)), h("td", "num", pct(p.coverage_b)),
-        h("td", "num", p.jaccard.toFixed(3)), h("td", "num", p.passages.length),
+        h("td", "num", p.jaccard.toFixed(3)), h("td", "num", p.n_passages),
       );
       rows.append(tr);
     }
@@ -163,6 +193,180 @@
     box.replaceChildren(...parts);
   }
 
+  // ---- origins and shared passages -------------------------------------------------------------------
+
+  function showArticlePairs(idx) {
+    state.article = idx;
+    state.page = 0;
+    location.hash = "#pairs";
+    renderList();
+    byId("pairs").scrollIntoView();
+  }
+
+  function articleButton(idx) {
+    const b = h("button", "linkish", articles[idx].id);
+    if (articles[idx].title) b.title = articles[idx].title;
+    b.addEventListener("click", () => showArticlePairs(idx));
+    return b;
+  }
+
+  function originLabel(o) {
+    if (o.origin !== null && o.origin !== undefined) return articles[o.origin].id;
+    if (o.outside) return "not in the corpus (" + o.outside + ")";
+    return "unknown";
+  }
+
+  function originLine(o, cls) {
+    const line = h("span", cls);
+    line.append("origin: ");
+    if (o.origin !== null && o.origin !== undefined) line.append(articleButton(o.origin));
+    else line.append(h("span", "", originLabel(o)));
+    line.append(" ", h("span", "conf conf-" + o.confidence, o.confidence));
+    return line;
+  }
+
+  function renderShared() {
+    const body = byId("passage-rows");
+    const more = byId("passage-more");
+    if (!shared.length) {
+      body.replaceChildren();
+      const tr = h("tr");
+      const td = h("td", "empty", "No shared passages.");
+      td.colSpan = 4;
+      tr.append(td);
+      body.append(tr);
+      more.replaceChildren();
+      return;
+    }
+    const rows = document.createDocumentFragment();
+    for (let k = body.children.length; k < Math.min(shared.length, state.sharedShown); k++) {
+      const c = shared[k];
+      const tr = h("tr");
+      tr.dataset.shared = String(k);
+      const link = h("a", "", c.id + 1);
+      link.href = "#passage-" + (c.id + 1);
+      const num = h("td", "num");
+      num.append(link);
+      const origin = h("td", "origin-cell");
+      origin.append(originLabel(c), " ", h("span", "conf conf-" + c.confidence, c.confidence));
+      const text = h("td", "snippet", c.snippet);
+      tr.append(num, h("td", "num", c.reach), origin, text);
+      rows.append(tr);
+    }
+    body.append(rows);
+    more.replaceChildren();
+    if (shared.length > state.sharedShown) {
+      const left = shared.length - state.sharedShown;
+      const b = h("button", "", `show ${fmt(Math.min(SHARED_STEP, left))} more of ${fmt(left)}`);
+      b.id = "passage-more-button";
+      b.addEventListener("click", () => { state.sharedShown += SHARED_STEP; renderShared(); });
+      more.append(b);
+    }
+  }
+
+  function wording(text, changed) {
+    const box = h("div", "wording");
+    let pos = 0;
+    for (const [s, e] of changed) {
+      if (s > pos) box.append(text.slice(pos, s));
+      box.append(h("span", "chg", text.slice(s, e)));
+      pos = e;
+    }
+    if (pos < text.length) box.append(text.slice(pos));
+    return box;
+  }
+
+  const memberText = (m) => (m.text !== null && m.text !== undefined ? m.text : textOf(m.article).slice(m.at[0], m.at[1]));
+
+  function memberItem(m, c, d) {
+    const li = h("li", "variant");
+    li.dataset.article = String(m.article);
+    const a = articles[m.article];
+    const head = h("div", "variant-head");
+    head.append(h("span", "when", m.published || "undated"), " ", articleButton(m.article));
+    if (c.origin === m.article) head.append(" ", h("span", "badge origin", "origin"));
+    const meta = [a.source, a.title].filter((x) => x).join(" · ");
+    if (meta) head.append(h("span", "meta", " " + meta));
+    if (m.pair !== null && m.pair !== undefined) {
+      const link = h("a", "cmp", "compare with the origin");
+      link.href = pairHref(pairs[m.pair]);
+      head.append(" ", link);
+    }
+    const text = memberText(m);
+    const where = h("div", "where", `characters ${m.start}–${m.end}` + (text === d.text ? " · the representative wording" : ""));
+    li.append(head, wording(text, m.changed), where);
+    return li;
+  }
+
+  function showShared(k) {
+    const c = shared[k];
+    const d = sharedDetail(k);
+    if (d.text === null) d.text = memberText(d.members[d.rep]);
+    current = -1;
+    currentShared = k;
+    const view = byId("passage-view");
+    const nav = h("div", "pair-nav");
+    const back = h("a", "", "← all shared passages");
+    back.href = "#passages";
+    const step = (label, target, id) => {
+      const b = h("button", "", label);
+      b.id = id;
+      b.disabled = target < 0 || target >= shared.length;
+      b.addEventListener("click", () => { location.hash = "#passage-" + (target + 1); });
+      return b;
+    };
+    nav.append(back, step("‹ previous", k - 1, "prev-passage"), step("next ›", k + 1, "next-passage"),
+      h("span", "note", `shared passage ${fmt(k + 1)} of ${fmt(shared.length)}`));
+    const title = h("h2", "", `Shared passage ${c.id + 1}: in ${fmt(c.reach)} article${c.reach === 1 ? "" : "s"}`);
+    const scores = h("p", "scores", `${fmt(c.passages)} shared passage${c.passages === 1 ? "" : "s"} of pairs make it up; members in order of publication (undated last).`);
+    const origin = h("div", "origin-box");
+    origin.id = "passage-origin";
+    const head = h("p", "origin-head");
+    head.append(originLine(c, "origin-line"));
+    if (c.origin === null && !c.outside) head.append(h("span", "note", " (no date, credit or containment tells which came first)"));
+    origin.append(head);
+    if (d.evidence.length) {
+      const ul = h("ul", "evidence");
+      for (const e of d.evidence) {
+        const li = h("li", "ev-" + e.kind, e.detail);
+        if (e.text) li.append(" ", h("q", "credit", e.text));
+        ul.append(li);
+      }
+      origin.append(ul);
+    }
+    const grid = h("div", "variants");
+    const rep = h("section", "representative");
+    rep.append(h("h3", "", c.origin !== null ? "The origin's wording" : "Representative wording"), wording(d.text, []));
+    const list = h("ol", "variant-list");
+    list.id = "variant-list";
+    const col = h("section", "members");
+    col.append(h("h3", "", "Where it appears"), list);
+    const more = h("div", "");
+    let shown = 0;
+    const fill = () => {
+      const items = document.createDocumentFragment();
+      for (const m of d.members.slice(shown, shown + MEMBER_STEP)) items.append(memberItem(m, c, d));
+      shown = Math.min(d.members.length, shown + MEMBER_STEP);
+      list.append(items);
+      more.replaceChildren();
+      if (shown < d.members.length) {
+        const b = h("button", "", `show ${fmt(Math.min(MEMBER_STEP, d.members.length - shown))} more of ${fmt(d.members.length - shown)}`);
+        b.id = "variant-more";
+        b.addEventListener("click", fill);
+        more.append(b);
+      }
+    };
+    fill();
+    col.append(more);
+    grid.append(rep, col);
+    view.replaceChildren(nav, title, scores, origin, grid);
+    byId("overview").hidden = true;
+    byId("pair-view").hidden = true;
+    view.hidden = false;
+    document.title = `shared passage ${c.id + 1} · dedup report`;
+    window.scrollTo(0, 0);
+  }
+
   // ---- clusters -------------------------------------------------------------------------------------
 
   function renderClusters() {
@@ -174,22 +378,16 @@
       return;
     }
     const items = document.createDocumentFragment();
-    for (const members of clusters.slice(list.children.length, state.clustersShown)) {
+    for (let k = list.children.length; k < Math.min(clusters.length, state.clustersShown); k++) {
+      const members = clusters[k];
       const li = h("li");
       li.append(h("span", "note", `${members.length} articles: `));
       for (const idx of members) {
         const span = h("span", "member");
-        const b = h("button", "", articles[idx].id);
-        if (articles[idx].title) b.title = articles[idx].title;
-        b.addEventListener("click", () => {
-          state.article = idx;
-          state.page = 0;
-          renderList();
-          byId("pairs").scrollIntoView();
-        });
-        span.append(b);
+        span.append(articleButton(idx));
         li.append(span);
       }
+      if (clusterOrigins[k]) li.append(" ", originLine(clusterOrigins[k], "origin-line"));
       items.append(li);
     }
     list.append(items);
@@ -261,12 +459,12 @@
     if (b.top < 0 || b.bottom > window.innerHeight) box.scrollIntoView({ block: "nearest" });
   }
 
-  function activate(side, p, pair) {
+  function activate(side, p, d) {
     const view = byId("pair-view");
     for (const m of view.querySelectorAll("mark.psg.active")) m.classList.remove("active");
     const other = side === "a" ? "b" : "a";
-    const here = byId(side + "-p" + pair["owner_" + side][p]);
-    const there = byId(other + "-p" + pair["owner_" + other][p]);
+    const here = byId(side + "-p" + d["owner_" + side][p]);
+    const there = byId(other + "-p" + d["owner_" + other][p]);
     for (const m of [here, there]) if (m) m.classList.add("active");
     if (there) {
       reveal(byId("text-" + other), there);
@@ -277,25 +475,32 @@
     return [here, there];
   }
 
-  function passageTable(pair) {
+  function passageTable(d) {
     const table = h("table", "passages");
     const head = h("tr");
-    for (const t of ["", "#", "similarity", "matched words", "changed", "a", "b"]) head.append(h("th", "", t));
+    for (const t of ["", "#", "similarity", "matched words", "changed", "a", "b", "shared by"]) head.append(h("th", "", t));
     const thead = h("thead");
     thead.append(head);
     const body = h("tbody");
-    pair.passages.forEach((ps, n) => {
+    d.passages.forEach((ps, n) => {
       const tr = h("tr");
       tr.dataset.p = String(n);
       const sw = h("td");
       sw.append(h("span", "swatch c" + (n % data.palette)));
+      const by = h("td", "num");
+      if (ps.cluster !== null && ps.cluster !== undefined && shared[ps.cluster]) {
+        const link = h("a", "", `${fmt(shared[ps.cluster].reach)} articles`);
+        link.href = "#passage-" + (ps.cluster + 1);
+        link.addEventListener("click", (ev) => ev.stopPropagation());
+        by.append(link);
+      }
       tr.append(
         sw, h("td", "num", n + 1), h("td", "num", ps.similarity.toFixed(2)), h("td", "num", ps.matched_words),
         h("td", "num", ps.changed ? "yes" : "no"),
-        h("td", "num", `${ps.a[0]}–${ps.a[1]}`), h("td", "num", `${ps.b[0]}–${ps.b[1]}`),
+        h("td", "num", `${ps.a[0]}–${ps.a[1]}`), h("td", "num", `${ps.b[0]}–${ps.b[1]}`), by,
       );
       tr.addEventListener("click", () => {
-        const [a] = activate("b", n, pair);
+        const [a] = activate("b", n, d);
         if (a) reveal(byId("text-a"), a);
       });
       body.append(tr);
@@ -313,7 +518,9 @@
 
   function showPair(i) {
     const pair = pairs[i];
+    const d = pairDetail(i);
     current = i;
+    currentShared = -1;
     const view = byId("pair-view");
     const [prev, next, at, total] = neighbours(i);
     const nav = h("div", "pair-nav");
@@ -331,10 +538,10 @@
     const title = h("div", "pair-title");
     const h2 = h("h2", "", `${articles[pair.a].id}  ~  ${articles[pair.b].id}`);
     title.append(badge(pair.relation), h2);
-    const changed = pair.passages.filter((ps) => ps.changed).length;
+    const changed = d.passages.filter((ps) => ps.changed).length;
     const scores = h("p", "scores",
       `#${pair.rank} · Jaccard ${pair.jaccard.toFixed(3)} (MinHash estimate ${pair.jaccard_estimate.toFixed(3)}) · ` +
-      `${pair.passages.length} shared passage${pair.passages.length === 1 ? "" : "s"}` +
+      `${d.passages.length} shared passage${d.passages.length === 1 ? "" : "s"}` +
       (changed ? `, ${changed} with changed words` : ""));
     const legend = h("p", "legend");
     legend.append("Each shared passage has one colour on both sides; ", h("span", "chg-sample", "wavy underlined"),
@@ -344,16 +551,17 @@
       const idx = pair[side];
       const col = h("section", "side");
       col.id = "side-" + side;
-      const box = buildText(side, articles[idx].text, pair["marks_" + side]);
+      const box = buildText(side, textOf(idx), d["marks_" + side]);
       box.addEventListener("click", (ev) => {
         const m = ev.target.closest("mark.psg");
-        if (m) activate(side, Number(m.dataset.p), pair);
+        if (m) activate(side, Number(m.dataset.p), d);
       });
       col.append(sideHead(idx, pair, pair["coverage_" + side]), box);
       sides.append(col);
     }
-    view.replaceChildren(nav, title, scores, legend, sides, passageTable(pair));
+    view.replaceChildren(nav, title, scores, legend, sides, passageTable(d));
     byId("overview").hidden = true;
+    byId("passage-view").hidden = true;
     view.hidden = false;
     document.title = `${articles[pair.a].id} ~ ${articles[pair.b].id} · dedup report`;
     window.scrollTo(0, 0);
@@ -361,8 +569,11 @@
 
   function showOverview() {
     current = -1;
+    currentShared = -1;
     byId("pair-view").hidden = true;
     byId("pair-view").replaceChildren();
+    byId("passage-view").hidden = true;
+    byId("passage-view").replaceChildren();
     byId("overview").hidden = false;
     document.title = baseTitle;
     const target = location.hash ? byId(location.hash.slice(1)) : null;
@@ -372,17 +583,38 @@
   function route() {
     const m = /^#pair-(\d+)$/.exec(location.hash);
     const n = m ? Number(m[1]) - 1 : -1;
-    if (n >= 0 && n < pairs.length) showPair(n); else showOverview();
+    const ms = /^#passage-(\d+)$/.exec(location.hash);
+    const k = ms ? Number(ms[1]) - 1 : -1;
+    const opening = (n >= 0 && n < pairs.length) || (k >= 0 && k < shared.length);
+    if (opening && !parsed()) {
+      document.addEventListener("DOMContentLoaded", route, { once: true });
+      return;
+    }
+    if (n >= 0 && n < pairs.length) showPair(n);
+    else if (k >= 0 && k < shared.length) showShared(k);
+    else showOverview();
   }
 
   const baseTitle = document.title;
+  byId("passage-rows").addEventListener("click", (ev) => {
+    if (ev.target.closest("a")) return;
+    const tr = ev.target.closest("tr[data-shared]");
+    if (tr) location.hash = "#passage-" + (shared[Number(tr.dataset.shared)].id + 1);
+  });
   byId("pair-rows").addEventListener("click", (ev) => {
     if (ev.target.closest("a")) return;
     const tr = ev.target.closest("tr[data-pair]");
     if (tr) location.hash = pairHref(pairs[Number(tr.dataset.pair)]);
   });
   document.addEventListener("keydown", (ev) => {
-    if (current < 0 || ev.altKey || ev.ctrlKey || ev.metaKey || ev.target.closest("input")) return;
+    if (ev.altKey || ev.ctrlKey || ev.metaKey || ev.target.closest("input")) return;
+    if (currentShared >= 0) {
+      if (ev.key === "j" && currentShared + 1 < shared.length) location.hash = "#passage-" + (currentShared + 2);
+      else if (ev.key === "k" && currentShared > 0) location.hash = "#passage-" + currentShared;
+      else if (ev.key === "Escape") location.hash = "#passages";
+      return;
+    }
+    if (current < 0) return;
     const [prev, next] = neighbours(current);
     if (ev.key === "j" && next !== undefined) location.hash = pairHref(pairs[next]);
     else if (ev.key === "k" && prev !== undefined) location.hash = pairHref(pairs[prev]);
@@ -391,6 +623,7 @@
   window.addEventListener("hashchange", route);
 
   buildFilters();
+  renderShared();
   renderList();
   renderClusters();
   route();

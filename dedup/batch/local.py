@@ -46,9 +46,10 @@ from dedup.batch.stages import (
     verify,
 )
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS
+from dedup.engine.origin import provenance as article_provenance
 from dedup.engine.verify import name_lines
 from dedup.errors import InputError
-from dedup.model import Article, Pair, UniqueIds
+from dedup.model import Article, Pair, Provenance, UniqueIds
 from dedup.settings import Settings
 
 __all__ = ["BatchResult", "Progress", "default_workers", "run_batch"]
@@ -258,6 +259,8 @@ class BatchResult:
     #: The learned boilerplate lines, named (see :func:`dedup.engine.verify.name_lines`).
     boilerplate: tuple[tuple[str, int], ...]
     skipped_buckets: int
+    #: Dates, sources and credits of the paired articles (for origins and the keep policy).
+    provenance: dict[str, Provenance] = dataclasses.field(default_factory=dict)
 
 
 def run_batch(
@@ -289,7 +292,12 @@ def run_batch(
         pairs = run.verify(pair_list, learned)
         named = name_lines(run.stored.texts(), learned)
         return BatchResult(
-            ids=run.stored.ids, words=run.words, pairs=pairs, boilerplate=named, skipped_buckets=skipped
+            ids=run.stored.ids,
+            words=run.words,
+            pairs=pairs,
+            boilerplate=named,
+            skipped_buckets=skipped,
+            provenance=run.provenance(pairs),
         )
     finally:
         if executor is not None:
@@ -431,6 +439,17 @@ class _LocalRun:
             done += len(some)
             self.tick("screen", done, len(codes))
         return kept
+
+    def provenance(self, pairs: Iterable[Pair]) -> dict[str, Provenance]:
+        """The dates, sources and credits of the paired articles (texts read back for their credits)."""
+        at = {a: n for n, a in enumerate(self.stored.ids)}
+        out = {}
+        for a in sorted({a for p in pairs for a in (p.a, p.b)}):
+            stub = self.stored.stubs[at[a]]
+            out[a] = article_provenance(
+                self.stored.text(at[a]), source=stub.source, published=stub.published, url=stub.url
+            )
+        return out
 
     def verify(self, pair_list: list[tuple[int, int]], learned: Mapping[int, int]) -> list[Pair]:
         """Align and classify the screened pairs."""

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from dedup._version import __version__
 from dedup.batch.local import default_workers
+from dedup.cli.clean import clean_options, clean_request, write_clean
 from dedup.cli.filter import check, filter_command, index_group
 from dedup.cli.options import make_read_options, read_options, settings_from, settings_options
 from dedup.cli.serve import serve
@@ -142,6 +143,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option(
     "--limit", type=click.IntRange(min=0), default=None, help="Show at most this many pairs (table, html)."
 )
+@click.option(
+    "--all-pairs",
+    is_flag=True,
+    help="List every pair. By default a pair whose passages all lie in a passage cluster of more than 10 "
+    "articles is left out (one pair per member of the cluster is kept; the JSON counts the others in "
+    "pairs_omitted), so that a passage shared by N articles adds N, not N*N, to the output.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.option(
     "--workers",
@@ -181,6 +189,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     show_default=True,
     help="Format of the --dataset files.",
 )
+@clean_options
 @read_options
 @settings_options
 def report(
@@ -188,6 +197,7 @@ def report(
     fmt: str,
     output: str | None,
     limit: int | None,
+    all_pairs: bool,
     quiet: bool,
     workers: int | None,
     engine: str,
@@ -203,19 +213,23 @@ def report(
     (one article each), .jsonl/.csv/.tsv files, or - for JSONL on stdin. With --engine spark: JSONL
     and Parquet files or folders.
     """
+    cleaning = clean_request(values)
     settings = settings_from(values)
     if engine == "spark":
+        if cleaning is not None:
+            raise click.UsageError("--keep and --write-kept/--write-removed run with the local engine only")
         _report_on_spark(inputs, settings, values, fmt, output, limit, quiet, master, spark_conf,
-                         dataset, dataset_format)  # fmt: skip
+                         dataset, dataset_format, all_pairs)  # fmt: skip
         return
     if dataset is not None:
         raise click.UsageError("--dataset needs --engine spark")
     notices: list[Notice] = []
     bad_records: list[BadRecord] = []
     articles = stream_articles(inputs, make_read_options(values), notices=notices, bad_records=bad_records)
-    # The page shows the texts of the paired articles: files are read again afterwards (memory stays
-    # bounded); articles from stdin are kept as they stream by.
-    kept: list[Article] | None = [] if fmt == "html" and "-" in inputs else None
+    # The page shows the texts of the paired articles and cleaning writes every article: files are read
+    # again afterwards (memory stays bounded); articles from stdin are kept as they stream by.
+    again = fmt == "html" or cleaning is not None
+    kept: list[Article] | None = [] if again and "-" in inputs else None
     if kept is not None:
         articles = _keeping(articles, kept)
     with progress_bar(quiet) as progress:
@@ -230,16 +244,32 @@ def report(
         err = _stderr()
         for notice in notices:
             warn(err, notice)
+
+    def read_again() -> Iterable[Article]:
+        if kept is not None:
+            return kept
+        return stream_articles(inputs, make_read_options(values), notices=[], bad_records=[])
+
+    if cleaning is not None:
+        counts = write_clean(
+            cleaning, result, read_again(), id_field=values["id_field"], text_field=values["text_field"]
+        )
+        if not quiet:
+            _stderr().print(
+                Text(
+                    f"kept {counts.kept:,} articles"
+                    + (f" ({cleaning.kept})" if cleaning.kept else "")
+                    + f", removed {counts.removed:,} copies"
+                    + (f" and {counts.unreadable:,} unreadable records" if counts.unreadable else "")
+                    + (f" ({cleaning.removed})" if cleaning.removed else "")
+                ),
+                soft_wrap=True,
+            )
     if fmt in ("json", "html"):
         if fmt == "json":
-            text = render_json(result)
+            text = render_json(result, all_pairs=all_pairs)
         else:
-            texts: Iterable[Article] = (
-                kept
-                if kept is not None
-                else stream_articles(inputs, make_read_options(values), notices=[], bad_records=[])
-            )
-            text = render_html(result, texts, limit=limit)
+            text = render_html(result, read_again(), limit=limit, all_pairs=all_pairs)
         if output:
             write_output(output, lambda fh: fh.write(text))
         else:
@@ -250,10 +280,12 @@ def report(
     if output:
         write_output(
             output,
-            lambda fh: render_table(result, Console(file=fh, width=120, force_terminal=False), limit=limit),
+            lambda fh: render_table(
+                result, Console(file=fh, width=120, force_terminal=False), limit=limit, all_pairs=all_pairs
+            ),
         )
     else:
-        render_table(result, Console(), limit=limit)
+        render_table(result, Console(), limit=limit, all_pairs=all_pairs)
 
 
 def _report_on_spark(
@@ -268,6 +300,7 @@ def _report_on_spark(
     spark_conf: tuple[str, ...],
     dataset: str | None,
     dataset_format: str,
+    all_pairs: bool,
 ) -> None:
     from dedup.batch.spark import read_articles, run_spark, spark_session
 
@@ -299,20 +332,23 @@ def _report_on_spark(
     finally:
         spark.stop()
     if fmt == "json":
-        text = render_json(result)
+        text = render_json(result, all_pairs=all_pairs)
     elif fmt == "html":
         texts = stream_articles(inputs, options, notices=[], bad_records=[])
-        text = render_html(result, texts, limit=limit)
+        text = render_html(result, texts, limit=limit, all_pairs=all_pairs)
     else:
         if output:
             write_output(
                 output,
                 lambda fh: render_table(
-                    result, Console(file=fh, width=120, force_terminal=False), limit=limit
+                    result,
+                    Console(file=fh, width=120, force_terminal=False),
+                    limit=limit,
+                    all_pairs=all_pairs,
                 ),
             )
         else:
-            render_table(result, Console(), limit=limit)
+            render_table(result, Console(), limit=limit, all_pairs=all_pairs)
         return
     if output:
         write_output(output, lambda fh: fh.write(text))

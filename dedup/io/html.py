@@ -10,8 +10,15 @@ Everything that needs text processing is computed here, in Python: the character
 shared passage on both sides (in the UTF-16 units a browser indexes strings by) and the words that
 differ inside a fuzzy passage (:func:`dedup.engine.diff.word_diff`). The script only lays them out.
 
-Large reports stay responsive: the pair list is paginated and a pair's texts are laid out only when
-the pair is opened.
+Large reports stay responsive: the page's data is split in two. What the first screen needs (the
+summary, the pair list's rows, the passage clusters' rows, the articles' ids and titles) is one JSON
+block parsed at load, before the page's script; each pair's marks, each article's text and each
+passage cluster's members are JSON lines in three more blocks after the script (the first screen is
+drawn while the browser still reads them), split and parsed only when a pair or a passage cluster is
+opened. The
+lists are paginated. Passage clusters each have a view: where the passage appears (members ordered by
+time where dates are known), the origin and its evidence, and each member's wording next to the
+representative's, with the words that differ marked.
 """
 
 from __future__ import annotations
@@ -26,12 +33,12 @@ from importlib import resources
 from typing import Any
 
 from dedup._version import __version__
-from dedup.engine.diff import passage_diff
+from dedup.engine.diff import passage_diff, word_diff
 from dedup.engine.normalize import Tokens, tokenize
 from dedup.errors import DedupError
-from dedup.model import RELATIONS, Article, Pair, Report
+from dedup.model import RELATIONS, Article, Origin, Pair, PassageCluster, Report
 
-__all__ = ["PAGE_SIZE", "render_html"]
+__all__ = ["LAZY_BLOCKS", "PAGE_SIZE", "page_data", "render_html", "report_data"]
 
 #: Pairs per page of the pair list.
 PAGE_SIZE = 100
@@ -39,6 +46,14 @@ PAGE_SIZE = 100
 PALETTE = 8
 #: Most notices and bad records listed in the page (all of them are in the JSON report).
 MAX_LISTED = 200
+#: Characters of a passage cluster's representative text shown in the list.
+SNIPPET = 240
+#: The blocks of JSON lines parsed only when needed: block id -> (data key, fields moved there).
+LAZY_BLOCKS = {
+    "dedup-texts": ("articles", ("text",)),
+    "dedup-pairs": ("pairs", ("passages", "marks_a", "marks_b", "owner_a", "owner_b")),
+    "dedup-passages": ("passage_clusters", ("text", "rep", "evidence", "members")),
+}
 
 
 def _asset(name: str) -> str:
@@ -185,6 +200,7 @@ def _pair_data(pair: Pair, rank: int, index: Mapping[str, int], docs: Mapping[st
                 "similarity": round(p.similarity, 4),
                 "matched_words": p.matched_words,
                 "changed": len(diff.a) + len(diff.b),
+                "cluster": p.cluster,
             }
         )
     marks_a, owner_a = side_marks(spans_a, doc_a.utf16)
@@ -199,6 +215,7 @@ def _pair_data(pair: Pair, rank: int, index: Mapping[str, int], docs: Mapping[st
         "coverage_a": round(pair.coverage_a, 4),
         "coverage_b": round(pair.coverage_b, 4),
         "contained": None if pair.contained is None else index[pair.contained],
+        "n_passages": len(passages),
         "passages": passages,
         "marks_a": marks_a,
         "marks_b": marks_b,
@@ -207,19 +224,105 @@ def _pair_data(pair: Pair, rank: int, index: Mapping[str, int], docs: Mapping[st
     }
 
 
+def _origin_data(origin: Origin, index: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "origin": None if origin.article is None else index[origin.article],
+        "outside": origin.outside,
+        "confidence": origin.confidence,
+        "evidence": [
+            {
+                "kind": e.kind,
+                "article": None if e.article is None else index.get(e.article),
+                "detail": e.detail,
+                "text": e.text,
+            }
+            for e in origin.evidence
+        ],
+    }
+
+
+def _passage_cluster_data(
+    cluster: PassageCluster,
+    index: Mapping[str, int],
+    shown_pairs: Mapping[tuple[str, str], int],
+    docs: Mapping[str, _Doc],
+) -> dict[str, Any]:
+    """A passage cluster for the page: its row, and its members' wording with what differs marked.
+
+    A member whose article's text is in the page is given by its offsets there (``at``, UTF-16), not
+    by a second copy of its wording.
+    """
+    hub = cluster.origin.article
+    members = []
+    for m in cluster.members:
+        to16 = utf16_offsets(m.text)
+        changed = [] if m.text == cluster.text else word_diff(m.text, cluster.text).a
+        other = hub if hub is not None and hub != m.article else None
+        key = (min(m.article, other), max(m.article, other)) if other is not None else None
+        doc = docs.get(m.article)
+        at = None
+        if doc is not None and doc.article.text[m.start : m.end] == m.text:
+            at = [doc.utf16(m.start), doc.utf16(m.end)]
+        members.append(
+            {
+                "article": index[m.article],
+                "start": m.start,
+                "end": m.end,
+                "published": m.published,
+                "text": None if at is not None else m.text,
+                "at": at,
+                "changed": [[to16(a), to16(b)] for a, b in changed],
+                "pair": shown_pairs.get(key) if key is not None else None,
+            }
+        )
+    origin = _origin_data(cluster.origin, index)
+    # the representative wording is a member's: given by that member when its text is in the page
+    rep = next(
+        (
+            n
+            for n, (m, d) in enumerate(zip(cluster.members, members, strict=True))
+            if d["at"] and m.text == cluster.text
+        ),
+        None,
+    )
+    return {
+        "id": cluster.id,
+        "reach": cluster.reach,
+        "passages": cluster.passages,
+        "snippet": cluster.text[:SNIPPET],
+        "origin": origin["origin"],
+        "outside": origin["outside"],
+        "confidence": origin["confidence"],
+        "text": cluster.text if rep is None else None,
+        "rep": rep,
+        "evidence": origin["evidence"],
+        "members": members,
+    }
+
+
 def report_data(
-    report: Report, articles: Iterable[Article] | Mapping[str, Article], *, limit: int | None = None
+    report: Report,
+    articles: Iterable[Article] | Mapping[str, Article],
+    *,
+    limit: int | None = None,
+    all_pairs: bool = False,
 ) -> dict[str, Any]:
     """The data the page's script reads: the articles involved, the pairs with their marks, clusters.
 
-    Raises :class:`~dedup.errors.DedupError` when an article of the report is missing from
+    The pairs are the report's bounded list (every pair with ``all_pairs``), the strongest ``limit``
+    of them. Raises :class:`~dedup.errors.DedupError` when an article of the report is missing from
     ``articles`` or its text does not hold the report's passages.
     """
     pool = articles.values() if isinstance(articles, Mapping) else articles
-    pairs = report.pairs if limit is None else report.pairs[:limit]
+    listed = report.listed_pairs(all_pairs=all_pairs)
+    pairs = listed if limit is None else listed[:limit]
     # the texts of paired articles are shown; articles only in a cluster are listed by id and title
     paired = {i for p in pairs for i in (p.a, p.b)}
-    wanted = paired | {i for c in report.clusters for i in c}
+    wanted = (
+        paired
+        | {i for c in report.clusters for i in c}
+        | {m.article for c in report.passage_clusters for m in c.members}
+    )
     by_id: dict[str, Article] = {}
     order: list[str] = []
     for article in pool:
@@ -236,10 +339,12 @@ def report_data(
         )
     index = {article_id: n for n, article_id in enumerate(order)}
     docs = {i: _Doc(by_id[i]) for i in paired}
+    shown_pairs = {(min(p.a, p.b), max(p.a, p.b)): n for n, p in enumerate(pairs)}
     return {
         "page_size": PAGE_SIZE,
         "palette": PALETTE,
         "total_pairs": len(report.pairs),
+        "omitted_pairs": len(report.pairs) - len(listed),
         "articles": [
             {
                 "id": a.id,
@@ -253,10 +358,68 @@ def report_data(
         ],
         "pairs": [_pair_data(p, n, index, docs) for n, p in enumerate(pairs, 1)],
         "clusters": [[index[i] for i in c] for c in report.clusters],
+        "cluster_origins": [_origin_data(o, index) for o in report.cluster_origins],
+        "passage_clusters": [
+            _passage_cluster_data(c, index, shown_pairs, docs) for c in report.passage_clusters
+        ],
     }
 
 
-def _summary(report: Report, shown: int) -> str:
+def split_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The data parsed at load, and the JSON lines of each lazy block (see :data:`LAZY_BLOCKS`).
+
+    In the eager data each item that has a line in a block gets its line number (``line``: -1 when an
+    article's text is not in the page).
+    """
+    eager = dict(data)
+    blocks: dict[str, list[str]] = {}
+    for block, (key, moved) in LAZY_BLOCKS.items():
+        lines: list[str] = []
+        items = []
+        for item in data[key]:
+            light = {k: v for k, v in item.items() if k not in moved}
+            heavy = {k: item[k] for k in moved}
+            if key == "articles" and heavy["text"] is None:
+                light["line"] = -1
+            else:
+                light["line"] = len(lines)
+                lines.append(embed_json(heavy))
+            items.append(light)
+        eager[key] = items
+        blocks[block] = lines
+    return eager, blocks
+
+
+def page_data(page: str) -> dict[str, Any]:
+    """The data of a page :func:`render_html` wrote, whole again (as :func:`report_data` returns it)."""
+    import re
+
+    def block(name: str) -> str:
+        match = re.search(rf'<script type="application/json" id="{name}">(.*?)</script>', page, re.S)
+        if match is None:
+            raise DedupError(f"not a dedup report page: no {name} block")
+        return match.group(1)
+
+    data: dict[str, Any] = json.loads(block("dedup-data"))
+    for name, (key, moved) in LAZY_BLOCKS.items():
+        text = block(name)
+        lines = text.split("\n") if text else []
+        for item in data[key]:
+            line = item.pop("line")
+            if line < 0:
+                item.update(dict.fromkeys(moved))
+            else:
+                item.update(json.loads(lines[line]))
+    for cluster in data["passage_clusters"]:
+        for m in cluster["members"]:
+            if m["text"] is None:
+                m["text"] = data["articles"][m["article"]]["text"][m["start"] : m["end"]]
+        if cluster["text"] is None:
+            cluster["text"] = cluster["members"][cluster["rep"]]["text"]
+    return data
+
+
+def _summary(report: Report, shown: int, in_list: int) -> str:
     esc = html.escape
     counts = report.counts()
     rows = [
@@ -267,11 +430,19 @@ def _summary(report: Report, shown: int) -> str:
             for rel in RELATIONS
         ),
         f'<div class="stat"><b>{len(report.clusters):,}</b> clusters</div>',
+        f'<div class="stat"><b>{len(report.passage_clusters):,}</b> shared passages</div>',
     ]
     parts = [f'<div class="stats">{"".join(rows)}</div>']
-    if shown < len(report.pairs):
+    if in_list < len(report.pairs):
         parts.append(
-            f'<p class="note">This page holds the {shown:,} strongest pairs of {len(report.pairs):,} '
+            f'<p class="note">{len(report.pairs) - in_list:,} pairs inside widely shared passages are not '
+            "listed: each article of such a passage is shown with its origin (or its best-connected "
+            "article), and the passage's view lists them all (<code>--all-pairs</code> lists every "
+            "pair).</p>"
+        )
+    if shown < in_list:
+        parts.append(
+            f'<p class="note">This page holds the {shown:,} strongest pairs of {in_list:,} '
             "(limited when it was written).</p>"
         )
     settings = "".join(
@@ -313,10 +484,21 @@ _PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header class="top"><h1>{title}</h1>
-<nav><a href="#pairs">Pairs</a> <a href="#clusters">Clusters</a></nav></header>
+<nav><a href="#passages">Shared passages</a> <a href="#pairs">Pairs</a> <a href="#clusters">Clusters</a></nav>
+</header>
 <main id="overview">
 <section id="summary">
 {summary}
+</section>
+<section id="passages">
+<h2>Shared passages, widest reach first</h2>
+<p class="note">Each passage shared by several articles (a quote, a paragraph, a story), with the
+articles that hold it and its likely origin. Click one to see where it appears.</p>
+<div class="table-wrap"><table class="pairs" id="passage-table">
+<thead><tr><th class="num">#</th><th class="num">articles</th><th>origin</th><th>passage</th></tr></thead>
+<tbody id="passage-rows"></tbody>
+</table></div>
+<div id="passage-more"></div>
 </section>
 <section id="pairs">
 <h2>Pairs, strongest first</h2>
@@ -341,8 +523,12 @@ _PAGE = """<!DOCTYPE html>
 </section>
 </main>
 <main id="pair-view" hidden></main>
+<main id="passage-view" hidden></main>
 <script type="application/json" id="dedup-data">{data}</script>
 <script>{js}</script>
+<script type="application/json" id="dedup-texts">{texts}</script>
+<script type="application/json" id="dedup-pairs">{pairs}</script>
+<script type="application/json" id="dedup-passages">{passages}</script>
 </body>
 </html>
 """
@@ -354,13 +540,16 @@ def render_html(
     *,
     limit: int | None = None,
     title: str = "dedup report",
+    all_pairs: bool = False,
 ) -> str:
     """One self-contained HTML page showing ``report``; ``articles`` supplies the texts it refers to.
 
     ``articles`` may hold more articles than the report needs (the whole corpus, say); only those in a
-    pair or cluster are embedded. ``limit`` keeps the strongest ``limit`` pairs.
+    pair or cluster are embedded. The page lists the report's bounded pair list (every pair with
+    ``all_pairs``); ``limit`` keeps the strongest ``limit`` of them.
     """
-    data = report_data(report, articles, limit=limit)
+    data = report_data(report, articles, limit=limit, all_pairs=all_pairs)
+    eager, blocks = split_data(data)
     css = _asset("report.css")
     js = _asset("report.js")
     csp = "; ".join(
@@ -378,7 +567,10 @@ def render_html(
         version=html.escape(__version__),
         title=html.escape(title),
         css=css,
-        summary=_summary(report, len(data["pairs"])),
-        data=embed_json(data),
+        summary=_summary(report, len(data["pairs"]), len(report.pairs) - data["omitted_pairs"]),
+        data=embed_json(eager),
+        texts="\n".join(blocks["dedup-texts"]),
+        pairs="\n".join(blocks["dedup-pairs"]),
+        passages="\n".join(blocks["dedup-passages"]),
         js=js,
     )

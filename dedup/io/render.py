@@ -24,9 +24,9 @@ from rich.text import Text
 
 from dedup.engine.diff import word_diff
 from dedup.engine.normalize import tokenize
-from dedup.model import Pair, Report
+from dedup.model import Origin, Pair, PassageCluster, Report
 
-__all__ = ["json_text", "render_json", "render_table", "snippet"]
+__all__ = ["SHOWN_PASSAGE_CLUSTERS", "json_text", "origin_label", "render_json", "render_table", "snippet"]
 
 _RELATION_STYLE = {"near-duplicate": "bold red", "containment": "bold yellow", "overlap": "bold cyan"}
 #: Styles of words in passage snippets.
@@ -36,6 +36,8 @@ CHANGED_STYLE = "bold magenta underline"
 MIN_ID_WIDTH = 12
 #: Consoles at least this wide show a passage's two sides next to each other.
 SIDE_BY_SIDE_WIDTH = 100
+#: Passage clusters the table shows (the widest).
+SHOWN_PASSAGE_CLUSTERS = 10
 
 _NON_SPACE = regex.compile(r"\S+")
 
@@ -53,9 +55,13 @@ def json_text(data: Any, *, indent: int | None = None) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def render_json(report: Report) -> str:
-    """The JSON contract, byte-identical for the same input and settings."""
-    return json_text(report.to_dict(), indent=2) + "\n"
+def render_json(report: Report, *, all_pairs: bool = False) -> str:
+    """The JSON contract, byte-identical for the same input and settings.
+
+    Pairs folded into wide passage clusters are left out unless ``all_pairs`` (see
+    :meth:`~dedup.model.Report.to_dict`).
+    """
+    return json_text(report.to_dict(all_pairs=all_pairs), indent=2) + "\n"
 
 
 def _flatten(text: Text) -> tuple[Text, list[int]]:
@@ -207,15 +213,69 @@ def _passages(pair: Pair, count: int, width: int) -> Table:
     return grid
 
 
-def render_table(report: Report, console: Console, *, limit: int | None = None, passages: int = 3) -> None:
-    """Print the report for people: summary, ranked pairs with snippets of their passages, clusters."""
+def origin_label(origin: Origin) -> str:
+    """An origin in a few words: the article id, "not in the corpus (NAME)" or "unknown"."""
+    if origin.article is not None:
+        return origin.article
+    if origin.outside is not None:
+        return f"not in the corpus ({origin.outside})"
+    return "unknown"
+
+
+def _flat(text: str, width: int) -> Text:
+    flat, lengths = _flatten(Text(text))
+    return _shorten(flat, lengths, width)
+
+
+def passage_clusters_table(clusters: Sequence[PassageCluster], console: Console) -> Table:
+    """The widest passage clusters: reach, origin and confidence, and the representative text."""
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        title="Shared passages, widest reach first",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+        expand=False,
+    )
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_column("origin (confidence)", overflow="fold")
+    table.add_column("passage", ratio=1)
+    width = max(30, console.width - 50)
+    for c in clusters:
+        origin = Text(origin_label(c.origin))
+        origin.append(f" ({c.origin.confidence})", style="dim")
+        table.add_row(str(c.id + 1), str(c.reach), origin, _flat(c.text, 2 * width))
+    return table
+
+
+def render_table(
+    report: Report,
+    console: Console,
+    *,
+    limit: int | None = None,
+    passages: int = 3,
+    all_pairs: bool = False,
+) -> None:
+    """Print the report for people: summary, widest shared passages, ranked pairs with snippets, clusters.
+
+    Pairs folded into wide passage clusters are left out unless ``all_pairs``.
+    """
     counts = report.counts()
     summary = ", ".join(f"{n} {rel}" for rel, n in counts.items())
     console.print(
         f"[bold]{report.documents}[/] articles, [bold]{len(report.pairs)}[/] pairs ({summary}), "
-        f"[bold]{len(report.clusters)}[/] clusters"
+        f"[bold]{len(report.clusters)}[/] clusters, [bold]{len(report.passage_clusters)}[/] shared passages"
     )
-    shown = report.pairs if limit is None else report.pairs[:limit]
+    if report.passage_clusters:
+        console.print(passage_clusters_table(report.passage_clusters[:SHOWN_PASSAGE_CLUSTERS], console))
+        if len(report.passage_clusters) > SHOWN_PASSAGE_CLUSTERS:
+            more = len(report.passage_clusters) - SHOWN_PASSAGE_CLUSTERS
+            console.print(
+                Text(f"{more} more shared passages (--format json or html lists them all)", style="dim")
+            )
+    listed = report.listed_pairs(all_pairs=all_pairs)
+    shown = listed if limit is None else listed[:limit]
     if shown:
         console.print(pairs_table(shown, console))
         console.print(
@@ -243,14 +303,28 @@ def render_table(report: Report, console: Console, *, limit: int | None = None, 
             console.print(Padding(_passages(pair, passages, console.width - 2), (0, 0, 0, 2)))
             if len(pair.passages) > passages:
                 console.print(Text(f"   … and {len(pair.passages) - passages} more passages", style="dim"))
-        if limit is not None and len(report.pairs) > limit:
-            console.print(Text(f"{len(report.pairs) - limit} more pairs not shown (--limit)", style="dim"))
+        if limit is not None and len(listed) > limit:
+            console.print(Text(f"{len(listed) - limit} more pairs not shown (--limit)", style="dim"))
+        if len(listed) < len(report.pairs):
+            console.print(
+                Text(
+                    f"{len(report.pairs) - len(listed)} pairs within the shared passages above not listed "
+                    "(--all-pairs lists them)",
+                    style="dim",
+                )
+            )
     else:
         console.print("No shared passages found.")
     if report.clusters:
         console.print(Text("Clusters", style="bold"))
+        origins = report.cluster_origins or ()
         for n, cluster in enumerate(report.clusters, 1):
-            console.print(Text(f"  {n}. " + ", ".join(cluster)))
+            line = Text(f"  {n}. " + ", ".join(cluster))
+            if n <= len(origins):
+                line.append(
+                    f"  origin: {origin_label(origins[n - 1])} ({origins[n - 1].confidence})", style="dim"
+                )
+            console.print(line)
     for notice in report.notices:
         console.print(Text(f"note: {notice}", style="yellow"))
     for bad in report.bad_records:
