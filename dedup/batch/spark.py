@@ -54,6 +54,7 @@ from dedup.batch.stages import (
 from dedup.engine.boilerplate import is_boilerplate
 from dedup.engine.cluster import star_clusters
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS, bucket_pairs
+from dedup.engine.origin import provenance as article_provenance
 from dedup.engine.verify import name_lines
 from dedup.errors import InputError, require
 from dedup.model import Article, BadRecord, Notice, Pair, Passage, Report, UniqueIds
@@ -736,6 +737,8 @@ class SparkRun:
     boilerplate_holders: dict[int, int]
     skipped_buckets: int
     texts: DataFrame
+    #: doc, source, published, url: what the origin of a passage is told by, with the text's credits.
+    metadata: DataFrame
 
     def passages(self) -> DataFrame:
         """One row per shared passage: a, b and the passage's fields (offsets into each text)."""
@@ -782,9 +785,18 @@ class SparkRun:
             else []
         )
         named = name_lines(texts, self.boilerplate)
+        doc_of = {r["id"]: r["doc"] for r in rows}
+        paired = sorted({doc_of[a] for p in pairs for a in (p.a, p.b)})
+        provenance = {}
+        if paired:
+            found = self.texts.join(self.metadata, "doc").where(F.col("doc").isin(paired)).collect()
+            for r in found:
+                provenance[r["id"]] = article_provenance(
+                    r["text"], source=r["source"], published=r["published"], url=r["url"]
+                )
         return assemble_report(
             self.settings, ids, words, pairs, named, self.skipped_buckets, notices, bad_records,
-            clusters=clusters,
+            clusters=clusters, provenance=provenance,
         )  # fmt: skip
 
 
@@ -892,4 +904,5 @@ def run_spark(
         boilerplate_holders=holders,
         skipped_buckets=skipped,
         texts=texts,
+        metadata=articles.select("doc", "source", "published", "url"),
     )
