@@ -490,3 +490,13 @@ def test_commit_script_handles_thousands_of_fields_in_one_hash(redis_url: str) -
         assert run(0, "HDELB", 3, 1, blob) == 1
         with client(redis_url) as conn:
             assert conn.hlen(store.keys.shards[0]) == 0
+
+
+def test_an_article_whose_every_band_key_is_already_stored(redis_url: str) -> None:
+    """Every key of the new article falls in an existing bucket: nothing is new to append."""
+    text = " ".join(f"word{n % 40} other{n % 7}" for n in range(400))
+    with Index.open(redis_url + "?prefix=allpresent", create=True) as index:
+        assert index.add(Article("first", text))
+        assert index.add(Article("second", text))  # the same keys, stored under a second id
+        assert len(index) == 2
+        assert index.integrity_check() == []

@@ -184,7 +184,7 @@ class Transaction:
         group = owner[simple] * SHARDS + (keys[simple] & (SHARDS - 1))
         order = np.argsort(group, kind="stable")
         bounds, starts = np.unique(group[order], return_index=True)
-        ends = [*starts.tolist()[1:], len(order)]
+        ends = [*starts.tolist()[1:], len(order)] if len(order) else []
         for g, a, b in zip(bounds.tolist(), starts.tolist(), ends, strict=True):
             self.blobs.append(
                 (self.keys.shards[g % SHARDS], raw[simple[order[a:b]]].tobytes(), names[g // SHARDS])
