@@ -23,6 +23,10 @@ with Spark's shuffles where the local runner has its key tables and spill files:
 
 The result equals the local runner's, field for field (``tests/test_spark.py``). Articles are
 numbered in input order (a DataFrame's own order; for files, the order given and the line).
+
+Its size (about 900 lines) is that of a second runner: reading and checking inputs as Spark
+DataFrames, the Arrow conversions of each stage and the connected components are all Spark-only and
+kept together, so that nothing of pyspark leaks into the stages or the local runner.
 """
 
 from __future__ import annotations
