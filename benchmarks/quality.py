@@ -13,7 +13,7 @@ Data sets (each skipped with a note when its folder is absent):
 * **synthetic**: generated news reuse with exact gold (:mod:`benchmarks.newsreuse`): pair F1, site
   boilerplate never flagged, character F1 of passages.
 
-The detector runs as ``python -m dedup report FILE --format json`` in a subprocess, with any
+The detector runs as ``python -m dedup report FILE --format json --all-pairs`` in a subprocess, with any
 ``--set name=value`` given here passed on as ``--name value``. The baseline
 (:mod:`benchmarks.baseline`: whole-document datasketch MinHash, 128 permutations, word 3-grams) runs
 in the same process on the same texts, with its threshold chosen for its best score on each data set.
@@ -109,7 +109,18 @@ def _present(section: Section, folder: Path, marker: str) -> bool:
 
 def run_dedup(inputs: Sequence[Path], options: Sequence[str]) -> tuple[dict[str, Any], float]:
     """Run ``dedup report INPUTS --format json`` as a user would; the parsed report and the seconds taken."""
-    cmd = [sys.executable, "-m", "dedup", "report", *map(str, inputs), "--format", "json", "-q", *options]
+    cmd = [
+        sys.executable,
+        "-m",
+        "dedup",
+        "report",
+        *map(str, inputs),
+        "--format",
+        "json",
+        "--all-pairs",
+        "-q",
+        *options,
+    ]
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start

@@ -126,6 +126,10 @@ class Passage:
     matched_words: int = 0
     #: The passage cluster (index into :attr:`Report.passage_clusters`) the passage belongs to, in a report.
     cluster: int | None = None
+    #: What makes the passage evidence of copying ("exact run of 12 words", "quotation of 9 words",
+    #: "edited copy of 31 words"), or None for a weak passage (a name, a stock phrase, a headline)
+    #: reported alongside a strong one (:mod:`dedup.engine.evidence`).
+    evidence: str | None = None
 
     def to_dict(self, sides: tuple[str, str] = ("a", "b")) -> dict[str, Any]:
         """The JSON form of the passage, its two sides named ``sides``.
@@ -142,6 +146,7 @@ class Passage:
             f"{b}_end": self.b_end,
             "similarity": round(self.similarity, 4),
             "matched_words": self.matched_words,
+            "evidence": self.evidence,
             f"{a}_text": self.a_text,
             f"{b}_text": self.b_text,
         }

@@ -56,6 +56,31 @@ class Settings:
     min_passage_similarity: float = _setting(
         0.5, "Least word-level similarity (0..1) of the two sides of a passage."
     )
+    evidence_run: int = _setting(
+        8,
+        "Evidence of copying: an exact run of at least this many words (outside boilerplate) shared by"
+        " both sides. A pair is flagged only when one of its passages is evidence.",
+    )
+    evidence_plain_words: int = _setting(
+        4,
+        "Of an exact run, the fewest ordinary words (not names: capitalised words inside a sentence and"
+        " outside quotation marks) for it to be evidence.",
+    )
+    evidence_edited_words: int = _setting(
+        16, "Evidence of copying: an edited passage of at least this many matched words..."
+    )
+    evidence_edited_similarity: float = _setting(
+        0.8, "... at a word-level similarity of at least this much (0..1)."
+    )
+    evidence_quote_words: int = _setting(
+        6,
+        "Evidence of copying: an exact run of at least this many words inside quotation marks on both sides.",
+    )
+    evidence_coverage: float = _setting(
+        0.15,
+        "Evidence of copying spread over several short passages: together at least evidence_edited_words"
+        " matched words covering at least this much of one article (a rewritten answer, a paraphrase).",
+    )
     near_duplicate_coverage: float = _setting(
         0.8, "Both articles covered at least this much by shared passages: near-duplicate."
     )
@@ -90,6 +115,10 @@ class Settings:
             "max_gap": (0, 1000),
             "min_window_hits": (1, 10_000),
             "min_passage_words": (1, 100000),
+            "evidence_run": (1, 100000),
+            "evidence_plain_words": (0, 100000),
+            "evidence_edited_words": (1, 100000),
+            "evidence_quote_words": (1, 100000),
             "boilerplate_min_docs": (2, 1_000_000),
             "max_bucket": (2, 100_000_000),
             "max_window_bucket": (2, 100_000_000),
@@ -106,6 +135,8 @@ class Settings:
             "document_threshold",
             "window_threshold",
             "min_passage_similarity",
+            "evidence_edited_similarity",
+            "evidence_coverage",
             "near_duplicate_coverage",
             "containment_coverage",
         ):

@@ -82,7 +82,7 @@ FINGERPRINT_SCHEMA = (
 )
 PASSAGE_TYPE = (
     "struct<a_start:int, a_end:int, b_start:int, b_end:int, similarity:double, matched_words:int, "
-    "a_text:string, b_text:string>"
+    "evidence:string, a_text:string, b_text:string>"
 )
 PAIR_SCHEMA = (
     "x long, y long, a string, b string, relation string, jaccard double, jaccard_estimate double, "
@@ -585,8 +585,8 @@ def _pair_arrow_schema() -> pa.Schema:
 
     passage = pa.struct(
         [("a_start", pa.int32()), ("a_end", pa.int32()), ("b_start", pa.int32()), ("b_end", pa.int32()),
-         ("similarity", pa.float64()), ("matched_words", pa.int32()), ("a_text", pa.string()),
-         ("b_text", pa.string())]
+         ("similarity", pa.float64()), ("matched_words", pa.int32()), ("evidence", pa.string()),
+         ("a_text", pa.string()), ("b_text", pa.string())]
     )  # fmt: skip
     return pa.schema(
         [("x", pa.int64()), ("y", pa.int64()), ("a", pa.string()), ("b", pa.string()),

@@ -73,6 +73,10 @@ class Match:
     b1: int
     matched: int
     similarity: float
+    #: The runs of identical words, ``(first word in A, first word in B, length)``.
+    blocks: tuple[tuple[int, int, int], ...] = ()
+    #: Distinct matched words outside boilerplate (what counts towards ``min_passage_words``).
+    distinct: int = 0
 
 
 class Shingled(Protocol):
@@ -459,7 +463,7 @@ def align_pair(
                         distinct.add(wa[x + t])
             similarity = 2.0 * matched / ((x1 - x0) + (y1 - y0))
             if len(distinct) >= min_words and similarity >= min_similarity:
-                matches.append(Match(x0, x1, y0, y1, matched, similarity))
+                matches.append(Match(x0, x1, y0, y1, matched, similarity, tuple(blocks), len(distinct)))
     return matches
 
 

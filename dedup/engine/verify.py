@@ -19,6 +19,7 @@ import numpy.typing as npt
 from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
 from dedup.engine.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
+from dedup.engine.evidence import Side, strength
 from dedup.engine.normalize import Tokens, tokenize
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
 from dedup.model import Article, Pair, Passage, Relation
@@ -175,8 +176,20 @@ class Verifier:
             return None
         ta, tb = da.fingerprint.tokens, db.fingerprint.tokens
         text_a, text_b = da.article.text, db.article.text
+        side_a, side_b = Side(text_a, ta, da.mask), Side(text_b, tb, db.mask)
+        s = self.settings
+        evidence = [strength(m.blocks, m.distinct, m.similarity, side_a, side_b, s) for m in found]
+        cov_a = _coverage(((m.a0, m.a1) for m in found), da.mask)
+        cov_b = _coverage(((m.b0, m.b1) for m in found), db.mask)
+        if not any(evidence):
+            # names, stock phrases, a headline worded alike: no evidence of copying, unless the
+            # passages together cover much of one side (a rewritten text keeps many short runs)
+            spread = sum(m.distinct for m in found)
+            if spread < s.evidence_edited_words or max(cov_a, cov_b) < s.evidence_coverage:
+                return None
+            evidence = [f"{spread} words in {len(found)} passages" if m.blocks else None for m in found]
         passages = []
-        for m in found:
+        for m, why in zip(found, evidence, strict=True):
             a_start, a_end = ta.span(m.a0, m.a1)
             b_start, b_end = tb.span(m.b0, m.b1)
             passages.append(
@@ -189,10 +202,9 @@ class Verifier:
                     a_text=text_a[a_start:a_end],
                     b_text=text_b[b_start:b_end],
                     matched_words=m.matched,
+                    evidence=why,
                 )
             )
-        cov_a = _coverage(((m.a0, m.a1) for m in found), da.mask)
-        cov_b = _coverage(((m.b0, m.b1) for m in found), db.mask)
         relation = classify(cov_a, cov_b, self.settings)
         contained = None
         if relation == "containment":

@@ -1,0 +1,134 @@
+"""Evidence of copying: which shared passages make a pair, and which only ride along.
+
+Independent reports of one event share names, titles and stock phrases ("leader of the Islamic
+State, Abu Bakr al-Baghdadi", "has been re-elected to a second term"); alignment finds those as
+passages of eight or ten matched words, as it must, because the same length of words is a copied
+quote elsewhere. What separates a copy is *evidence*, and a pair is flagged only when at least one of
+its passages carries some (:func:`strength`):
+
+* an **exact run**: at least ``evidence_run`` consecutive words identical on both sides (no word of
+  them boilerplate), of which at least ``evidence_plain_words`` are ordinary words, not names: a
+  capitalised word that does not start a sentence counts as a name unless it stands inside a
+  quotation, so "Islamic State militant known as Jihadi John" is mostly names while a copied
+  sentence about them is not;
+* an **edited copy**: at least ``evidence_edited_words`` matched words at a word-level similarity of
+  ``evidence_edited_similarity`` or more (a paragraph reworded here and there, OCR noise, a
+  translation lightly edited), whatever its longest run;
+* a **quotation**: an exact run of at least ``evidence_quote_words`` words inside quotation marks on
+  both sides (the same statement quoted by two reports).
+
+Weak passages (a shared name, a stock phrase, a headline worded alike) are still reported inside a
+pair that has a strong one: the seed's "an important step in/towards strengthening ties between
+Moscow and Islamabad" rides on the shared quote. The rule has one home, here, and both paths
+(``dedup report`` and the index) verify through :class:`dedup.engine.verify.Verifier`, which asks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.engine.normalize import Tokens
+from dedup.settings import Settings
+
+__all__ = ["Side", "strength"]
+
+#: Characters that open or close a quotation (straight double quotes toggle).
+_OPEN = frozenset("“«„")
+_CLOSE = frozenset("”»")
+_STRAIGHT = '"'
+#: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
+_SENTENCE_END = frozenset(".!?:;\n\"“”«»„'‘’([—–-•|#*")
+
+
+@dataclass(slots=True)
+class Side:
+    """One side of a pair as the evidence rule reads it: the text, its words, its boilerplate mask."""
+
+    text: str
+    tokens: Tokens
+    mask: npt.NDArray[np.bool_]
+    _quoted: npt.NDArray[np.bool_] | None = None
+
+    def quoted(self) -> npt.NDArray[np.bool_]:
+        """Whether each word stands inside a quotation (computed once, on first use)."""
+        if self._quoted is None:
+            inside = np.zeros(len(self.text) + 1, dtype=np.bool_)
+            state = False
+            text = self.text
+            for i, ch in enumerate(text):
+                if ch in _OPEN:
+                    state = True
+                elif ch in _CLOSE or ch == "\n":
+                    state = False
+                elif ch == _STRAIGHT:
+                    state = not state
+                inside[i] = state
+            self._quoted = inside[self.tokens.starts] if len(self.tokens) else np.zeros(0, np.bool_)
+        return self._quoted
+
+    def is_name(self, i: int) -> bool:
+        """A capitalised word that does not start a sentence, a line or a quotation."""
+        start = int(self.tokens.starts[i])
+        if not self.text[start].isupper():
+            return False
+        j = start - 1
+        while j >= 0 and self.text[j] in " \t\r\xa0":
+            j -= 1
+        return j >= 0 and self.text[j] not in _SENTENCE_END
+
+
+def _plain_words(side: Side, first: int, count: int) -> int:
+    """Words of a run that are ordinary words: not names, unless quoted."""
+    quoted = side.quoted()
+    return sum(1 for i in range(first, first + count) if quoted[i] or not side.is_name(i))
+
+
+def _runs(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> list[tuple[int, int, int]]:
+    """The blocks cut at boilerplate words: runs of words identical on both sides and evidence."""
+    out = []
+    for x, y, n in blocks:
+        free = ~(a.mask[x : x + n] | b.mask[y : y + n])
+        start = None
+        for t in range(n + 1):
+            if t < n and free[t]:
+                if start is None:
+                    start = t
+            elif start is not None:
+                out.append((x + start, y + start, t - start))
+                start = None
+    return out
+
+
+def strength(
+    blocks: Sequence[tuple[int, int, int]],
+    matched: int,
+    similarity: float,
+    a: Side,
+    b: Side,
+    settings: Settings,
+) -> str | None:
+    """What makes this passage evidence of copying, in words, or None when it is weak.
+
+    ``blocks``: the passage's runs of identical words, ``(first word in A, first word in B, length)``;
+    ``matched``: its distinct matched words outside boilerplate; ``similarity``: word-level, 0..1.
+    """
+    s = settings
+    if matched >= s.evidence_edited_words and similarity >= s.evidence_edited_similarity:
+        return f"edited copy of {matched} words"
+    best: str | None = None
+    longest = 0
+    for x, y, n in _runs(blocks, a, b):
+        if n >= s.evidence_quote_words and n > longest:
+            qa, qb = a.quoted(), b.quoted()
+            if bool(qa[x : x + n].all()) and bool(qb[y : y + n].all()):
+                best, longest = f"quotation of {n} words", n
+                continue
+        if n >= s.evidence_run and n > longest:
+            plain = min(_plain_words(a, x, n), _plain_words(b, y, n))
+            if plain >= s.evidence_plain_words:
+                best, longest = f"exact run of {n} words", n
+    return best
