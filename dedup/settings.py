@@ -62,9 +62,9 @@ class Settings:
         " both sides. A pair is flagged only when one of its passages is evidence.",
     )
     evidence_plain_words: int = _setting(
-        4,
-        "Of an exact run, the fewest ordinary words (not names: capitalised words inside a sentence and"
-        " outside quotation marks) for it to be evidence.",
+        3,
+        "Of an exact run, the fewest content words (not function words, not names: capitalised words"
+        " inside a sentence and outside quotation marks) for it to be evidence.",
     )
     evidence_edited_words: int = _setting(
         16, "Evidence of copying: an edited passage of at least this many matched words..."

@@ -15,7 +15,8 @@ its passages carries some (:func:`strength`):
   ``evidence_edited_similarity`` or more (a paragraph reworded here and there, OCR noise, a
   translation lightly edited), whatever its longest run;
 * a **quotation**: an exact run of at least ``evidence_quote_words`` words inside quotation marks on
-  both sides (the same statement quoted by two reports).
+  either side (the same statement quoted by two reports, or quoted by one and run into the text of
+  the other).
 
 Weak passages (a shared name, a stock phrase, a headline worded alike) are still reported inside a
 pair that has a strong one: the seed's "an important step in/towards strengthening ties between
@@ -40,6 +41,165 @@ __all__ = ["Side", "strength"]
 _OPEN = frozenset("“«„")
 _CLOSE = frozenset("”»")
 _STRAIGHT = '"'
+#: Function words: they carry no evidence of their own ("from a ... in the", "will be the ... of").
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "s",
+        "t",
+        "said",
+        "says",
+        "told",
+        "according",
+    ]
+)
+#: Lower-case particles of names (Omar Abdul Hamid al-Dulaimi, Ursula von der Leyen).
+_PARTICLES = frozenset(
+    [
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "abu",
+        "abd",
+        "de",
+        "del",
+        "der",
+        "di",
+        "da",
+        "dos",
+        "van",
+        "von",
+        "la",
+        "le",
+        "du",
+    ]
+)
 #: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
 _SENTENCE_END = frozenset(".!?:;\n\"“”«»„'‘’([—–-•|#*")
 
@@ -82,9 +242,14 @@ class Side:
 
 
 def _plain_words(side: Side, first: int, count: int) -> int:
-    """Words of a run that are ordinary words: not names, unless quoted."""
+    """Words of a run that carry content: not function words, and not names unless quoted."""
     quoted = side.quoted()
-    return sum(1 for i in range(first, first + count) if quoted[i] or not side.is_name(i))
+    words = side.tokens.words
+    return sum(
+        1
+        for i in range(first, first + count)
+        if words[i] not in STOPWORDS and (quoted[i] or (words[i] not in _PARTICLES and not side.is_name(i)))
+    )
 
 
 def _runs(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> list[tuple[int, int, int]]:
@@ -124,7 +289,7 @@ def strength(
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
             qa, qb = a.quoted(), b.quoted()
-            if bool(qa[x : x + n].all()) and bool(qb[y : y + n].all()):
+            if bool(qa[x : x + n].all()) or bool(qb[y : y + n].all()):
                 best, longest = f"quotation of {n} words", n
                 continue
         if n >= s.evidence_run and n > longest:
