@@ -5,9 +5,15 @@ Two sources of knowledge:
 * **Formulaic lines**, known in advance: datelines (``ISLAMABAD, November 20. /TASS/.``,
   ``HAVANA (Sputnik) –``), bylines, photo credits and captions, "Read more:" markers, copyright and
   "first published" lines. Their words are masked: they never seed a match.
+* **Junk and legal notices**, known in advance and masked wherever they sit, inside a long line too:
+  code a scraper kept (``OO.ready(function() {...``), markup, player, cookie, share and follow
+  prompts, addresses, and the wire services' legal notices ("All rights reserved. This material may
+  not be published, broadcast, rewritten or redistributed").
 * **Learned lines**: a line of at least a few words that recurs in ``boilerplate_min_docs`` or more
   articles, mostly at their head or foot, where those articles otherwise share little (a site's promo
-  footer). Frequency alone is not enough: a wire story reprinted by twenty outlets recurs twenty times,
+  footer). A "line" is also a piece of a line between separators (`` | ``, `` ### ``), and a sentence
+  of a long line: scraped pages often join their paragraphs without line breaks. Frequency alone is
+  not enough: a wire story reprinted by twenty outlets recurs twenty times,
   and the articles holding it are near-duplicates of each other, so its lines stay evidence.
 
 The learned-line rule has one home, :func:`is_boilerplate`, used by both paths: a corpus learns its
@@ -82,6 +88,47 @@ _FORMULAIC_START = regex.compile(
     regex.IGNORECASE,
 )
 _FORMULAIC_ANYWHERE = regex.compile(r"all rights reserved|©", regex.IGNORECASE)
+
+# Scraper junk, site widgets and legal notices, masked wherever they sit (inside a long line too).
+_JUNK = regex.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            # code run into the text: from its first statement to the end of the line
+            r"\(function\s*\([^)\n]{0,60}\)\s*\{[^\n]*",
+            r"\bfunction\s*\([^)\n]{0,60}\)\s*\{[^\n]*",
+            r"\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\s*\(\s*(?:function\b|['\"])[^\n]*",
+            r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;][^\n]*",
+            r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=][^\n]*",
+            r"<script\b.*?(?:</script>|$)",
+            r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>",
+            r"\{\{[^}\n]{0,200}\}\}",
+            # players, browsers, cookies, share and follow prompts
+            r"please enable javascript[^.\n]{0,80}\.?",
+            r"(?:your browser|this browser) does not support[^.\n]{0,120}\.?",
+            r"(?:we|this (?:web)?site) uses? cookies[^.\n]{0,200}\.?",
+            r"(?:on a mobile device\?\s*)?click here to[^.\n!]{0,120}[.!]?",
+            r"\bshare this(?: story| article| post| page)?(?: on \w+| with \w+)?\s*:?",
+            r"\bfollow us(?: on| at|:)[^\n]{0,160}",
+            r"\bkeep in touch![^\n]{0,200}",
+            r"\bfor more stories,? like [^\n]{0,160}",
+            r"\bsign up (?:for|to) (?:our|the) [^.\n!]{0,80}newsletter[^.\n!]{0,40}[.!]?",
+            r"\b(?:image|photo|video) (?:via|credit|courtesy)\b[^\n\]]{0,80}",
+            r"#ixzz\w+",
+            r"\bhttps?://\S+",
+            r"\bwww\.\S+",
+            r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+            # the wire services' legal notices
+            r"(?:copyright\s*)?(?:©\s*)?(?:\d{4}\s+)?(?:the\s+)?associated press\.\s*all rights reserved\.?",
+            r"this material may not be published,? broadcast,? rewritten,? or redistributed"
+            r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
+            r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
+            r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
+            r"all rights reserved\.?",
+        )
+    ),
+    regex.IGNORECASE,
+)
 _MAX_FORMULAIC_WORDS = 30
 #: Lines shorter than this are never learned as boilerplate (they are too short to be evidence anyway).
 MIN_LINE_WORDS = 4
@@ -108,12 +155,33 @@ def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+#: Separators that join a page's pieces into one line (navigation, a scraper's paragraph marks).
+_SEPARATOR = regex.compile(r"[ \t]+(?:###+|\|+|•|·|»|›)[ \t]+")
+#: A line longer than this (in characters) is a run of paragraphs joined without line breaks: it is
+#: cut into sentences, so that a site's recurring sentence can be learned as one line.
+LONG_LINE = 400
+_SENTENCE = regex.compile(r"(?<=[.!?][\"”’']?)[ \t]+(?=[\p{Lu}\"“‘(\[])")
+
+
+def _pieces(text: str, start: int, end: int, pattern: regex.Pattern[str]) -> list[tuple[int, int]]:
+    out = []
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        out.append((pos, m.start()))
+        pos = m.end()
+    out.append((pos, end))
+    return out
+
+
 def _line_spans(text: str) -> list[tuple[int, int]]:
+    """The lines of a text; a line is also cut at separators (``|``, ``###``) and, when long, at sentences."""
     spans = []
     pos = 0
     for part in text.split("\n"):
-        spans.append((pos, pos + len(part)))
-        pos += len(part) + 1
+        end = pos + len(part)
+        for lo, hi in _pieces(text, pos, end, _SEPARATOR) if len(part) > 2 else [(pos, end)]:
+            spans.extend(_pieces(text, lo, hi, _SENTENCE) if hi - lo > LONG_LINE else [(lo, hi)])
+        pos = end + 1
     return spans
 
 
@@ -137,6 +205,9 @@ def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> B
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
+    for junk in _JUNK.finditer(text):
+        lo, hi = _word_range(tokens, junk.start(), junk.end())
+        mask[lo:hi] = True
     spans, ranges = lines if lines is not None else line_ranges(text, tokens)
     for (start, end), (lo, hi) in zip(spans, ranges, strict=True):
         if lo == hi:
