@@ -1,0 +1,134 @@
+"""The evidence rule: a pair is flagged for copying, not for shared names, stock phrases or junk."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup import Article, Settings
+from dedup.engine.boilerplate import lines_of, static_mask
+from dedup.engine.evidence import STOPWORDS, Side, strength
+from dedup.engine.normalize import tokenize
+from dedup.engine.verify import Verifier
+
+FILLER_A = (
+    "The council met on Monday evening to discuss the budget for the coming year. Members argued"
+    " about road repairs, library hours and the cost of street lighting in the older districts."
+    " A vote is expected next month after a public consultation closes."
+)
+FILLER_B = (
+    "Farmers in the valley reported a poor harvest after weeks of heavy rain flooded low fields."
+    " Several growers said they would plant earlier next spring, and the cooperative promised loans"
+    " for new drainage work before the autumn."
+)
+
+
+def compare(a: str, b: str, settings: Settings | None = None) -> object:
+    return Verifier(settings).compare(Article("a", a), Article("b", b))
+
+
+def test_shared_name_and_title_is_not_a_pair() -> None:
+    # nine identical words, but a title and a name: what independent reports of one event share
+    name = "the leader of the Islamic State Abu Bakr al-Baghdadi"
+    pair = compare(
+        f"{FILLER_A} Officials named {name} as the target.", f"{FILLER_B} The raid sought {name} again."
+    )
+    assert pair is None
+
+
+def test_stock_phrase_of_function_words_is_not_a_pair() -> None:
+    stock = "he said that it was not the first time that they had been"
+    pair = compare(f"{FILLER_A} {stock} region.", f"{FILLER_B} {stock} country.")
+    assert pair is None
+
+
+def test_copied_sentence_is_a_pair_with_its_evidence() -> None:
+    copied = "the bridge will close for eleven weeks while engineers replace corroded steel cables"
+    pair = compare(f"{FILLER_A} Officials said {copied}.", f"{FILLER_B} Residents heard that {copied}.")
+    assert pair is not None
+    assert pair.relation == "overlap"
+    assert [p.evidence for p in pair.passages] == ["exact run of 13 words"]
+    (p,) = pair.passages
+    assert copied in p.a_text and copied in p.b_text
+
+
+def test_short_quotation_is_evidence_where_plain_words_are_not() -> None:
+    quote = "We will not give up on them until they are home"  # two content words in eleven
+    a = f'{FILLER_A} "{quote}," the mayor told reporters.'
+    b = f"{FILLER_B} The mayor said {quote} during the visit."
+    pair = compare(a, b)
+    assert pair is not None
+    assert pair.passages[0].evidence == "quotation of 11 words"
+    # the same words outside quotation marks on both sides are not evidence
+    assert compare(a.replace('"', ""), b) is None
+
+
+def test_weak_passage_rides_along_with_a_strong_one() -> None:
+    copied = "the bridge will close for eleven weeks while engineers replace corroded steel cables"
+    name = "Transport Secretary Margaret Ellington of the Northern Regional Authority"
+    a = f"{name} spoke first. {FILLER_A} Officials said {copied}."
+    b = f"{name} arrived late. {FILLER_B} Residents heard that {copied}."
+    pair = compare(a, b)
+    assert pair is not None
+    kinds = [p.evidence for p in pair.passages]
+    assert None in kinds and "exact run of 13 words" in kinds
+
+
+def test_edited_copy_is_evidence_without_a_long_run() -> None:
+    words = (
+        "engineers found cracks in four support beams during a routine inspection last week and the"
+        " county ordered repairs costing nearly two million dollars before the bridge reopens"
+    ).split()
+    edited = list(words)
+    for i in range(5, len(edited), 6):  # a word changed every six: no run of eight survives
+        edited[i] = edited[i].upper() + "x"
+    pair = compare(f"{FILLER_A} {' '.join(words)}.", f"{FILLER_B} {' '.join(edited)}.")
+    assert pair is not None
+    assert pair.passages[0].evidence is not None
+    assert pair.passages[0].evidence.startswith("edited copy of")
+
+
+def test_strength_settings_are_the_thresholds() -> None:
+    text = "one two three four five six seven eight nine ten"
+    tokens = tokenize(text)
+    side = Side(text, tokens, np.zeros(len(tokens), dtype=np.bool_))
+    blocks = [(0, 0, 10)]
+    assert strength(blocks, 10, 1.0, side, side, Settings()) == "exact run of 10 words"
+    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_run=11)) is None
+    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_plain_words=11)) is None
+    assert "one" not in STOPWORDS
+
+
+def test_wire_legal_notice_and_code_inside_a_long_line_are_masked() -> None:
+    notice = (
+        "Copyright 2014 The Associated Press. All rights reserved. This material may not be"
+        " published, broadcast, rewritten or redistributed."
+    )
+    code = "OO.ready(function() { OO.Player.create('ooyalaplayer-abc', 'abc'); });"
+    text = f"{FILLER_A} {notice} {FILLER_B} {code}"
+    tokens = tokenize(text)
+    mask = static_mask(text, tokens)
+    masked = {w for w, m in zip(tokens.words, mask.tolist(), strict=True) if m}
+    assert {"redistributed", "broadcast", "ooyalaplayer"} <= masked
+    assert "council" not in masked and "farmers" not in masked
+    # two unrelated pages sharing only the notice and the player code are not a pair
+    assert compare(f"{FILLER_A} {notice} {code}", f"{FILLER_B} {notice} {code}") is None
+
+
+def test_junk_does_not_hide_a_shared_quote() -> None:
+    quote = "the water is safe to drink and the plant is working normally again"
+    notice = "All rights reserved. This material may not be published, broadcast, rewritten or redistributed."
+    pair = compare(f'{FILLER_A} "{quote}," he said. {notice}', f'{FILLER_B} "{quote}," she said. {notice}')
+    assert pair is not None
+    assert any(quote in p.a_text for p in pair.passages)
+    assert not any("redistributed" in p.a_text for p in pair.passages)
+
+
+def test_long_line_is_cut_into_sentences_and_separators_for_learning() -> None:
+    site = "Subscribers can read every story of the Valley Courier on any device they own."
+    body = " ".join([FILLER_A, FILLER_B, site, FILLER_A])  # one long line, as scraped pages come
+    text = f"Home | News | Sport | Weather ### {body}"
+    tokens = tokenize(text)
+    lines = [line.text(tokens) for line in lines_of(text, tokens)]
+    assert "subscribers can read every story of the valley courier on any device they own" in lines
+    assert "home" not in lines  # pieces under four words are never learned
+    assert len(lines) > 5
