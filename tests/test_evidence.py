@@ -48,7 +48,8 @@ def test_copied_sentence_is_a_pair_with_its_evidence() -> None:
     assert pair.relation == "overlap"
     assert [p.evidence for p in pair.passages] == ["exact run of 13 words"]
     (p,) = pair.passages
-    assert copied in p.a_text and copied in p.b_text
+    assert copied in p.a_text
+    assert copied in p.b_text
 
 
 def test_short_quotation_is_evidence_where_plain_words_are_not() -> None:
@@ -70,14 +71,16 @@ def test_weak_passage_rides_along_with_a_strong_one() -> None:
     pair = compare(a, b)
     assert pair is not None
     kinds = [p.evidence for p in pair.passages]
-    assert None in kinds and "exact run of 13 words" in kinds
+    assert None in kinds
+    assert "exact run of 13 words" in kinds
 
 
 def test_edited_copy_is_evidence_without_a_long_run() -> None:
-    words = (
+    sentence = (
         "engineers found cracks in four support beams during a routine inspection last week and the"
         " county ordered repairs costing nearly two million dollars before the bridge reopens"
-    ).split()
+    )
+    words = sentence.split()
     edited = list(words)
     for i in range(5, len(edited), 6):  # a word changed every six: no run of eight survives
         edited[i] = edited[i].upper() + "x"
@@ -109,7 +112,8 @@ def test_wire_legal_notice_and_code_inside_a_long_line_are_masked() -> None:
     mask = static_mask(text, tokens)
     masked = {w for w, m in zip(tokens.words, mask.tolist(), strict=True) if m}
     assert {"redistributed", "broadcast", "ooyalaplayer"} <= masked
-    assert "council" not in masked and "farmers" not in masked
+    assert "council" not in masked
+    assert "farmers" not in masked
     # two unrelated pages sharing only the notice and the player code are not a pair
     assert compare(f"{FILLER_A} {notice} {code}", f"{FILLER_B} {notice} {code}") is None
 
