@@ -31,16 +31,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import regex
 
 from dedup.engine.normalize import Tokens
 from dedup.settings import Settings
 
 __all__ = ["Side", "strength"]
 
-#: Characters that open or close a quotation (straight double quotes toggle).
-_OPEN = frozenset("“«„")
-_CLOSE = frozenset("”»")
-_STRAIGHT = '"'
+#: Longest quotation, in characters.
+QUOTE_CHARS = 600
+_QUOTATION = regex.compile(
+    rf'"[^"\n]{{1,{QUOTE_CHARS}}}"|[“„][^“”„\n]{{1,{QUOTE_CHARS}}}[”“]|«[^«»\n]{{1,{QUOTE_CHARS}}}»'
+)
 #: Function words: they carry no evidence of their own ("from a ... in the", "will be the ... of").
 _STOPWORDS_TEXT = """
 a about above after again against all also am an and any are as at be because been before being
@@ -71,19 +73,15 @@ class Side:
     _quoted: npt.NDArray[np.bool_] | None = None
 
     def quoted(self) -> npt.NDArray[np.bool_]:
-        """Whether each word stands inside a quotation (computed once, on first use)."""
+        """Whether each word stands inside a quotation (computed once, on first use).
+
+        A quotation is a balanced pair of marks on one line, at most :data:`QUOTE_CHARS` long: an
+        unbalanced mark (12", a scraper's stray quote) quotes nothing.
+        """
         if self._quoted is None:
             inside = np.zeros(len(self.text) + 1, dtype=np.bool_)
-            state = False
-            text = self.text
-            for i, ch in enumerate(text):
-                if ch in _OPEN:
-                    state = True
-                elif ch in _CLOSE or ch == "\n":
-                    state = False
-                elif ch == _STRAIGHT:
-                    state = not state
-                inside[i] = state
+            for m in _QUOTATION.finditer(self.text):
+                inside[m.start() : m.end()] = True
             self._quoted = inside[self.tokens.starts] if len(self.tokens) else np.zeros(0, np.bool_)
         return self._quoted
 
