@@ -179,6 +179,10 @@ def _capitalise(pieces: list[Piece]) -> list[Piece]:
 # -- the 8-gram index of independent text ---------------------------------------------------------------
 
 
+_QUOTED = "\x00quoted"
+_EVENT = re.compile(r"\b[ef]\d{3}\b")
+
+
 class Registry:
     """Every word 8-gram written so far (that is not all names), with the text (or quote) owning it."""
 
@@ -191,7 +195,8 @@ class Registry:
 
         An 8-gram of names with at most two other words ("loyal to the leader of the Crescent
         Brigades") is not evidence: names, titles and stock phrases are shared by every report of an
-        event. One with a quoted word is the quote's business.
+        event. One with a quoted word is marked: it may recur in the texts of the event that quote
+        the same words, never in another event's.
         """
         tokens: list[tuple[str, str]] = []
         for text, tag in [*context, *pieces]:
@@ -201,19 +206,31 @@ class Registry:
         for i in range(start, len(tokens) - N + 1):
             window = tokens[i : i + N]
             tags = [t for _, t in window]
-            if "quote" in tags or sum(t != "name" for t in tags) <= MAX_OTHER:
+            if sum(t != "name" for t in tags) <= MAX_OTHER:
                 continue
-            out.append(tuple(w for w, _ in window))
+            gram = tuple(w for w, _ in window)
+            out.append((_QUOTED, *gram) if "quote" in tags else gram)
         return out
+
+    @staticmethod
+    def _owner(gram: tuple[str, ...], owner: str) -> str:
+        if gram[0] != _QUOTED:
+            return owner
+        event = _EVENT.search(owner)
+        return f"quoted in {event.group() if event else owner}"
 
     def fits(self, grams: Iterable[tuple[str, ...]], owner: str) -> bool:
         """Whether none of ``grams`` belongs to another owner."""
-        return all(self.owner.get(g, owner) == owner for g in grams)
+        for g in grams:
+            mine = self._owner(g, owner)
+            if self.owner.get(g, mine) != mine:
+                return False
+        return True
 
     def claim(self, grams: Iterable[tuple[str, ...]], owner: str) -> None:
         """Record ``grams`` as ``owner``'s."""
         for g in grams:
-            self.owner.setdefault(g, owner)
+            self.owner.setdefault(g, self._owner(g, owner))
 
 
 # -- events ---------------------------------------------------------------------------------------------
@@ -643,9 +660,10 @@ class _Builder:
             raise GenerationError(f"{event.id}: no two quotes that repeat nobody")
         return event
 
-    def headline(self, owner: str, event: Event, variant: int) -> str:
+    def headline(self, event: Event, variant: int) -> list[Piece]:
+        """A headline of ``event`` (one of six ways)."""
         t = Template.parse(event.kind.headlines[variant % len(event.kind.headlines)])
-        return _text(_capitalise(t.render(event.slots, t.draw(self.rng))))
+        return _capitalise(t.render(event.slots, t.draw(self.rng)))
 
     def quote_sentence(
         self,
@@ -691,18 +709,17 @@ class _Builder:
         for item in items:
             t = Template.parse(item.text)
             for _ in range(6):
-                text = _text(t.render(event.slots, t.draw(self.rng)))
-                grams = Registry.grams([(text, "own")])
-                if not self.registry.fits(grams, owner):
-                    continue
-                pieces = _frame(
+                said = t.render(event.slots, t.draw(self.rng))
+                framed = _frame(
                     outlet_quotes,
                     m.FRAMES[frame % len(m.FRAMES)],
                     event.slots[item.speaker + "_sp"],
-                    text,
+                    _text(said),
                     event.slots["day2"],
                 )
-                self.registry.claim(grams, owner)
+                # nobody else has this quote: all of it is checked as the writer's own words
+                at = next(i for i, (_, tag) in enumerate(framed) if tag == "quote")
+                pieces = [*framed[:at], *said, *framed[at + 1 :]]
                 if self.writer.framed(owner, pieces, ()):
                     return Sentence(pieces)
         return None
@@ -750,7 +767,24 @@ class _Builder:
         if len(paragraphs) > 4:
             paragraphs = [*paragraphs[:2], paragraphs[2] + paragraphs[3], *paragraphs[4:]]
         unit = f"{event.id}/h" if wire_units else None
-        return Story(self.headline(owner, event, writer), dateline, paragraphs, unit)
+        head = self.headline(event, writer)
+        # the whole story once more, across sentence boundaries, headline and dateline included
+        if not self.story_fits(owner, head, dateline, sentences):
+            raise GenerationError(f"{owner}: a headline or a sentence boundary repeats another text")
+        return Story(_text(head), dateline, paragraphs, unit)
+
+    def story_fits(
+        self, owner: str, head: Sequence[Piece], dateline: str, sentences: Sequence[Sentence]
+    ) -> bool:
+        """Claim the 8-grams of a whole story (across its sentences) if none belongs to another text."""
+        seq: list[Piece] = [*head, ("\n", "own"), (dateline, "name")]
+        for sentence in sentences:
+            seq += [(" ", "own"), *sentence.pieces]
+        grams = self.registry.grams(seq)
+        if not self.registry.fits(grams, owner):
+            return False
+        self.registry.claim(grams, owner)
+        return True
 
     # -- layout -----------------------------------------------------------------------------------------
 
@@ -790,7 +824,8 @@ class _Builder:
                 else:
                     doc.add("\n\n")
             elif story.dateline:
-                doc.add(story.dateline + " ")
+                doc.add(story.dateline, name=True)
+                doc.add(" ")
             for s, sentence in enumerate(paragraph):
                 if s:
                     doc.add(" ")
@@ -807,7 +842,8 @@ class _Builder:
                 if sentence.quote is not None and quote_span is not None:
                     qid, rendering, index = sentence.quote
                     span = (start, doc.length) if rendering == "paraphrase" else quote_span
-                    doc.units.append(Unit(qid, rendering, sentence.pieces[index][0], *span))
+                    said = _text(sentence.pieces) if rendering == "paraphrase" else sentence.pieces[index][0]
+                    doc.units.append(Unit(qid, rendering, said, *span))
         ends: list[tuple[str, str]] = []
         if outlet is not None:
             ends += [(f"{outlet.key}/end{n}", c) for n, c in enumerate(outlet.end)]
@@ -1036,9 +1072,11 @@ def generate(seed: int = 1, *, events: int = 9, reports: int = 4, fillers: int |
                 f"could not write {events} events without repeating text: the base material "
                 "(quotes, ways to write each fact) is too thin for that many; use fewer events"
             )
+        saved = dict(b.registry.owner)
         try:
             docs += _event_docs(b, made_events, m.KINDS[made_events % len(m.KINDS)], reports)
         except GenerationError:
+            b.registry.owner = saved  # forget what the failed attempt wrote
             continue
         made_events += 1
     # fillers: first the articles of benchmarks/articles (each once), then generated single reports
@@ -1051,24 +1089,31 @@ def generate(seed: int = 1, *, events: int = 9, reports: int = 4, fillers: int |
         publisher: m.Outlet | m.Wire = rng.choice((*m.OUTLETS, *m.WIRES))
         marks = publisher.quotes if isinstance(publisher, m.Outlet) else _WIRE_MARKS
         event_id = f"f{made:03d}"
+        credit = f" ({publisher.credit})" if isinstance(publisher, m.Wire) else ""
+        saved = dict(b.registry.owner)
         if base:
             article = base.pop()
             sentences = [[Sentence([(x, "own")]) for x in p] for p in article.paragraphs]
-            story = Story(article.headline, f"{article.city} —", sentences)
+            story = Story(article.headline, f"{article.city}{credit} —", sentences)
+            flat = [x for p in sentences for x in p]
+            if not b.story_fits(
+                f"{publisher.key}/{event_id}", [(article.headline, "own")], story.dateline, flat
+            ):
+                continue
         else:
             kind = m.KINDS[rng.randrange(len(m.KINDS))]
             event = Event(event_id, kind, _slots(kind, rng))
             perms = [rng.sample(range(6), 6) for _ in kind.facts]
             used: list[set[int]] = [set() for _ in kind.facts]
+            dateline = f"{event.slots['capital'].upper()}{credit} —"
             try:
                 story = b.own_story(
-                    f"{publisher.key}/{event_id}", event, 0, perms, used, (), marks, "", exclusive=True
+                    f"{publisher.key}/{event_id}", event, 0, perms, used, (), marks, dateline, exclusive=True
                 )
             except GenerationError:
+                b.registry.owner = saved
                 continue
-            story.dateline = f"{event.slots['capital'].upper()} —"
         if isinstance(publisher, m.Wire):
-            story.dateline = story.dateline.replace(" —", f" ({publisher.credit}) —")
             doc = Doc(f"{publisher.key}/{event_id}", event_id, "filler", publisher.key)
             docs.append(b.layout(doc, story, None, publisher))
         else:
