@@ -268,6 +268,13 @@ class Event:
     kind: m.Kind
     slots: dict[str, str]
     quotes: list[Quote] = field(default_factory=list)
+    #: Interviews given so far (each exclusive quote is another person's), and the first theme.
+    interviews: int = 0
+    interview_base: int = 0
+
+
+#: People an outlet may interview about one event (one each).
+_INTERVIEWEES = 2
 
 
 def _name(rng: random.Random, *, male: bool = False) -> tuple[str, str, str]:
@@ -292,7 +299,6 @@ def _slots(kind: m.Kind, rng: random.Random) -> dict[str, str]:
     if kind.name == "election":
         leader, _, last = _name(rng, male=True)
         rival, _, rival_last = _name(rng, male=True)
-        voter, _, _ = _name(rng)
         pct = rng.randrange(52, 78)
         adj = rng.sample(m.PARTY_ADJ, 2)
         s |= {
@@ -312,7 +318,10 @@ def _slots(kind: m.Kind, rng: random.Random) -> dict[str, str]:
             "years": str(rng.choice((5, 6))),
             "leader_sp": f"President {leader}",
             "rival_sp": f"opposition candidate {rival}",
-            "voter_sp": f"{voter}, a {rng.randrange(22, 80)}-year-old voter in {s['town']},",
+            **{
+                f"voter{n}_sp": f"{_name(rng)[0]}, a {rng.randrange(22, 80)}-year-old voter in {s['town']},"
+                for n in range(_INTERVIEWEES)
+            },
         }
     elif kind.name == "militant":
         group = f"the {rng.choice(m.GROUP_ADJ)} {rng.choice(m.GROUP_NOUN)}"
@@ -321,7 +330,6 @@ def _slots(kind: m.Kind, rng: random.Random) -> dict[str, str]:
         victim2, _, _ = _name(rng)
         minister, _, minister_last = _name(rng)
         relative = f"{rng.choice(m.FIRST)} {victim_last}"
-        colleague, _, _ = _name(rng)
         s |= {
             "group": group,
             "designation": f"leader of {group}, {leader}",
@@ -338,12 +346,11 @@ def _slots(kind: m.Kind, rng: random.Random) -> dict[str, str]:
             "minister_last": minister_last,
             "minister_sp": f"Foreign Minister {minister}",
             "relative_sp": f"his brother {relative}",
-            "colleague_sp": f"{colleague}, who worked with him,",
+            **{f"colleague{n}_sp": f"{_name(rng)[0]}, who worked with him," for n in range(_INTERVIEWEES)},
         }
     else:
         official, _, official_last = _name(rng)
         resident, _, _ = _name(rng)
-        local, _, _ = _name(rng)
         title = rng.choice(("Regional governor", "Provincial governor", "Mayor"))
         s |= {
             "river": rng.choice(m.RIVERS),
@@ -358,9 +365,9 @@ def _slots(kind: m.Kind, rng: random.Random) -> dict[str, str]:
             "official_title": title,
             "official_sp": f"{title.split()[-1].capitalize()} {official}",
             "resident_sp": f"{resident}, {rng.randrange(25, 85)},",
-            "local_sp": f"{local}, whose house stands by the {s.get('river', 'river')},",
         }
-        s["local_sp"] = f"{local}, whose house stands by the {s['river']},"
+        for n in range(_INTERVIEWEES):
+            s[f"local{n}_sp"] = f"{_name(rng)[0]}, whose house stands by the {s['river']},"
     return s
 
 
@@ -388,6 +395,8 @@ class Doc:
     outlet: str
     scraped: bool = False
     ocr: bool = False
+    #: Where its sentences come from: the event kind's templates ("election"...), or "article/NAME".
+    family: str = ""
     parts: list[str] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     names: list[tuple[int, int]] = field(default_factory=list)
@@ -587,17 +596,34 @@ class HardNews:
         """Pairs of independent reports of one event (names, titles, stock phrases; no copied text)."""
         return [p for p in self.pairs if not p.reuse]
 
+    def template_pairs(self) -> list[tuple[str, str]]:
+        """Pairs of texts of two events of one kind: written from the same sentence templates.
+
+        The 8-gram index keeps them from sharing 8 words, but their sentences have the same shape
+        with other names and some other words ("is studying a video in which masked gunmen claim
+        to have killed ..."): a template, which FNC-1's guide would call reuse. They are not labelled.
+        """
+        out = []
+        for x, y in combinations(self.docs, 2):
+            if x.event != y.event and x.family == y.family and not x.family.startswith("article/"):
+                out.append((x.id, y.id) if x.id < y.id else (y.id, x.id))
+        return sorted(out)
+
     def chrome_only_pairs(self) -> list[tuple[str, str]]:
-        """Pairs of texts of different events that share chrome or a legal notice (never evidence)."""
+        """Pairs of texts of different events that share chrome or a wire's legal notice: never evidence.
+
+        Pairs of two events of one kind (:meth:`template_pairs`) are left out: they share more.
+        """
         by_key: dict[str, list[str]] = {}
         for d in self.docs:
             for key in sorted({k for k, _, _ in d.chrome}):
                 by_key.setdefault(key, []).append(d.id)
         event = {d.id: d.event for d in self.docs}
+        family = {d.id: d.family for d in self.docs}
         out: set[tuple[str, str]] = set()
         for ids in by_key.values():
             for a, b in combinations(ids, 2):
-                if event[a] != event[b]:
+                if event[a] != event[b] and family[a] != family[b]:
                     out.add((a, b) if a < b else (b, a))
         return sorted(out)
 
@@ -613,6 +639,7 @@ class HardNews:
                     "outlet": d.outlet,
                     "scraped": d.scraped,
                     "ocr": d.ocr,
+                    "family": d.family,
                     "units": [[u.id, u.rendering, u.start, u.end] for u in d.units],
                     "names": [list(x) for x in d.names],
                     "chrome": [list(x) for x in d.chrome],
@@ -631,6 +658,7 @@ class HardNews:
                 for p in self.pairs
             ],
             "chrome_only_pairs": [list(x) for x in self.chrome_only_pairs()],
+            "template_pairs": [list(x) for x in self.template_pairs()],
         }
 
 
@@ -647,6 +675,7 @@ class _Builder:
 
     def event(self, n: int, kind: m.Kind) -> Event:
         event = Event(f"e{n:03d}", kind, _slots(kind, self.rng))
+        event.interview_base = self.rng.randrange(len(kind.exclusives))
         items = list(kind.quotes)
         self.rng.shuffle(items)
         items.sort(key=lambda it: self.used_items.get(it.text, 0))
@@ -703,17 +732,22 @@ class _Builder:
     def exclusive(
         self, owner: str, event: Event, outlet_quotes: tuple[str, str], frame: int
     ) -> Sentence | None:
-        """A quote from an interview only this writer has (None if none repeats nobody)."""
-        items = list(event.kind.exclusives)
-        self.rng.shuffle(items)
-        for item in items:
+        """A quote from an interview only this writer has (None if none repeats nobody).
+
+        Each writer of an event who has an interview has it with another person, on another theme.
+        """
+        n = event.interviews
+        items = event.kind.exclusives
+        if n >= min(len(items), _INTERVIEWEES):
+            return None
+        for item in (items[(event.interview_base + n) % len(items)],):
             t = Template.parse(item.text)
             for _ in range(6):
                 said = t.render(event.slots, t.draw(self.rng))
                 framed = _frame(
                     outlet_quotes,
                     m.FRAMES[frame % len(m.FRAMES)],
-                    event.slots[item.speaker + "_sp"],
+                    event.slots[f"{item.speaker}{n}_sp"],
                     _text(said),
                     event.slots["day2"],
                 )
@@ -721,6 +755,7 @@ class _Builder:
                 at = next(i for i, (_, tag) in enumerate(framed) if tag == "quote")
                 pieces = [*framed[:at], *said, *framed[at + 1 :]]
                 if self.writer.framed(owner, pieces, ()):
+                    event.interviews += 1
                     return Sentence(pieces)
         return None
 
@@ -1049,6 +1084,8 @@ def _event_docs(b: _Builder, n: int, kind: m.Kind, reports: int) -> list[Doc]:
         docs.append(b.layout(doc, story, outlet, None))
     for q in event.quotes:
         b.used_items[q.item.text] = b.used_items.get(q.item.text, 0) + 1
+    for d in docs:
+        d.family = kind.name
     return docs
 
 
@@ -1093,6 +1130,7 @@ def generate(seed: int = 1, *, events: int = 9, reports: int = 4, fillers: int |
         saved = dict(b.registry.owner)
         if base:
             article = base.pop()
+            family = f"article/{article.name}"
             sentences = [[Sentence([(x, "own")]) for x in p] for p in article.paragraphs]
             story = Story(article.headline, f"{article.city}{credit} —", sentences)
             flat = [x for p in sentences for x in p]
@@ -1102,6 +1140,7 @@ def generate(seed: int = 1, *, events: int = 9, reports: int = 4, fillers: int |
                 continue
         else:
             kind = m.KINDS[rng.randrange(len(m.KINDS))]
+            family = kind.name
             event = Event(event_id, kind, _slots(kind, rng))
             perms = [rng.sample(range(6), 6) for _ in kind.facts]
             used: list[set[int]] = [set() for _ in kind.facts]
@@ -1114,10 +1153,17 @@ def generate(seed: int = 1, *, events: int = 9, reports: int = 4, fillers: int |
                 b.registry.owner = saved
                 continue
         if isinstance(publisher, m.Wire):
-            doc = Doc(f"{publisher.key}/{event_id}", event_id, "filler", publisher.key)
+            doc = Doc(f"{publisher.key}/{event_id}", event_id, "filler", publisher.key, family=family)
             docs.append(b.layout(doc, story, None, publisher))
         else:
-            doc = Doc(f"{publisher.key}/{event_id}", event_id, "filler", publisher.key, publisher.scraped)
+            doc = Doc(
+                f"{publisher.key}/{event_id}",
+                event_id,
+                "filler",
+                publisher.key,
+                publisher.scraped,
+                family=family,
+            )
             docs.append(b.layout(doc, story, publisher, None))
         made += 1
     rng.shuffle(docs)
