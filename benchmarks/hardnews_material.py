@@ -392,7 +392,7 @@ MILITANT = Kind(
         QuoteItem(
             "minister",
             "[Special forces|Our forces] [tried|attempted] to [reach|free] him [twice|two times] this "
-            "[summer|year], [and|but] on [both|each] [occasions|attempts] the [captives|hostages] had "
+            "[summer|year], [and|but] on [both occasions|each attempt] the [captives|hostages] had "
             "[been moved|gone] [hours|days] [earlier|before]",
             "{minister_last} revealed that commandos had made two failed rescue attempts, arriving after "
             "the prisoners had been shifted",
