@@ -532,6 +532,7 @@ class _HardCorpus:
     positive: set[tuple[str, str]]
     hard: set[tuple[str, str]]
     paraphrased: set[tuple[str, str]]
+    long_names: set[tuple[str, str]]
     chrome: set[tuple[str, str]]
     template: set[tuple[str, str]]
     by_kind: dict[str, set[tuple[str, str]]]
@@ -554,6 +555,7 @@ def _hard_corpus(seed: int) -> _HardCorpus:
         positive,
         {pair_key(p.a, p.b) for p in corpus.hard_negatives},
         {pair_key(p.a, p.b) for p in corpus.hard_negatives if p.kind == "paraphrased-quote"},
+        {pair_key(p.a, p.b) for p in corpus.hard_negatives if "long-names" in p.flags},
         {pair_key(a, b) for a, b in corpus.chrome_only_pairs()},
         {pair_key(a, b) for a, b in corpus.template_pairs()},
         by_kind,
@@ -568,6 +570,7 @@ class _HardScores:
     chars: CharScores
     hard: int
     paraphrased: int
+    long_names: int
     chrome: int
     template: int
     recall_kind: dict[str, tuple[int, int]]
@@ -579,7 +582,7 @@ def _score_hard(
 ) -> _HardScores:
     tp = fp = fn = 0
     gold_chars = pred_chars = common = 0
-    hard = paraphrased = chrome = template = 0
+    hard = paraphrased = long_names = chrome = template = 0
     kind = dict.fromkeys(_HARD_KINDS, (0, 0))
     flag = dict.fromkeys(("ocr", "scraped"), (0, 0))
     for c, flagged_here, predicted in zip(corpora, flags, spans, strict=True):
@@ -596,6 +599,7 @@ def _score_hard(
         )
         hard += len(c.hard & flagged_here)
         paraphrased += len(c.paraphrased & flagged_here)
+        long_names += len(c.long_names & flagged_here)
         chrome += len(c.chrome & flagged_here)
         template += len(c.template & flagged_here)
         for k, keys in c.by_kind.items():
@@ -607,6 +611,7 @@ def _score_hard(
         CharScores(gold_chars, pred_chars, common),
         hard,
         paraphrased,
+        long_names,
         chrome,
         template,
         kind,
@@ -707,6 +712,12 @@ def bench_hardnews(
         f"  of them sharing a paraphrased quote (of {para_total})",
         ours.paraphrased,
         b(lambda x: x.paraphrased),
+    )
+    names_total = sum(len(c.long_names) for c in corpora)
+    section.add(
+        f"  of them sharing a run of 8+ words of names (of {names_total})",
+        ours.long_names,
+        b(lambda x: x.long_names),
     )
     section.add(f"chrome-only pairs flagged (of {chrome_total})", ours.chrome, b(lambda x: x.chrome), "= 0")
     section.add("passage character F1", ours.chars.f1, b(lambda x: x.chars.f1), ">= 0.9")

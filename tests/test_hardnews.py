@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from itertools import combinations
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from benchmarks.hardnews import (
 from benchmarks.hardnews_material import AP, KINDS, OUTLETS
 
 _WORD = re.compile(r"\w+")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +64,32 @@ def test_same_seed_same_corpus_and_gold() -> None:
     assert a.records() == b.records()
     assert a.to_json() == b.to_json()
     assert generate(8, events=3, fillers=4).records() != a.records()
+
+
+def test_same_seed_same_files_whatever_the_hash_seed(tmp_path: Path) -> None:
+    outputs = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / hash_seed
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.hardnews",
+                str(out),
+                "--seed",
+                "5",
+                "--events",
+                "3",
+                "--fillers",
+                "4",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            check=True,
+            capture_output=True,
+        )
+        outputs.append(((out / "corpus.jsonl").read_bytes(), (out / "gold.json").read_bytes()))
+    assert outputs[0] == outputs[1]
 
 
 def test_gold_passages_point_at_the_same_words(corpora: list[HardNews]) -> None:
