@@ -268,6 +268,8 @@ class Event:
     kind: m.Kind
     slots: dict[str, str]
     quotes: list[Quote] = field(default_factory=list)
+    #: The short phrase its reports may quote.
+    soundbite: str = ""
     #: Interviews given so far (each exclusive quote is another person's), and the first theme.
     interviews: int = 0
     interview_base: int = 0
@@ -397,6 +399,8 @@ class Doc:
     ocr: bool = False
     #: Where its sentences come from: the event kind's templates ("election"...), or "article/NAME".
     family: str = ""
+    #: Whether it quotes the event's short phrase (a few words said by one of its people).
+    soundbite: bool = False
     parts: list[str] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     names: list[tuple[int, int]] = field(default_factory=list)
@@ -439,6 +443,8 @@ class Story:
     dateline: str
     paragraphs: list[list[Sentence]]
     headline_unit: str | None = None
+    #: Whether it quotes the event's short phrase (under 8 words: not evidence).
+    soundbite: bool = False
 
 
 # -- OCR-style noise ------------------------------------------------------------------------------------
@@ -676,6 +682,7 @@ class _Builder:
     def event(self, n: int, kind: m.Kind) -> Event:
         event = Event(f"e{n:03d}", kind, _slots(kind, self.rng))
         event.interview_base = self.rng.randrange(len(kind.exclusives))
+        event.soundbite = self.rng.choice(kind.soundbites)
         items = list(kind.quotes)
         self.rng.shuffle(items)
         items.sort(key=lambda it: self.used_items.get(it.text, 0))
@@ -729,6 +736,20 @@ class _Builder:
                 return Sentence(pieces, quote=(f"{event.id}/{quote.id}", rendering, index))
         raise GenerationError(f"{owner}: no frame for {quote.id} that repeats nobody")
 
+    def soundbite(self, owner: str, event: Event, marks: tuple[str, str], writer: int) -> Sentence | None:
+        """The event's short quoted phrase in a frame of the writer's (None if it would repeat a text)."""
+        kind = event.kind
+        sp = event.slots[kind.soundbite_speaker + "_sp"]
+        for k in range(len(m.SOUNDBITE_FRAMES)):
+            frame = m.SOUNDBITE_FRAMES[(writer + k) % len(m.SOUNDBITE_FRAMES)]
+            pieces = [
+                (t, "name" if tag == "quote" else tag)
+                for t, tag in _frame(marks, frame, sp, event.soundbite, "")
+            ]
+            if self.writer.framed(owner, pieces, ()):
+                return Sentence(pieces)
+        return None
+
     def exclusive(
         self, owner: str, event: Event, outlet_quotes: tuple[str, str], frame: int
     ) -> Sentence | None:
@@ -771,6 +792,7 @@ class _Builder:
         dateline: str,
         exclusive: bool = False,
         wire_units: bool = False,
+        soundbite: bool = False,
     ) -> Story:
         """A report in the writer's own words, with ``quotes`` (quote, rendering) placed after facts."""
         facts: list[Sentence | None] = []
@@ -783,6 +805,9 @@ class _Builder:
         if facts[0] is None:
             raise GenerationError(f"{owner}: no way to write the lead of {event.id} without repeating")
         sentences = [x for x in facts[:2] if x is not None]
+        bite = self.soundbite(owner, event, outlet_quotes, writer) if soundbite else None
+        if bite is not None:
+            sentences.append(bite)
         placed = [
             x
             for n, (q, r) in enumerate(quotes)
@@ -806,7 +831,7 @@ class _Builder:
         # the whole story once more, across sentence boundaries, headline and dateline included
         if not self.story_fits(owner, head, dateline, sentences):
             raise GenerationError(f"{owner}: a headline or a sentence boundary repeats another text")
-        return Story(_text(head), dateline, paragraphs, unit)
+        return Story(_text(head), dateline, paragraphs, unit, bite is not None)
 
     def story_fits(
         self, owner: str, head: Sequence[Piece], dateline: str, sentences: Sequence[Sentence]
@@ -839,6 +864,7 @@ class _Builder:
             doc.add(text.replace("{id}", page_id), chrome=key)
 
         scraped = outlet is not None and outlet.scraped
+        doc.soundbite = story.soundbite
         if scraped and outlet is not None:
             for n, c in enumerate(outlet.top):
                 chrome(f"{outlet.key}/top{n}", c)
@@ -930,7 +956,7 @@ def _reprint(story: Story, rng: random.Random, outlet: m.Outlet, trim: int) -> S
             marks = iter(outlet.quotes)
             pieces = [(next(marks, t) if tag == "mark" else t, tag) for t, tag in s.pieces]
             p[i] = Sentence(pieces, s.unit, s.rendering, s.quote)
-    return Story(story.headline, story.dateline, paragraphs, story.headline_unit)
+    return Story(story.headline, story.dateline, paragraphs, story.headline_unit, story.soundbite)
 
 
 def _passages(x: Doc, y: Doc) -> tuple[list[tuple[int, int, int, int]], list[str]]:
@@ -1003,6 +1029,8 @@ def gold_pairs(docs: Sequence[Doc]) -> list[GoldPair]:
         for x, y in combinations(group, 2):
             passages, kinds = _passages(x, y)
             flags = [f for f, on in (("ocr", x.ocr or y.ocr), ("scraped", x.scraped or y.scraped)) if on]
+            if x.soundbite and y.soundbite:
+                flags.append("short-quote")
             if _long_names(x, y):
                 flags.append("long-names")
             if passages:
@@ -1053,6 +1081,7 @@ def _event_docs(b: _Builder, n: int, kind: m.Kind, reports: int) -> list[Doc]:
         _WIRE_MARKS,
         dateline,
         wire_units=True,
+        soundbite=rng.random() < 0.5,
     )
     docs.append(b.layout(Doc(wire_id, event.id, "wire", wire.key), wire_story, None, wire))
     rng.shuffle(outlets)
@@ -1078,7 +1107,16 @@ def _event_docs(b: _Builder, n: int, kind: m.Kind, reports: int) -> list[Doc]:
         owner = f"{outlet.key}/{event.id}"
         city = s["capital"].upper()
         story = b.own_story(
-            owner, event, r + 1, perms, used, quotes, outlet.quotes, f"{city} —", exclusive=r % 2 == 1
+            owner,
+            event,
+            r + 1,
+            perms,
+            used,
+            quotes,
+            outlet.quotes,
+            f"{city} —",
+            exclusive=r % 2 == 1,
+            soundbite=rng.random() < 0.6,
         )
         doc = Doc(owner, event.id, "report", outlet.key, outlet.scraped)
         docs.append(b.layout(doc, story, outlet, None))

@@ -114,6 +114,10 @@ class Kind:
     headlines: tuple[str, ...]
     quotes: tuple[QuoteItem, ...]
     exclusives: tuple[QuoteItem, ...]
+    #: Short quoted phrases (under 8 words) that independent reports of an event both quote, and the
+    #: slot of who said them: shared words, but too short to be evidence of copying.
+    soundbites: tuple[str, ...] = ()
+    soundbite_speaker: str = ""
 
 
 ELECTION = Kind(
@@ -251,6 +255,8 @@ ELECTION = Kind(
             "instead of protest",
         ),
     ),
+    soundbites=("a victory for the whole nation", "a stolen election", "five more wasted years"),
+    soundbite_speaker="leader",
     exclusives=(
         QuoteItem(
             "voter",
@@ -398,6 +404,8 @@ MILITANT = Kind(
             "the prisoners had been shifted",
         ),
     ),
+    soundbites=("an act of pure evil", "cowardly and barbaric", "a crime against humanity itself"),
+    soundbite_speaker="minister",
     exclusives=(
         QuoteItem(
             "colleague",
@@ -545,6 +553,8 @@ FLOOD = Kind(
             "town defenceless",
         ),
     ),
+    soundbites=("a disaster foretold", "a wall of water", "the worst night in living memory"),
+    soundbite_speaker="official",
     exclusives=(
         QuoteItem(
             "local",
@@ -562,6 +572,16 @@ FLOOD = Kind(
 )
 
 KINDS = (ELECTION, MILITANT, FLOOD)
+
+#: Frames of a short quoted phrase, one per writer ({q}: the phrase in the outlet's quote marks).
+SOUNDBITE_FRAMES = (
+    "{sp} called it {q}.",
+    "It was, in the words of {sp}, {q}.",
+    "{sp} spoke of {q}.",
+    "Earlier, {sp} had described the events as {q}.",
+    "For {sp} it was {q}.",
+    "{sp} used the phrase {q} twice in a short address.",
+)
 
 #: Attribution frames for a quote ({q}: the quote in the outlet's quote marks, {sp}: the speaker).
 FRAMES = (

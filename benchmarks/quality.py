@@ -533,6 +533,7 @@ class _HardCorpus:
     hard: set[tuple[str, str]]
     paraphrased: set[tuple[str, str]]
     long_names: set[tuple[str, str]]
+    short_quote: set[tuple[str, str]]
     chrome: set[tuple[str, str]]
     template: set[tuple[str, str]]
     by_kind: dict[str, set[tuple[str, str]]]
@@ -556,6 +557,7 @@ def _hard_corpus(seed: int) -> _HardCorpus:
         {pair_key(p.a, p.b) for p in corpus.hard_negatives},
         {pair_key(p.a, p.b) for p in corpus.hard_negatives if p.kind == "paraphrased-quote"},
         {pair_key(p.a, p.b) for p in corpus.hard_negatives if "long-names" in p.flags},
+        {pair_key(p.a, p.b) for p in corpus.hard_negatives if "short-quote" in p.flags},
         {pair_key(a, b) for a, b in corpus.chrome_only_pairs()},
         {pair_key(a, b) for a, b in corpus.template_pairs()},
         by_kind,
@@ -571,6 +573,7 @@ class _HardScores:
     hard: int
     paraphrased: int
     long_names: int
+    short_quote: int
     chrome: int
     template: int
     recall_kind: dict[str, tuple[int, int]]
@@ -582,7 +585,7 @@ def _score_hard(
 ) -> _HardScores:
     tp = fp = fn = 0
     gold_chars = pred_chars = common = 0
-    hard = paraphrased = long_names = chrome = template = 0
+    hard = paraphrased = long_names = short_quote = chrome = template = 0
     kind = dict.fromkeys(_HARD_KINDS, (0, 0))
     flag = dict.fromkeys(("ocr", "scraped"), (0, 0))
     for c, flagged_here, predicted in zip(corpora, flags, spans, strict=True):
@@ -600,6 +603,7 @@ def _score_hard(
         hard += len(c.hard & flagged_here)
         paraphrased += len(c.paraphrased & flagged_here)
         long_names += len(c.long_names & flagged_here)
+        short_quote += len(c.short_quote & flagged_here)
         chrome += len(c.chrome & flagged_here)
         template += len(c.template & flagged_here)
         for k, keys in c.by_kind.items():
@@ -612,6 +616,7 @@ def _score_hard(
         hard,
         paraphrased,
         long_names,
+        short_quote,
         chrome,
         template,
         kind,
@@ -718,6 +723,12 @@ def bench_hardnews(
         f"  of them sharing a run of 8+ words of names (of {names_total})",
         ours.long_names,
         b(lambda x: x.long_names),
+    )
+    short_total = sum(len(c.short_quote) for c in corpora)
+    section.add(
+        f"  of them quoting one short phrase (under 8 words; of {short_total})",
+        ours.short_quote,
+        b(lambda x: x.short_quote),
     )
     section.add(f"chrome-only pairs flagged (of {chrome_total})", ours.chrome, b(lambda x: x.chrome), "= 0")
     section.add("passage character F1", ours.chars.f1, b(lambda x: x.chars.f1), ">= 0.9")
