@@ -126,6 +126,9 @@ def test_hard_negatives_share_names_but_no_8_word_run(corpora: list[HardNews]) -
             assert _names(x) & _names(y), (p.a, p.b)
             assert not _evidence(x) & _evidence(y), (p.a, p.b, _evidence(x) & _evidence(y))
     assert {"independent", "paraphrased-quote"} <= kinds
+    flags = {f for corpus in corpora for p in corpus.hard_negatives for f in p.flags}
+    assert {"short-quote", "long-names"} <= flags
+    assert all(len(_WORD.findall(b)) < 8 for kind in KINDS for b in kind.soundbites)
 
 
 def test_texts_of_different_events_share_no_8_word_run_but_chrome(corpora: list[HardNews]) -> None:
