@@ -9,7 +9,9 @@ material (:mod:`benchmarks.hardnews_material`):
   writes each fact in a different one of six ways, so independent reports share the event's names,
   titles, ages, places, organisations and stock phrases ("has been re-elected to a second term",
   "leader of the Crescent Brigades, Abu Harith al-Qadiri", "said in a statement on Tuesday") but no
-  sentence: **hard negatives**, which must not be flagged.
+  sentence: **hard negatives**, which must not be flagged. Some quote the same **short phrase** (3 to
+  6 words, "an act of pure evil") in frames of their own, and two outlets each have an **interview**
+  of their own (another person each).
 * **quotes** of the event's people, carried by the wire and some outlets: **exact** (in the outlet's
   quote marks), **edited** (one word changed or dropped), **translated** (rendered again: about 40% of
   its choice points worded otherwise) or **paraphrased** (indirect speech in other words). Gold counts
@@ -22,18 +24,24 @@ material (:mod:`benchmarks.hardnews_material`):
   notices, a bit of JavaScript, share, cookie and newsletter prompts, contact footers; wire copy
   carries the wire's legal notice. Chrome is shared by every page of an outlet, a legal notice by
   every page of its wire: never evidence.
-* **filler pages**: single reports of other events, from the wire services and the outlets, so that
-  chrome and legal notices recur under many unrelated pages.
+* **filler pages**: single reports of other events (the articles of ``benchmarks/articles``, each
+  once, then generated ones), from the wire services and the outlets, so that chrome and legal
+  notices recur under many unrelated pages.
 
 The gold is exact because it is recorded while the texts are built: each wire sentence and each quote
 is a *unit*, and every text knows where each unit it carries lies and in which rendering. Two texts
 share a passage where they carry the same wire sentences (consecutive ones make one passage) or the
 same quote in renderings that count. Each text also records its *name* spans (every filled slot:
-names, titles, numbers, stock phrases) and its *chrome* spans. While writing, an index of word 8-grams
-checks that nothing a writer writes in its own words repeats 8 words of anybody else's text (unless
-all 8 are names): independent texts share no 8-word run outside names, by construction.
+names, titles, numbers, stock phrases, short phrases, the dateline) and its *chrome* spans. While
+writing, an index of word 8-grams checks that nothing a writer writes in its own words repeats 8
+words of anybody else's text (unless at most two of them lie outside names), across sentence
+boundaries too: independent texts share no 8-word run outside names, by construction.
 
-Run ``python -m benchmarks.hardnews OUTDIR --seed 1 --events 9`` to write ``corpus.jsonl`` and
+Two events of one kind are written from the same sentence templates, so their texts have sentences
+of one shape with other names: :meth:`HardNews.template_pairs`, not labelled. One event per kind
+avoids them (the quality benchmark does so).
+
+Run ``python -m benchmarks.hardnews OUTDIR --seed 1 --events 3`` to write ``corpus.jsonl`` and
 ``gold.json``.
 """
 
