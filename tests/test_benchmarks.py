@@ -192,6 +192,8 @@ def test_quality_script_runs_and_skips_missing_data(tmp_path: Path) -> None:
             str(tmp_path / "absent"),
             "--synthetic-seeds",
             "1",
+            "--hardnews-seeds",
+            "1",
             "--json",
         ],
         cwd=ROOT,
@@ -201,8 +203,12 @@ def test_quality_script_runs_and_skips_missing_data(tmp_path: Path) -> None:
     )
     data = json.loads(out.stdout)
     sections = {s["name"]: s for s in data["sections"]}
-    for name in ("seed", "clough", "pan13"):
+    for name in ("seed", "clough", "pan13", "fnc1 half 0 (tuning)", "fnc1 half 1 (held out)"):
         assert sections[name]["skipped"].endswith("not found")
+    for name in ("hardnews (tuning seeds)", "hardnews (held-out seeds)"):
+        rows = {r["metric"]: r for r in sections[name]["rows"]}
+        assert 0.0 <= rows["pair F1"]["ours"] <= 1.0
+        assert any(m.startswith("hard negatives flagged") for m in rows)
     synthetic = sections["synthetic"]
     assert synthetic["skipped"] is None
     metrics = {r["metric"]: r for r in synthetic["rows"]}
