@@ -136,3 +136,16 @@ def test_long_line_is_cut_into_sentences_and_separators_for_learning() -> None:
     assert "subscribers can read every story of the valley courier on any device they own" in lines
     assert "home" not in lines  # pieces under four words are never learned
     assert len(lines) > 5
+
+
+def test_code_inside_a_long_line_stops_where_the_code_stops() -> None:
+    code = "var _gaq = _gaq || []; _gaq.push(['_setAccount', 'UA-1-1']); _gaq.push(['_trackPageview']);"
+    quote = "Our neighbour tied her body to the roof beam through the night and by morning she could speak"
+    text = f"{FILLER_A} {code} Katya Radek told reporters: “{quote}.” {FILLER_B}"
+    tokens = tokenize(text)
+    mask = static_mask(text, tokens)
+    masked = {w for w, m in zip(tokens.words, mask.tolist(), strict=True) if m}
+    assert "_trackpageview" in masked or "trackpageview" in masked
+    assert not masked & {"katya", "neighbour", "neighbor", "beam", "farmers"}
+    pair = compare(text, f'{FILLER_B} Radek said: "{quote}."')
+    assert pair is not None

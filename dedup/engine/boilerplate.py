@@ -90,62 +90,63 @@ _FORMULAIC_START = regex.compile(
 _FORMULAIC_ANYWHERE = regex.compile(r"all rights reserved|©", regex.IGNORECASE)
 
 # Scraper junk, site widgets and legal notices, masked wherever they sit (inside a long line too).
-_JUNK = regex.compile(
-    "|".join(
-        f"(?:{p})"
-        for p in (
-            # code run into the text: from its first statement to the end of the line
-            r"\(function\s*\([^)\n]{0,60}\)\s*\{[^\n]*",
-            r"\bfunction\s*\([^)\n]{0,60}\)\s*\{[^\n]*",
-            r"\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\s*\(\s*(?:function\b|['\"])[^\n]*",
-            r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;][^\n]*",
-            r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=][^\n]*",
-            r"<script\b.*?(?:</script>|$)",
-            r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>",
-            r"\{\{[^}\n]{0,200}\}\}",
-            # players, browsers, cookies, share and follow prompts
-            r"please enable javascript[^.\n]{0,80}\.?",
-            r"(?:your browser|this browser) does not support[^.\n]{0,120}\.?",
-            r"(?:we|this (?:web)?site) uses? cookies[^.\n]{0,200}\.?",
-            r"(?:on a mobile device\?\s*)?click here to[^.\n!]{0,120}[.!]?",
-            r"\bshare this(?: story| article| post| page)?(?: on \w+| with \w+)?\s*:?",
-            r"\bfollow us(?: on| at|:)[^\n]{0,160}",
-            r"\bkeep in touch![^\n]{0,200}",
-            r"\bfor more stories,? like [^\n]{0,160}",
-            r"\bsign up (?:for|to) (?:our|the) [^.\n!]{0,80}newsletter[^.\n!]{0,40}[.!]?",
-            r"\b(?:image|photo|video) (?:via|credit|courtesy)\b[^\n\]]{0,80}",
-            r"\bmedia playback is (?:not supported|unsupported) on (?:this|your) device[^.\n]{0,80}\.?",
-            r"\bupdate your (?:player|browser|flash player)\b[^.\n]{0,80}\.?",
-            r"\bthis video is (?:not|no longer) available\b[^.\n]{0,120}\.?",
-            r"\b(?:advertisement\s+)?continue reading the main story",
-            r"\bvideo loading\b|\bwatch next\b|\bwatch this video again\b",
-            r"\bshare (?:on|via) (?:facebook|twitter|e-?mail|whatsapp|linkedin|pinterest|reddit)\b",
-            r"\b(?:print|e-?mail) this (?:page|article|story)\b",
-            r"\bby continuing to (?:browse|use)\b[^.\n]{0,150}\.?",
-            r"\bhave something to add to this story\?",
-            r"\btell us in the comments(?: below)?\.?",
-            r"\bcomments are moderated\b[^.\n]{0,120}\.?",
-            r"\b(?:sorry,? )?we are not currently accepting comments\b[^.\n]{0,60}\.?",
-            r"\b(?:advertise with us|terms (?:of|and) (?:use|service|conditions))\b",
-            r"\b(?:privacy|cookie) policy\b",
-            # a navigation menu: three or more short items between separators
-            r"(?:[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}[ \t]+[|•·»›][ \t]+){2,}"
-            r"[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}",
-            r"#ixzz\w+",
-            r"\bhttps?://\S+",
-            r"\bwww\.\S+",
-            r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-            # the wire services' legal notices
-            r"(?:copyright\s*)?(?:©\s*)?(?:\d{4}\s+)?(?:the\s+)?associated press\.\s*all rights reserved\.?",
-            r"this material may not be published,? broadcast,? rewritten,? or redistributed"
-            r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
-            r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
-            r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
-            r"all rights reserved\.?",
-        )
-    ),
-    regex.IGNORECASE,
+#: After the first statement of code: more statements, each ending in ``;``, ``{`` or ``}`` within a
+#: short reach, and the brackets that close them (prose runs on; code stops there).
+_CODE_TAIL = r"(?:[^;{}\n]{0,160}[;{}])*[ \t)\];]*"
+#: How code run into the text starts.
+_CODE_STARTS = (
+    r"\(function\s*\([^)\n]{0,60}\)\s*\{",
+    r"\bfunction\s*\([^)\n]{0,60}\)\s*\{",
+    r"\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\s*\(\s*(?:function\b|['\"\[{])",
+    r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;]",
+    r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=]",
 )
+_JUNK_PATTERNS = (
+    *(f"(?:{start}){_CODE_TAIL}" for start in _CODE_STARTS),
+    r"<script\b[^<]{0,3000}</script>",
+    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>",
+    r"\{\{[^}\n]{0,200}\}\}",
+    # players, browsers, cookies, share and follow prompts
+    r"please enable javascript[^.\n]{0,80}\.?",
+    r"(?:your browser|this browser) does not support[^.\n]{0,120}\.?",
+    r"(?:we|this (?:web)?site) uses? cookies[^.\n]{0,200}\.?",
+    r"(?:on a mobile device\?\s*)?click here to[^.\n!]{0,120}[.!]?",
+    r"\bshare this(?: story| article| post| page)?(?: on \w+| with \w+)?\s*:?",
+    r"\bfollow us(?: on| at|:)[^.!?\n]{0,160}",
+    r"\bkeep in touch![^.!?\n]{0,200}[.!]?",
+    r"\bfor more stories,? like [^.!?\n]{0,160}",
+    r"\bsign up (?:for|to) (?:our|the) [^.\n!]{0,80}newsletter[^.\n!]{0,40}[.!]?",
+    r"\b(?:image|photo|video) (?:via|credit|courtesy)\b[^.\n\]]{0,80}",
+    r"\bmedia playback is (?:not supported|unsupported) on (?:this|your) device[^.\n]{0,80}\.?",
+    r"\bupdate your (?:player|browser|flash player)\b[^.\n]{0,80}\.?",
+    r"\bthis video is (?:not|no longer) available\b[^.\n]{0,120}\.?",
+    r"\b(?:advertisement\s+)?continue reading the main story",
+    r"\bvideo loading\b|\bwatch next\b|\bwatch this video again\b",
+    r"\bshare (?:on|via) (?:facebook|twitter|e-?mail|whatsapp|linkedin|pinterest|reddit)\b",
+    r"\b(?:print|e-?mail) this (?:page|article|story)\b",
+    r"\bby continuing to (?:browse|use)\b[^.\n]{0,150}\.?",
+    r"\bhave something to add to this story\?",
+    r"\btell us in the comments(?: below)?\.?",
+    r"\bcomments are moderated\b[^.\n]{0,120}\.?",
+    r"\b(?:sorry,? )?we are not currently accepting comments\b[^.\n]{0,60}\.?",
+    r"\b(?:advertise with us|terms (?:of|and) (?:use|service|conditions))\b",
+    r"\b(?:privacy|cookie) policy\b",
+    # a navigation menu: three or more short items between separators
+    r"(?:[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}[ \t]+[|•·»›][ \t]+){2,}"
+    r"[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}",
+    r"#ixzz\w+",
+    r"\bhttps?://\S+",
+    r"\bwww\.\S+",
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    # the wire services' legal notices
+    r"(?:copyright\s*)?(?:©\s*)?(?:\d{4}\s+)?(?:the\s+)?associated press\.\s*all rights reserved\.?",
+    r"this material may not be published,? broadcast,? rewritten,? or redistributed"
+    r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
+    r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
+    r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
+    r"all rights reserved\.?",
+)
+_JUNK = regex.compile("|".join(f"(?:{p})" for p in _JUNK_PATTERNS), regex.IGNORECASE)
 _MAX_FORMULAIC_WORDS = 30
 #: Lines shorter than this are never learned as boilerplate (they are too short to be evidence anyway).
 MIN_LINE_WORDS = 4
