@@ -76,6 +76,11 @@ class Settings:
         6,
         "Evidence of copying: an exact run of at least this many words inside quotation marks on both sides.",
     )
+    evidence_quote_similarity: float = _setting(
+        0.6,
+        "Evidence of copying: a passage inside quotation marks (on one side) at this word-level"
+        " similarity or more (a quote translated or edited otherwise).",
+    )
     evidence_coverage: float = _setting(
         0.15,
         "Evidence of copying spread over several short passages: together at least evidence_edited_words"
@@ -137,6 +142,7 @@ class Settings:
             "min_passage_similarity",
             "evidence_edited_similarity",
             "evidence_coverage",
+            "evidence_quote_similarity",
             "near_duplicate_coverage",
             "containment_coverage",
         ):

@@ -14,6 +14,9 @@ its passages carries some (:func:`strength`):
 * an **edited copy**: at least ``evidence_edited_words`` matched words at a word-level similarity of
   ``evidence_edited_similarity`` or more (a paragraph reworded here and there, OCR noise, a
   translation lightly edited), whatever its longest run;
+* an **edited quotation**: a passage of at least ``min_passage_words`` matched words, nearly all of
+  it inside quotation marks on one side, at a word-level similarity of ``evidence_quote_similarity``
+  or more (the same statement in another translation, or edited);
 * a **quotation**: an exact run of at least ``evidence_quote_words`` words inside quotation marks on
   either side (the same statement quoted by two reports, or quoted by one and run into the text of
   the other).
@@ -36,7 +39,7 @@ import regex
 from dedup.engine.normalize import Tokens
 from dedup.settings import Settings
 
-__all__ = ["Side", "strength"]
+__all__ = ["STOPWORDS", "Side", "ordinary_words", "strength"]
 
 #: Longest quotation, in characters.
 QUOTE_CHARS = 600
@@ -107,6 +110,23 @@ def _plain_words(side: Side, first: int, count: int) -> int:
     )
 
 
+def ordinary_words(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> int:
+    """Matched words of a passage outside boilerplate that are not names (unless quoted)."""
+    quoted = a.quoted()
+    return sum(
+        1
+        for x, y, n in _runs(blocks, a, b)
+        for i in range(x, x + n)
+        if quoted[i] or (a.tokens.words[i] not in _PARTICLES and not a.is_name(i))
+    )
+
+
+def _quoted_share(side: Side, first: int, last: int) -> float:
+    if last <= first:
+        return 0.0
+    return float(side.quoted()[first:last].mean())
+
+
 def _runs(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> list[tuple[int, int, int]]:
     """The blocks cut at boilerplate words: runs of words identical on both sides and evidence."""
     out = []
@@ -121,6 +141,10 @@ def _runs(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> list[tupl
                 out.append((x + start, y + start, t - start))
                 start = None
     return out
+
+
+#: A passage is a quotation when at least this share of its words (on one side) stands inside quotes.
+QUOTED_SHARE = 0.8
 
 
 def strength(
@@ -139,6 +163,12 @@ def strength(
     s = settings
     if matched >= s.evidence_edited_words and similarity >= s.evidence_edited_similarity:
         return f"edited copy of {matched} words"
+    if blocks and similarity >= s.evidence_quote_similarity and matched >= s.min_passage_words:
+        # a quotation rendered in other words here and there (another translation, an edit)
+        a0, b0 = blocks[0][0], blocks[0][1]
+        a1, b1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
+        if max(_quoted_share(a, a0, a1), _quoted_share(b, b0, b1)) >= QUOTED_SHARE:
+            return f"quotation of {matched} words, edited"
     best: str | None = None
     longest = 0
     for x, y, n in _runs(blocks, a, b):

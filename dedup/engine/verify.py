@@ -19,7 +19,7 @@ import numpy.typing as npt
 from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
 from dedup.engine.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
-from dedup.engine.evidence import Side, strength
+from dedup.engine.evidence import Side, ordinary_words, strength
 from dedup.engine.normalize import Tokens, tokenize
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
 from dedup.model import Article, Pair, Passage, Relation
@@ -184,7 +184,7 @@ class Verifier:
         if not any(evidence):
             # names, stock phrases, a headline worded alike: no evidence of copying, unless the
             # passages together cover much of one side (a rewritten text keeps many short runs)
-            spread = sum(m.distinct for m in found)
+            spread = sum(ordinary_words(m.blocks, side_a, side_b) for m in found)
             if spread < s.evidence_edited_words or max(cov_a, cov_b) < s.evidence_coverage:
                 return None
             evidence = [f"{spread} words in {len(found)} passages" if m.blocks else None for m in found]
