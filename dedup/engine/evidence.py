@@ -163,12 +163,6 @@ def strength(
     s = settings
     if matched >= s.evidence_edited_words and similarity >= s.evidence_edited_similarity:
         return f"edited copy of {matched} words"
-    if blocks and similarity >= s.evidence_quote_similarity and matched >= s.min_passage_words:
-        # a quotation rendered in other words here and there (another translation, an edit)
-        a0, b0 = blocks[0][0], blocks[0][1]
-        a1, b1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
-        if max(_quoted_share(a, a0, a1), _quoted_share(b, b0, b1)) >= QUOTED_SHARE:
-            return f"quotation of {matched} words, edited"
     best: str | None = None
     longest = 0
     for x, y, n in _runs(blocks, a, b):
@@ -181,4 +175,15 @@ def strength(
             plain = min(_plain_words(a, x, n), _plain_words(b, y, n))
             if plain >= s.evidence_plain_words:
                 best, longest = f"exact run of {n} words", n
+    if (
+        best is None
+        and blocks
+        and similarity >= s.evidence_quote_similarity
+        and matched >= s.min_passage_words
+    ):
+        # a quotation rendered in other words here and there (another translation, an edit)
+        a0, b0 = blocks[0][0], blocks[0][1]
+        a1, b1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
+        if max(_quoted_share(a, a0, a1), _quoted_share(b, b0, b1)) >= QUOTED_SHARE:
+            return f"quotation of {matched} words, edited"
     return best
