@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dedup import Article, Settings
+from dedup import Article, Pair, Settings
 from dedup.engine.boilerplate import lines_of, static_mask
 from dedup.engine.evidence import STOPWORDS, Side, strength
 from dedup.engine.normalize import tokenize
@@ -22,7 +22,7 @@ FILLER_B = (
 )
 
 
-def compare(a: str, b: str, settings: Settings | None = None) -> object:
+def compare(a: str, b: str, settings: Settings | None = None) -> Pair | None:
     return Verifier(settings).compare(Article("a", a), Article("b", b))
 
 
