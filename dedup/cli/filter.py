@@ -20,6 +20,7 @@ import click
 from dedup.cli.options import policy_option, settings_from, settings_options, window_option
 from dedup.errors import DedupError, InputError
 from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Policy, parse_duration
+from dedup.index.retry import DEFAULT_RETRY_SECONDS, Retry
 from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
 from dedup.io.records import ReadOptions
@@ -373,6 +374,15 @@ class _Outputs:
 @click.option(
     "--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
 )
+@click.option(
+    "--redis-retry",
+    "retry_seconds",
+    type=click.FloatRange(min=0, max=86400),
+    default=DEFAULT_RETRY_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="While a Redis index cannot be reached, try again for this long before stopping (exit 2).",
+)
 @policy_option
 @window_option
 def filter_command(
@@ -386,6 +396,7 @@ def filter_command(
     create: bool,
     quiet: bool,
     progress_every: float,
+    retry_seconds: float,
     reject: str,
     window: str | None,
 ) -> None:
@@ -395,13 +406,23 @@ def filter_command(
     decision per input line to --decisions ({"id", "action", "relation", "reason", "stored",
     "matches", "line"}). Every input line ends up in exactly one of kept, rejected or error. An id
     already stored is rejected with relation "already-stored", so a re-run adds nothing twice.
+
+    While a Redis index cannot be reached, the filter says so on stderr and tries again for
+    --redis-retry seconds, then goes on where it was; an article whose commit was cut off is
+    decided once, as if nothing had happened. If Redis stays away, it stops (exit status 2) naming
+    the first input line without a decision: run again from there.
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
+    retry = Retry(retry_seconds, say=lambda line: _say(f"dedup filter: {line}"))
     with ExitStack() as stack:
-        index = stack.enter_context(_open_for_filter(index_path, reject, window, create=create, quiet=quiet))
+        opened = retry.call(
+            lambda: _open_for_filter(index_path, reject, window, create=create, quiet=quiet),
+            doing="opening the index",
+        )
+        index = stack.enter_context(opened)
         out = _Outputs(stack, decisions=decisions, rejects=rejects, errors=errors, quiet=quiet)
-        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn):
+        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn, retry=retry):
             out.write(outcome)
             progress.count("errors" if outcome.kind == "error" else outcome.kind)
     if not quiet:

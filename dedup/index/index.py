@@ -44,14 +44,14 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from dedup.engine.verify import Verifier
-from dedup.errors import IndexStoreError, SettingsError, WriteConflict
+from dedup.errors import IndexStoreError, SettingsError, StoreUnavailable, WriteConflict
 from dedup.index.decide import Attempt, Decider
 from dedup.index.documents import Documents, Prepared, article_of, unique_lines
 from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, check_compatible, index_meta, open_store
@@ -60,10 +60,24 @@ from dedup.model import Article, UniqueIds
 from dedup.settings import Settings
 from dedup.stores.base import Store, is_url
 
-__all__ = ["DEFAULT_MAX_CANDIDATES", "Index"]
+__all__ = ["DEFAULT_MAX_CANDIDATES", "InFlight", "Index"]
 
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A commit that was sent when the store's server stopped answering: applied or not, unknown.
+
+    Carried by the :class:`~dedup.errors.StoreUnavailable` that :meth:`Index.commit` raises then;
+    :meth:`Index.settle` finds out, once the server answers again.
+    """
+
+    #: The decision the commit would return: the article kept and stored.
+    decision: Decision
+    #: The doc number the commit gave the article (doc numbers are never reused).
+    doc: int
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -110,6 +124,8 @@ class Index:
         self.meta = meta
         self.documents = Documents(self.verifier, window_sample)
         self.decider = Decider(store, self.documents, settings, self.policy, max_candidates)
+        #: The commit being sent, while :meth:`commit` runs (see :class:`InFlight`).
+        self._in_flight: InFlight | None = None
 
     # -- opening --------------------------------------------------------------------------------------
 
@@ -224,16 +240,37 @@ class Index:
         stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
         lock; the commit checks the reads atomically), then, if another writer got in between, one
         that excludes every other writer. The returned decision says whether the article was stored
-        (``stored``); when the store fails, nothing was.
+        (``stored``); when the store fails, nothing was, except in one case: the server stopped
+        answering (:class:`~dedup.errors.StoreUnavailable`) after the commit was sent. That error
+        then carries the commit as its ``in_flight`` (an :class:`InFlight`), and :meth:`settle` tells
+        whether it was applied once the server is back.
         """
         if not attempt.keeps:
             return attempt.decision
+        self._in_flight = None
         try:
-            with self.store.write_transaction(optimistic=True):
-                return self._store(attempt)
-        except WriteConflict:
-            with self.store.write_transaction():
-                return self._store(attempt)
+            try:
+                with self.store.write_transaction(optimistic=True):
+                    return self._store(attempt)
+            except WriteConflict:
+                self._in_flight = None  # refused: nothing was written
+                with self.store.write_transaction():
+                    return self._store(attempt)
+        except StoreUnavailable as exc:
+            exc.in_flight = self._in_flight
+            raise
+        finally:
+            self._in_flight = None
+
+    def settle(self, in_flight: InFlight) -> Decision | None:
+        """Whether a commit cut off by the server's failure was applied: its decision if it was, else None.
+
+        Exact: the article is stored under the doc number that commit gave it only if the commit
+        was applied (doc numbers are never reused). Raises
+        :class:`~dedup.errors.StoreUnavailable` while the server is still away.
+        """
+        found = self.store.find([in_flight.decision.id])
+        return in_flight.decision if found.get(in_flight.decision.id) == in_flight.doc else None
 
     def _store(self, attempt: Attempt) -> Decision:
         """Inside a write transaction: decide again if the reads changed, then store a kept article."""
@@ -241,8 +278,11 @@ class Index:
             attempt = self.decider.decide(attempt.article, attempt.window, attempt.verified)
             if not attempt.keeps:
                 return attempt.decision
-        self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
-        return replace(attempt.decision, stored=True)
+        docs = self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
+        decision = replace(attempt.decision, stored=True)
+        if docs:
+            self._in_flight = InFlight(decision, docs[0])
+        return decision
 
     def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
         """Decide about ``article`` without adding it: ``decide(article).decision`` (raises as it does)."""
