@@ -17,9 +17,11 @@ from typing import IO, Any
 
 import click
 
+from dedup.cli.clean import source_names
 from dedup.cli.options import policy_option, settings_from, settings_options, window_option
 from dedup.errors import DedupError, InputError
-from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Policy, parse_duration
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Keep, Policy, parse_duration
+from dedup.index.results import KEEP_POLICIES
 from dedup.index.retry import DEFAULT_RETRY_SECONDS, Retry
 from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
@@ -30,11 +32,13 @@ from dedup.model import Article, BadRecord, Notice
 __all__ = ["check", "filter_command", "index_group"]
 
 
-def _open(path: str, reject: str, window: str | None, *, create: bool = False) -> Index:
+def _open(
+    path: str, reject: str, window: str | None, *, create: bool = False, keep: Keep | None = None
+) -> Index:
     """Open the index with the policy and window options (checked before anything is created)."""
     policy = Policy.from_names(reject.split(","))
     span = parse_duration(window) if window else None
-    return Index.open(path, create=create, policy=policy, window=span)
+    return Index.open(path, create=create, policy=policy, window=span, keep=keep)
 
 
 def _say(message: str) -> None:
@@ -292,7 +296,23 @@ def check(
 # -- dedup filter -------------------------------------------------------------------------------------
 
 
-def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool, quiet: bool) -> Index:
+def _keep(policy: str, source_rank: str | None) -> Keep:
+    """The keep policy of ``--keep`` and ``--source-rank`` (a usage error when they do not fit)."""
+    if policy == "source-rank":
+        if not source_rank:
+            raise click.UsageError("--keep source-rank needs --source-rank NAMES (or @FILE)")
+        names = source_names(source_rank)
+        if not names:
+            raise click.UsageError("--source-rank names no source")
+        return Keep(policy="source-rank", source_rank=names)
+    if source_rank is not None:
+        raise click.UsageError("--source-rank is used with --keep source-rank")
+    return Keep(policy=policy)  # type: ignore[arg-type]
+
+
+def _open_for_filter(
+    path: str, reject: str, window: str | None, *, create: bool, quiet: bool, keep: Keep
+) -> Index:
     """Open (or create) the filter's index; bad options stop the run before the index is created."""
     Policy.from_names(reject.split(","))
     if window:
@@ -302,7 +322,7 @@ def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool
             raise DedupError(f"{path}: no such index")
         if not quiet:
             _say(f"dedup filter: creating {path} with default settings")
-    return _open(path, reject, window, create=create)
+    return _open(path, reject, window, create=create, keep=keep)
 
 
 def _appending(stack: ExitStack, path: str | None) -> IO[bytes] | None:
@@ -314,9 +334,17 @@ class _Outputs:
     """Where ``dedup filter`` writes each line (kept to stdout) and its record."""
 
     def __init__(
-        self, stack: ExitStack, *, decisions: str | None, rejects: str | None, errors: str | None, quiet: bool
+        self,
+        stack: ExitStack,
+        *,
+        decisions: str | None,
+        rejects: str | None,
+        errors: str | None,
+        replaced: str | None,
+        quiet: bool,
     ) -> None:
         self.decisions = _appending(stack, decisions)
+        self.replaced = _appending(stack, replaced)
         self.lines: dict[str, IO[bytes] | None] = {
             "kept": sys.stdout.buffer,
             "rejected": _appending(stack, rejects),
@@ -337,6 +365,12 @@ class _Outputs:
         if self.decisions is not None:
             self.decisions.write(_json_line(record))
             self.decisions.flush()
+        if self.replaced is not None and outcome.decision is not None and outcome.decision.replaced:
+            for gone in outcome.decision.replaced:
+                self.replaced.write(
+                    _json_line({**gone.stored.to_dict(), "dedup_replaced": gone.removal.to_dict()})
+                )
+            self.replaced.flush()
 
 
 @click.command("filter")
@@ -358,8 +392,30 @@ class _Outputs:
     type=click.Path(dir_okay=False, writable=True),
     help="Write unusable input lines here, unchanged.",
 )
+@click.option(
+    "--replaced",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write here the stored articles that a later copy replaced (--keep), each with why.",
+)
 @click.option("--id-field", default="id", show_default=True, help="JSON field holding the id.")
 @click.option("--text-field", default="text", show_default=True, help="JSON field holding the text.")
+@click.option(
+    "--keep",
+    "keep_policy",
+    type=click.Choice(KEEP_POLICIES),
+    default="first",
+    show_default=True,
+    help="Which of two copies is kept: first (the stored one: a later copy is rejected), or a later "
+    "copy that ranks first replaces the stored one: earliest published, longest, or best-ranked "
+    "source (--source-rank).",
+)
+@click.option(
+    "--source-rank",
+    default=None,
+    metavar="NAMES",
+    help="For --keep source-rank: sources from most to least preferred, comma-separated, or @FILE "
+    "with one per line.",
+)
 @click.option(
     "--encoding",
     "fallback_encoding",
@@ -390,8 +446,11 @@ def filter_command(
     decisions: str | None,
     rejects: str | None,
     errors: str | None,
+    replaced: str | None,
     id_field: str,
     text_field: str,
+    keep_policy: str,
+    source_rank: str | None,
     fallback_encoding: str,
     create: bool,
     quiet: bool,
@@ -407,21 +466,28 @@ def filter_command(
     "matches", "line"}). Every input line ends up in exactly one of kept, rejected or error. An id
     already stored is rejected with relation "already-stored", so a re-run adds nothing twice.
 
+    With --keep earliest|longest|source-rank, a copy of a stored article that the policy ranks
+    first is kept and replaces it: its decision lists the replaced articles ("replaced": id, why),
+    and --replaced gets each replaced article as stored, with why.
+
     While a Redis index cannot be reached, the filter says so on stderr and tries again for
     --redis-retry seconds, then goes on where it was; an article whose commit was cut off is
     decided once, as if nothing had happened. If Redis stays away, it stops (exit status 2) naming
     the first input line without a decision: run again from there.
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
+    keep = _keep(keep_policy, source_rank)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
     retry = Retry(retry_seconds, say=lambda line: _say(f"dedup filter: {line}"))
     with ExitStack() as stack:
         opened = retry.call(
-            lambda: _open_for_filter(index_path, reject, window, create=create, quiet=quiet),
+            lambda: _open_for_filter(index_path, reject, window, create=create, quiet=quiet, keep=keep),
             doing="opening the index",
         )
         index = stack.enter_context(opened)
-        out = _Outputs(stack, decisions=decisions, rejects=rejects, errors=errors, quiet=quiet)
+        out = _Outputs(
+            stack, decisions=decisions, rejects=rejects, errors=errors, replaced=replaced, quiet=quiet
+        )
         for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn, retry=retry):
             out.write(outcome)
             progress.count("errors" if outcome.kind == "error" else outcome.kind)

@@ -55,7 +55,8 @@ from dedup.errors import IndexStoreError, SettingsError, StoreUnavailable, Write
 from dedup.index.decide import Attempt, Decider
 from dedup.index.documents import Documents, Prepared, article_of, unique_lines
 from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, check_compatible, index_meta, open_store
-from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
+from dedup.index.replacing import plan
+from dedup.index.results import AddResult, Decision, IndexStats, Keep, Policy, StoredArticle
 from dedup.model import Article, UniqueIds
 from dedup.settings import Settings
 from dedup.stores.base import Store, is_url
@@ -113,11 +114,13 @@ class Index:
         policy: Policy | None = None,
         window: dt.timedelta | None = None,
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
+        keep: Keep | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.verifier = Verifier(settings)
         self.policy = policy if policy is not None else Policy()
+        self.keep = keep if keep is not None else Keep()
         self.window = window
         self.window_sample = window_sample
         self.max_candidates = max_candidates
@@ -167,6 +170,7 @@ class Index:
         window: dt.timedelta | None = None,
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
         busy_timeout: float = 60.0,
+        keep: Keep | None = None,
     ) -> Index:
         """Open the index at ``location``: a path (SQLite), a Redis URL, or a store (``Store``).
 
@@ -178,6 +182,7 @@ class Index:
         :class:`~dedup.errors.SettingsError` for a bad ``window_sample`` or ``max_candidates``,
         :class:`~dedup.errors.IndexStoreError` when there is no index (without ``create``) or it cannot
         be opened, :class:`~dedup.errors.IncompatibleIndexError` for another format or other settings.
+        ``keep``: which of two copies is kept (:class:`~dedup.index.Keep`; by default the stored one).
         """
         if window_sample is not None and (isinstance(window_sample, bool) or not 1 <= window_sample <= 1024):
             raise SettingsError(f"window_sample must be between 1 and 1024, got {window_sample!r}")
@@ -201,6 +206,7 @@ class Index:
             policy=policy,
             window=window,
             max_candidates=max_candidates,
+            keep=keep,
         )
 
     def close(self) -> None:
@@ -228,7 +234,11 @@ class Index:
         """
         prepared = self.documents.prepare(article)
         with self.store.read_transaction():
-            return self.decider.decide(prepared, window if window is not None else self.window)
+            return self._plan(self.decider.decide(prepared, window if window is not None else self.window))
+
+    def _plan(self, attempt: Attempt) -> Attempt:
+        """``attempt`` with the keep policy applied (:func:`~dedup.index.replacing.plan`)."""
+        return plan(attempt, self.store, self.documents, self.policy, self.keep)
 
     def commit(self, attempt: Attempt) -> Decision:
         """Store the article of ``attempt`` (from :meth:`decide`) if it is kept: atomically, across processes.
@@ -250,12 +260,14 @@ class Index:
         self._in_flight = None
         try:
             try:
+                if attempt.replaces:  # rare: removing the stored copies too, under the lock
+                    raise WriteConflict("a replacement is stored under the write lock")
                 with self.store.write_transaction(optimistic=True):
-                    return self._store(attempt)
+                    return self._store(attempt, locked=False)
             except WriteConflict:
                 self._in_flight = None  # refused: nothing was written
                 with self.store.write_transaction():
-                    return self._store(attempt)
+                    return self._store(attempt, locked=True)
         except StoreUnavailable as exc:
             exc.in_flight = self._in_flight
             raise
@@ -272,12 +284,19 @@ class Index:
         found = self.store.find([in_flight.decision.id])
         return in_flight.decision if found.get(in_flight.decision.id) == in_flight.doc else None
 
-    def _store(self, attempt: Attempt) -> Decision:
-        """Inside a write transaction: decide again if the reads changed, then store a kept article."""
+    def _store(self, attempt: Attempt, *, locked: bool) -> Decision:
+        """Inside a write transaction: decide again if the reads changed, then store a kept article.
+
+        The stored copies it replaces are removed in the same transaction (only ``locked``).
+        """
         if self.decider.reread(attempt) != attempt.read:
-            attempt = self.decider.decide(attempt.article, attempt.window, attempt.verified)
+            attempt = self._plan(self.decider.decide(attempt.article, attempt.window, attempt.verified))
             if not attempt.keeps:
                 return attempt.decision
+        if attempt.replaces:
+            if not locked:
+                raise WriteConflict("a replacement is stored under the write lock")
+            self._remove_docs(list(attempt.replaces))
         docs = self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
         decision = replace(attempt.decision, stored=True)
         if docs:
