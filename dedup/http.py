@@ -58,7 +58,15 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
 from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_REJECT, DURATION_PATTERN, Index, Policy, parse_duration, parse_published
+from dedup.index import (
+    DEFAULT_REJECT,
+    DURATION_PATTERN,
+    Index,
+    Keep,
+    Policy,
+    parse_duration,
+    parse_published,
+)
 from dedup.index.stream import decide, read_article
 from dedup.io.records import ReadOptions
 from dedup.model import Article
@@ -93,6 +101,10 @@ class ServiceSettings:
     create: bool = False
     #: Origins allowed to call the service from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    #: Which of two copies is kept, as ``dedup filter --keep`` takes it, and the sources in order
+    #: for ``source-rank``.
+    keep: str = "first"
+    source_rank: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The settings as JSON (to hand them to worker processes)."""
@@ -102,7 +114,8 @@ class ServiceSettings:
     def from_json(cls, text: str) -> ServiceSettings:
         """Settings from :meth:`to_json`."""
         fields = json.loads(text)
-        return cls(**{**fields, "cors_origins": tuple(fields.get("cors_origins", ()))})
+        tuples = {name: tuple(fields.get(name, ())) for name in ("cors_origins", "source_rank")}
+        return cls(**{**fields, **tuples})
 
 
 # -- request bodies (documented in the OpenAPI schema; checked again by dedup.io.readers) --------------
@@ -357,13 +370,16 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     """The FastAPI application serving the index named by ``settings``."""
     policy = Policy.from_names(settings.reject.split(","))
     window = parse_duration(settings.window) if settings.window else None
+    keep = Keep(policy=settings.keep, source_rank=settings.source_rank)  # type: ignore[arg-type]
     options = ReadOptions()
     limiter = anyio.CapacityLimiter(1)
     state: dict[str, Index] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["index"] = Index.open(settings.index, create=settings.create, policy=policy, window=window)
+        state["index"] = Index.open(
+            settings.index, create=settings.create, policy=policy, window=window, keep=keep
+        )
         try:
             yield
         finally:

@@ -207,3 +207,26 @@ def test_filter_cli_keep_usage(tmp_path: Path, args: list[str], message: str) ->
     assert out.returncode == 2
     assert message in out.stderr.decode()
     assert not (tmp_path / "idx.db").exists()
+
+
+def test_serve_keep_source_rank(tmp_path: Path) -> None:
+    from tests.test_serve import Service
+
+    story, (copy,) = copies(1, seed=21)
+    service = Service(
+        str(tmp_path / "idx.db"), tmp_path, "--create", "--keep", "source-rank", "--source-rank", "Reuters,AP"
+    )
+    try:
+        status, first = service.request("POST", "/articles", {"id": story.id, "text": story.text,
+                                                              "source": "Daily Planet"})  # fmt: skip
+        assert (status, first["action"], first["stored"]) == (200, "keep", True)
+        status, second = service.request("POST", "/articles", {"id": copy.id, "text": copy.text,
+                                                               "source": "Reuters"})  # fmt: skip
+        assert (status, second["action"], second["stored"]) == (200, "keep", True)
+        assert [(r["id"], r["duplicate_of"], r["policy"]) for r in second["replaced"]] == [
+            (story.id, copy.id, "source-rank")
+        ]
+        assert service.request("GET", f"/articles/{story.id}")[0] == 404
+        assert service.request("GET", f"/articles/{copy.id}")[0] == 200
+    finally:
+        service.stop()

@@ -17,11 +17,16 @@ from typing import IO, Any
 
 import click
 
-from dedup.cli.clean import source_names
-from dedup.cli.options import policy_option, settings_from, settings_options, window_option
+from dedup.cli.options import (
+    keep_of,
+    keep_options,
+    policy_option,
+    settings_from,
+    settings_options,
+    window_option,
+)
 from dedup.errors import DedupError, InputError
 from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Keep, Policy, parse_duration
-from dedup.index.results import KEEP_POLICIES
 from dedup.index.retry import DEFAULT_RETRY_SECONDS, Retry
 from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
@@ -296,20 +301,6 @@ def check(
 # -- dedup filter -------------------------------------------------------------------------------------
 
 
-def _keep(policy: str, source_rank: str | None) -> Keep:
-    """The keep policy of ``--keep`` and ``--source-rank`` (a usage error when they do not fit)."""
-    if policy == "source-rank":
-        if not source_rank:
-            raise click.UsageError("--keep source-rank needs --source-rank NAMES (or @FILE)")
-        names = source_names(source_rank)
-        if not names:
-            raise click.UsageError("--source-rank names no source")
-        return Keep(policy="source-rank", source_rank=names)
-    if source_rank is not None:
-        raise click.UsageError("--source-rank is used with --keep source-rank")
-    return Keep(policy=policy)  # type: ignore[arg-type]
-
-
 def _open_for_filter(
     path: str, reject: str, window: str | None, *, create: bool, quiet: bool, keep: Keep
 ) -> Index:
@@ -400,23 +391,6 @@ class _Outputs:
 @click.option("--id-field", default="id", show_default=True, help="JSON field holding the id.")
 @click.option("--text-field", default="text", show_default=True, help="JSON field holding the text.")
 @click.option(
-    "--keep",
-    "keep_policy",
-    type=click.Choice(KEEP_POLICIES),
-    default="first",
-    show_default=True,
-    help="Which of two copies is kept: first (the stored one: a later copy is rejected), or a later "
-    "copy that ranks first replaces the stored one: earliest published, longest, or best-ranked "
-    "source (--source-rank).",
-)
-@click.option(
-    "--source-rank",
-    default=None,
-    metavar="NAMES",
-    help="For --keep source-rank: sources from most to least preferred, comma-separated, or @FILE "
-    "with one per line.",
-)
-@click.option(
     "--encoding",
     "fallback_encoding",
     default="cp1252",
@@ -441,6 +415,7 @@ class _Outputs:
 )
 @policy_option
 @window_option
+@keep_options
 def filter_command(
     index_path: str,
     decisions: str | None,
@@ -449,8 +424,6 @@ def filter_command(
     replaced: str | None,
     id_field: str,
     text_field: str,
-    keep_policy: str,
-    source_rank: str | None,
     fallback_encoding: str,
     create: bool,
     quiet: bool,
@@ -458,6 +431,8 @@ def filter_command(
     retry_seconds: float,
     reject: str,
     window: str | None,
+    keep_policy: str,
+    source_rank: str | None,
 ) -> None:
     """Keep duplicates out of a JSONL stream: read articles on stdin, check-and-add each in order.
 
@@ -476,7 +451,7 @@ def filter_command(
     the first input line without a decision: run again from there.
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
-    keep = _keep(keep_policy, source_rank)
+    keep = keep_of(keep_policy, source_rank)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
     retry = Retry(retry_seconds, say=lambda line: _say(f"dedup filter: {line}"))
     with ExitStack() as stack:
