@@ -9,6 +9,7 @@ why, so that nothing is lost.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -230,3 +231,20 @@ def test_serve_keep_source_rank(tmp_path: Path) -> None:
         assert service.request("GET", f"/articles/{copy.id}")[0] == 200
     finally:
         service.stop()
+
+
+def test_check_cli_shows_the_replacement_without_writing(tmp_path: Path) -> None:
+    story, (copy,) = copies(1, seed=25)
+    index = str(tmp_path / "idx.db")
+    assert run("filter", "--index", index, "-q", stdin=line_of(story, source="Daily Planet")).returncode == 0
+    source = tmp_path / "new.jsonl"
+    source.write_bytes(line_of(copy, source="Reuters"))
+    out = run("check", "--index", index, "--keep", "source-rank", "--source-rank", "Reuters", str(source))
+    assert out.returncode == 0, out.stderr  # kept: nothing would be rejected
+    (decision,) = [json.loads(x) for x in out.stdout.splitlines()]
+    assert (decision["action"], decision["stored"]) == ("keep", False)
+    assert [r["id"] for r in decision["replaced"]] == [story.id]
+    plain = run("check", "--index", index, str(source))
+    assert plain.returncode == 1  # by default the stored article stays: the copy would be rejected
+    with Index.open(index) as opened:
+        assert opened.ids() == [story.id]

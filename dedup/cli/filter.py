@@ -257,6 +257,7 @@ def check_index(path: str, as_json: bool) -> None:
 @click.option("--skip-bad", is_flag=True, help="Write an error line for unusable records and go on.")
 @policy_option
 @window_option
+@keep_options
 def check(
     index_path: str,
     inputs: tuple[str, ...],
@@ -266,6 +267,8 @@ def check(
     skip_bad: bool,
     reject: str,
     window: str | None,
+    keep_policy: str,
+    source_rank: str | None,
 ) -> None:
     """Decide about each article of INPUTS against the index, adding nothing: one JSON line each.
 
@@ -276,7 +279,8 @@ def check(
     rejected = errors = 0
     with ExitStack() as stack:
         out: IO[bytes] = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
-        index = stack.enter_context(_open(index_path, reject, window))
+        keep = keep_of(keep_policy, source_rank)
+        index = stack.enter_context(_open(index_path, reject, window, keep=keep))
         for item in iter_articles(inputs, options, emit=_warn):
             if isinstance(item, BadRecord):
                 errors += 1
