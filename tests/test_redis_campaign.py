@@ -189,7 +189,7 @@ def _campaign(
             time.sleep(0.05)
             continue
         if kills in early:
-            time.sleep(rng.uniform(0.0, 0.5))
+            time.sleep(rng.uniform(0.0, 0.05))
             candidates = running
         else:
             time.sleep(0.01)
@@ -202,11 +202,14 @@ def _campaign(
         if slot.proc.poll() is not None:
             continue  # it finished first
         slot.proc.send_signal(signal.SIGKILL)
-        kills += 1
-        mid_stream += slot.progressed()
+        progressed = slot.progressed()
         status, err = slot.collect()
+        if status == 0 and slot.done():
+            continue  # it finished just before the signal
         assert status == -signal.SIGKILL, err
         assert "Traceback" not in err, err
+        kills += 1
+        mid_stream += progressed
         if not slot.done():
             slot.start(url)
         if kills in restarts_at:
