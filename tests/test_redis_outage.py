@@ -118,7 +118,7 @@ def test_a_commit_cut_off_is_found_out_and_decided_once(redis_server: int, cut: 
     first, second, third = stories(3, seed=41, prefix=f"cut-{cut}")
     try:
         with Index.open(url, create=True) as index:
-            assert index.check_and_add(first).stored
+            assert index.check_and_add(first).stored  # Redis has the commit script now
             # without waiting: the error says that a commit was in flight, and what it was
             proxy.arm(b"HSETP", cut)  # an argument of the commit script of a new article
             with pytest.raises(StoreUnavailable) as err:
@@ -255,3 +255,53 @@ def test_retry_zero_stops_at_once(redis_process: RedisProcess, tmp_path: Path) -
     message = out.stderr.decode()
     assert message.startswith(f"dedup: error: {url}: cannot reach Redis: "), message
     assert message.count("\n") == 1
+
+
+def test_giving_up_at_once_keeps_the_commit_in_flight(redis_server: int) -> None:
+    """With no time to wait, the error still says that the article may have been stored."""
+    proxy = FaultProxy(redis_server)
+    warm, article = stories(2, seed=43, prefix="at-once")
+    try:
+        with Index.open(f"redis://127.0.0.1:{proxy.port}/0?prefix=atonce", create=True) as index:
+            index.check_and_add(warm)  # Redis has the commit script: the next commit is one call
+            proxy.arm(b"HSETP", "reply")
+            with pytest.raises(StoreUnavailable) as err:
+                Retry(0).check_and_add(index, article)
+            assert isinstance(err.value.in_flight, InFlight)
+            assert index.settle(err.value.in_flight) == err.value.in_flight.decision
+    finally:
+        proxy.close()
+
+
+def test_filter_says_when_the_article_may_have_been_stored(redis_server: int, tmp_path: Path) -> None:
+    proxy = FaultProxy(redis_server)
+    url = f"redis://127.0.0.1:{proxy.port}/0?prefix=maybe"
+    warm, first, second = stories(3, seed=47, prefix="maybe")
+    feed = b"".join(json.dumps({"id": a.id, "text": a.text}).encode() + b"\n" for a in (first, second))
+    try:
+        with Index.open(url, create=True) as index:
+            index.check_and_add(warm)  # Redis has the commit script: the next commit is one call
+        proxy.arm(b"HSETP", "reply")  # the first commit is applied, its answer lost
+        out = subprocess.run(
+            [*FILTER, "--index", url, "--redis-retry", "0", "-q"], input=feed, capture_output=True,
+            cwd=ROOT, timeout=120, check=False,
+        )  # fmt: skip
+        assert out.returncode == 2
+        assert out.stdout == b""
+        message = out.stderr.decode()
+        assert message.count("\n") == 1, message
+        assert "(stopped at input line 1: every line before it is decided and its output written; " in message
+        assert "the article of line 1 was being stored as the store went away and may have been" in message
+        # as said: the run from line 1 reports it as already stored, and decides the rest
+        log = tmp_path / "d.jsonl"
+        again = subprocess.run(
+            [*FILTER, "--index", url, "--decisions", str(log), "-q"], input=feed, capture_output=True,
+            cwd=ROOT, timeout=120, check=False,
+        )  # fmt: skip
+        assert again.returncode == 0, again.stderr
+        assert [(d["id"], d["relation"]) for d in records(log)] == [
+            (first.id, "already-stored"),
+            (second.id, None),
+        ]
+    finally:
+        proxy.close()

@@ -107,9 +107,11 @@ class Retry:
                 left = started + self.seconds - now
                 if left <= 0:
                     self.waited += now - started
-                    raise StoreUnavailable(
+                    gave_up = StoreUnavailable(
                         f"{exc} (tried again for {now - started:.0f} s)" if self.seconds > 0 else str(exc)
-                    ) from exc
+                    )
+                    gave_up.in_flight = exc.in_flight
+                    raise gave_up from exc
                 time.sleep(min(pause * (0.5 + random.random()), left))
                 pause = min(pause * 2, self.longest)
                 continue
