@@ -305,3 +305,44 @@ def test_filter_says_when_the_article_may_have_been_stored(redis_server: int, tm
         ]
     finally:
         proxy.close()
+
+
+def test_serve_settles_a_commit_cut_off(redis_server: int, tmp_path: Path) -> None:
+    """dedup serve: with --redis-retry, a commit whose answer was lost is found stored (200, kept);
+    without, the 503 says the article may have been stored, and sending it again says it was."""
+    from tests.test_serve import Service
+
+    proxy = FaultProxy(redis_server)
+    warm, first, second = stories(3, seed=53, prefix="serve-cut")
+    try:
+        for n, (args, article) in enumerate(((["--redis-retry", "30"], first), ([], second))):
+            url = f"redis://127.0.0.1:{proxy.port}/0?prefix=servecut{n}"
+            Index.create(url).close()
+            service = Service(url, tmp_path, *args)
+            try:
+                body = {"id": warm.id + str(n), "text": warm.text}
+                assert service.request("POST", "/articles", body)[0] == 200  # the commit script loaded
+                proxy.arm(b"HSETP", "reply")
+                status, answer = service.request(
+                    "POST", "/articles", {"id": article.id, "text": article.text}
+                )
+                if args:
+                    assert (status, answer["action"], answer["stored"]) == (200, "keep", True)
+                else:
+                    assert status == 503
+                    assert "cannot reach Redis" in answer["error"]
+                    assert (
+                        "may have been: sent again, it is then rejected as already-stored" in answer["error"]
+                    )
+                    status, again = service.request(
+                        "POST", "/articles", {"id": article.id, "text": article.text}
+                    )
+                    assert (status, again["relation"]) == (200, "already-stored")
+            finally:
+                service.stop()
+            with Index.open(url) as index:
+                assert article.id in index
+                assert index.integrity_check() == []
+        assert proxy.cuts == 2
+    finally:
+        proxy.close()

@@ -90,6 +90,15 @@ _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 )
 @click.option("--window", default=None, metavar="DURATION", help="Default time window (e.g. 3d).")
 @keep_options
+@click.option(
+    "--redis-retry",
+    "retry_seconds",
+    type=click.FloatRange(min=0, max=3600),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a request waits for a Redis index that cannot be reached before it gets 503.",
+)
 @click.option("--create", is_flag=True, help="Create the index with default settings if it is missing.")
 @click.option(
     "--cors-origin",
@@ -125,6 +134,7 @@ def serve(
     window: str | None,
     keep_policy: str,
     source_rank: str | None,
+    retry_seconds: float,
     create: bool,
     cors_origins: tuple[str, ...],
     graceful_timeout: float,
@@ -169,6 +179,7 @@ def serve(
         cors_origins=cors_origins,
         keep=keep.policy,
         source_rank=keep.source_rank,
+        redis_retry=retry_seconds,
     )
     common = {
         "http": NoDelayH11Protocol,
