@@ -9,6 +9,7 @@ one class::
     ├── MissingExtra      a feature needs an optional dependency that is not installed
     └── IndexStoreError   a persistent index cannot be opened, read or written
         ├── IncompatibleIndexError   the index was built with other settings or another format
+        ├── StoreUnavailable         the store's server cannot be reached for now (retry later)
         └── WriteConflict            an optimistic write found its reads changed (retried inside)
 
 The command line catches :class:`DedupError`, prints its message on one line and exits with status 2.
@@ -23,6 +24,7 @@ __all__ = [
     "InputError",
     "MissingExtra",
     "SettingsError",
+    "StoreUnavailable",
     "WriteConflict",
 ]
 
@@ -87,6 +89,21 @@ class IndexStoreError(DedupError):
 
 class IncompatibleIndexError(IndexStoreError):
     """The index was built with different detection settings or an unsupported format version."""
+
+
+class StoreUnavailable(IndexStoreError):
+    """The store's server cannot be reached for now; the same call may succeed once it is back.
+
+    A connection refused or cut, a timeout, a server still loading its data.
+
+    A write whose commit was sent when the connection failed may or may not have been applied: the
+    caller that knows what it wrote finds out once the server answers again (``dedup filter`` does:
+    :class:`dedup.index.retry.Retry`).
+    """
+
+    #: When a commit was sent as the server stopped answering: what the index needs to find out
+    #: whether it was applied (:meth:`dedup.index.Index.settle`); None otherwise.
+    in_flight: object | None = None
 
 
 class WriteConflict(IndexStoreError):

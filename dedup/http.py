@@ -57,8 +57,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from dedup._version import __version__
-from dedup.errors import DedupError, IndexStoreError, InputError
-from dedup.index import DEFAULT_REJECT, DURATION_PATTERN, Index, Policy, parse_duration, parse_published
+from dedup.errors import DedupError, IndexStoreError, InputError, StoreUnavailable
+from dedup.index import (
+    DEFAULT_REJECT,
+    DURATION_PATTERN,
+    Index,
+    Keep,
+    Policy,
+    parse_duration,
+    parse_published,
+)
+from dedup.index.retry import Retry
 from dedup.index.stream import decide, read_article
 from dedup.io.records import ReadOptions
 from dedup.model import Article
@@ -93,6 +102,12 @@ class ServiceSettings:
     create: bool = False
     #: Origins allowed to call the service from a browser (CORS); none by default.
     cors_origins: tuple[str, ...] = ()
+    #: Which of two copies is kept, as ``dedup filter --keep`` takes it, and the sources in order
+    #: for ``source-rank``.
+    keep: str = "first"
+    source_rank: tuple[str, ...] = ()
+    #: Seconds a request waits for a Redis index that cannot be reached before it gets 503 (0: none).
+    redis_retry: float = 0.0
 
     def to_json(self) -> str:
         """The settings as JSON (to hand them to worker processes)."""
@@ -102,7 +117,8 @@ class ServiceSettings:
     def from_json(cls, text: str) -> ServiceSettings:
         """Settings from :meth:`to_json`."""
         fields = json.loads(text)
-        return cls(**{**fields, "cors_origins": tuple(fields.get("cors_origins", ()))})
+        tuples = {name: tuple(fields.get(name, ())) for name in ("cors_origins", "source_rank")}
+        return cls(**{**fields, **tuples})
 
 
 # -- request bodies (documented in the OpenAPI schema; checked again by dedup.io.readers) --------------
@@ -357,13 +373,17 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     """The FastAPI application serving the index named by ``settings``."""
     policy = Policy.from_names(settings.reject.split(","))
     window = parse_duration(settings.window) if settings.window else None
+    keep = Keep(policy=settings.keep, source_rank=settings.source_rank)  # type: ignore[arg-type]
+    retry = Retry(settings.redis_retry)
     options = ReadOptions()
     limiter = anyio.CapacityLimiter(1)
     state: dict[str, Index] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state["index"] = Index.open(settings.index, create=settings.create, policy=policy, window=window)
+        state["index"] = Index.open(
+            settings.index, create=settings.create, policy=policy, window=window, keep=keep
+        )
         try:
             yield
         finally:
@@ -408,7 +428,13 @@ def create_app(settings: ServiceSettings) -> FastAPI:
 
     @app.exception_handler(IndexStoreError)
     async def store_error(_: Request, exc: IndexStoreError) -> JSONResponse:
-        return _error_response(503, str(exc))
+        message = str(exc)
+        if isinstance(exc, StoreUnavailable) and exc.in_flight is not None:
+            message += (
+                " (the article was being stored as the index went away and may have been: sent "
+                "again, it is then rejected as already-stored)"
+            )
+        return _error_response(503, message)
 
     @app.exception_handler(DedupError)
     async def dedup_error(_: Request, exc: DedupError) -> JSONResponse:
@@ -463,7 +489,9 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             raise ApiError(422, f"parameter 'window': {exc}") from None
 
     def checked(index: Index, article: Article, when: Any, add: bool) -> dict[str, Any]:
-        return decide(index, article, add=add, window=when).to_dict()
+        if add:  # waits up to redis_retry seconds for an index that cannot be reached
+            return retry.check_and_add(index, article, window=when).to_dict()
+        return retry.call(lambda: decide(index, article, add=False, window=when)).to_dict()
 
     def batch(index: Index, articles: list[Article], when: Any, add: bool) -> list[dict[str, Any]]:
         return [checked(index, a, when, add) for a in articles]

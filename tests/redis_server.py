@@ -53,6 +53,78 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise RuntimeError("redis-server did not start")
 
 
+class RedisProcess:
+    """A ``redis-server`` of a test's own, on a fixed loopback port, that the test stops and restarts.
+
+    With ``aof``, every write is in its append-only file before Redis answers (``appendfsync
+    always``), so that a restart, even after SIGKILL, holds every write a client was told of.
+    """
+
+    def __init__(self, folder: Path, *, aof: bool = True) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            if os.environ.get("DEDUP_REQUIRE_REDIS") == "1":
+                pytest.fail("redis-server is not installed; DEDUP_REQUIRE_REDIS=1 requires it")
+            pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+        self.binary = binary
+        self.folder = folder
+        self.aof = aof
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def url(self, prefix: str = "news", **query: object) -> str:
+        extra = "".join(f"&{k}={v}" for k, v in query.items())
+        return f"redis://127.0.0.1:{self.port}/0?prefix={prefix}{extra}"
+
+    def start(self) -> None:
+        """Start it on its port (the same each time) and wait until it answers (its data loaded)."""
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"] if self.aof else ["--appendonly", "no"]
+        )
+        self.proc = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence,
+             "--dir", str(self.folder), "--protected-mode", "yes", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self, *, kill: bool = False) -> None:
+        """Stop it: SIGKILL (``kill``) or SIGTERM (a clean shutdown); wait until it is gone."""
+        if self.proc is None:
+            return
+        if kill:
+            self.proc.kill()
+        else:
+            self.proc.terminate()
+        self.proc.wait(timeout=60)
+        self.proc = None
+
+    def restart(self, *, kill: bool = False) -> None:
+        self.stop(kill=kill)
+        self.start()
+
+
+@pytest.fixture
+def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server with AOF (``appendfsync always``) on a port of its own, for one test to stop."""
+    folder = tmp_path / "redis-data"
+    folder.mkdir()
+    server = RedisProcess(folder)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """The port of a private redis-server."""

@@ -20,7 +20,7 @@ from dedup.engine.keep import KEEP_POLICIES, KeepPolicy, plan_removals
 from dedup.io.clean import CleanCounts, write_cleaned
 from dedup.model import Article, Report
 
-__all__ = ["CleanRequest", "clean_options", "clean_request", "write_clean"]
+__all__ = ["CleanRequest", "clean_options", "clean_request", "source_names", "write_clean"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,7 +73,8 @@ def clean_options(func: F) -> F:
     return func
 
 
-def _names(value: str) -> tuple[str, ...]:
+def source_names(value: str) -> tuple[str, ...]:
+    """The sources of ``--source-rank``: comma-separated names, or ``@FILE`` with one per line."""
     if value.startswith("@"):
         path = Path(value[1:])
         try:
@@ -109,7 +110,7 @@ def clean_request(values: dict[str, Any]) -> CleanRequest | None:
     if policy == "source-rank":
         if not rank:
             raise click.UsageError("--keep source-rank needs --source-rank NAMES (or @FILE)")
-        names = _names(rank)
+        names = source_names(rank)
         if not names:
             raise click.UsageError("--source-rank names no source")
     elif rank is not None:

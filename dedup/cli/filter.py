@@ -17,9 +17,17 @@ from typing import IO, Any
 
 import click
 
-from dedup.cli.options import policy_option, settings_from, settings_options, window_option
+from dedup.cli.options import (
+    keep_of,
+    keep_options,
+    policy_option,
+    settings_from,
+    settings_options,
+    window_option,
+)
 from dedup.errors import DedupError, InputError
-from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Policy, parse_duration
+from dedup.index import DEFAULT_WINDOW_SAMPLE, Index, Keep, Policy, parse_duration
+from dedup.index.retry import DEFAULT_RETRY_SECONDS, Retry
 from dedup.index.stream import STDIN, Outcome, error_record, filter_lines
 from dedup.io.readers import iter_articles
 from dedup.io.records import ReadOptions
@@ -29,11 +37,13 @@ from dedup.model import Article, BadRecord, Notice
 __all__ = ["check", "filter_command", "index_group"]
 
 
-def _open(path: str, reject: str, window: str | None, *, create: bool = False) -> Index:
+def _open(
+    path: str, reject: str, window: str | None, *, create: bool = False, keep: Keep | None = None
+) -> Index:
     """Open the index with the policy and window options (checked before anything is created)."""
     policy = Policy.from_names(reject.split(","))
     span = parse_duration(window) if window else None
-    return Index.open(path, create=create, policy=policy, window=span)
+    return Index.open(path, create=create, policy=policy, window=span, keep=keep)
 
 
 def _say(message: str) -> None:
@@ -247,6 +257,7 @@ def check_index(path: str, as_json: bool) -> None:
 @click.option("--skip-bad", is_flag=True, help="Write an error line for unusable records and go on.")
 @policy_option
 @window_option
+@keep_options
 def check(
     index_path: str,
     inputs: tuple[str, ...],
@@ -256,6 +267,8 @@ def check(
     skip_bad: bool,
     reject: str,
     window: str | None,
+    keep_policy: str,
+    source_rank: str | None,
 ) -> None:
     """Decide about each article of INPUTS against the index, adding nothing: one JSON line each.
 
@@ -266,7 +279,8 @@ def check(
     rejected = errors = 0
     with ExitStack() as stack:
         out: IO[bytes] = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
-        index = stack.enter_context(_open(index_path, reject, window))
+        keep = keep_of(keep_policy, source_rank)
+        index = stack.enter_context(_open(index_path, reject, window, keep=keep))
         for item in iter_articles(inputs, options, emit=_warn):
             if isinstance(item, BadRecord):
                 errors += 1
@@ -291,7 +305,9 @@ def check(
 # -- dedup filter -------------------------------------------------------------------------------------
 
 
-def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool, quiet: bool) -> Index:
+def _open_for_filter(
+    path: str, reject: str, window: str | None, *, create: bool, quiet: bool, keep: Keep
+) -> Index:
     """Open (or create) the filter's index; bad options stop the run before the index is created."""
     Policy.from_names(reject.split(","))
     if window:
@@ -301,7 +317,7 @@ def _open_for_filter(path: str, reject: str, window: str | None, *, create: bool
             raise DedupError(f"{path}: no such index")
         if not quiet:
             _say(f"dedup filter: creating {path} with default settings")
-    return _open(path, reject, window, create=create)
+    return _open(path, reject, window, create=create, keep=keep)
 
 
 def _appending(stack: ExitStack, path: str | None) -> IO[bytes] | None:
@@ -313,9 +329,17 @@ class _Outputs:
     """Where ``dedup filter`` writes each line (kept to stdout) and its record."""
 
     def __init__(
-        self, stack: ExitStack, *, decisions: str | None, rejects: str | None, errors: str | None, quiet: bool
+        self,
+        stack: ExitStack,
+        *,
+        decisions: str | None,
+        rejects: str | None,
+        errors: str | None,
+        replaced: str | None,
+        quiet: bool,
     ) -> None:
         self.decisions = _appending(stack, decisions)
+        self.replaced = _appending(stack, replaced)
         self.lines: dict[str, IO[bytes] | None] = {
             "kept": sys.stdout.buffer,
             "rejected": _appending(stack, rejects),
@@ -336,6 +360,12 @@ class _Outputs:
         if self.decisions is not None:
             self.decisions.write(_json_line(record))
             self.decisions.flush()
+        if self.replaced is not None and outcome.decision is not None and outcome.decision.replaced:
+            for gone in outcome.decision.replaced:
+                self.replaced.write(
+                    _json_line({**gone.stored.to_dict(), "dedup_replaced": gone.removal.to_dict()})
+                )
+            self.replaced.flush()
 
 
 @click.command("filter")
@@ -357,6 +387,11 @@ class _Outputs:
     type=click.Path(dir_okay=False, writable=True),
     help="Write unusable input lines here, unchanged.",
 )
+@click.option(
+    "--replaced",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write here the stored articles that a later copy replaced (--keep), each with why.",
+)
 @click.option("--id-field", default="id", show_default=True, help="JSON field holding the id.")
 @click.option("--text-field", default="text", show_default=True, help="JSON field holding the text.")
 @click.option(
@@ -373,21 +408,35 @@ class _Outputs:
 @click.option(
     "--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, help="Seconds."
 )
+@click.option(
+    "--redis-retry",
+    "retry_seconds",
+    type=click.FloatRange(min=0, max=86400),
+    default=DEFAULT_RETRY_SECONDS,
+    show_default=True,
+    metavar="SECONDS",
+    help="While a Redis index cannot be reached, try again for this long before stopping (exit 2).",
+)
 @policy_option
 @window_option
+@keep_options
 def filter_command(
     index_path: str,
     decisions: str | None,
     rejects: str | None,
     errors: str | None,
+    replaced: str | None,
     id_field: str,
     text_field: str,
     fallback_encoding: str,
     create: bool,
     quiet: bool,
     progress_every: float,
+    retry_seconds: float,
     reject: str,
     window: str | None,
+    keep_policy: str,
+    source_rank: str | None,
 ) -> None:
     """Keep duplicates out of a JSONL stream: read articles on stdin, check-and-add each in order.
 
@@ -395,13 +444,30 @@ def filter_command(
     decision per input line to --decisions ({"id", "action", "relation", "reason", "stored",
     "matches", "line"}). Every input line ends up in exactly one of kept, rejected or error. An id
     already stored is rejected with relation "already-stored", so a re-run adds nothing twice.
+
+    With --keep earliest|longest|source-rank, a copy of a stored article that the policy ranks
+    first is kept and replaces it: its decision lists the replaced articles ("replaced": id, why),
+    and --replaced gets each replaced article as stored, with why.
+
+    While a Redis index cannot be reached, the filter says so on stderr and tries again for
+    --redis-retry seconds, then goes on where it was; an article whose commit was cut off is
+    decided once, as if nothing had happened. If Redis stays away, it stops (exit status 2) naming
+    the first input line without a decision: run again from there.
     """
     options = ReadOptions(id_field=id_field, text_field=text_field, fallback_encoding=fallback_encoding)
+    keep = keep_of(keep_policy, source_rank)
     progress = _Progress("filter", quiet=quiet, every=progress_every)
+    retry = Retry(retry_seconds, say=lambda line: _say(f"dedup filter: {line}"))
     with ExitStack() as stack:
-        index = stack.enter_context(_open_for_filter(index_path, reject, window, create=create, quiet=quiet))
-        out = _Outputs(stack, decisions=decisions, rejects=rejects, errors=errors, quiet=quiet)
-        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn):
+        opened = retry.call(
+            lambda: _open_for_filter(index_path, reject, window, create=create, quiet=quiet, keep=keep),
+            doing="opening the index",
+        )
+        index = stack.enter_context(opened)
+        out = _Outputs(
+            stack, decisions=decisions, rejects=rejects, errors=errors, replaced=replaced, quiet=quiet
+        )
+        for outcome in filter_lines(index, sys.stdin.buffer, options, emit=_warn, retry=retry):
             out.write(outcome)
             progress.count("errors" if outcome.kind == "error" else outcome.kind)
     if not quiet:

@@ -8,7 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
-from dedup.index import DEFAULT_REJECT
+from dedup.cli.clean import source_names
+from dedup.index import DEFAULT_REJECT, Keep
+from dedup.index.results import KEEP_POLICIES
 from dedup.io.records import ReadOptions
 from dedup.settings import Settings
 
@@ -111,3 +113,38 @@ def window_option(func: F) -> F:
         metavar="DURATION",
         help="Compare only with stored articles published within this distance (e.g. 3d, 12h).",
     )(func)
+
+
+def keep_options(func: F) -> F:
+    """``--keep POLICY`` and ``--source-rank NAMES``: which of two copies is kept (:func:`keep_of`)."""
+    func = click.option(
+        "--source-rank",
+        default=None,
+        metavar="NAMES",
+        help="For --keep source-rank: sources from most to least preferred, comma-separated, or @FILE "
+        "with one per line.",
+    )(func)
+    return click.option(
+        "--keep",
+        "keep_policy",
+        type=click.Choice(KEEP_POLICIES),
+        default="first",
+        show_default=True,
+        help="Which of two copies is kept: first (the stored one: a later copy is rejected), or a later "
+        "copy that ranks first replaces the stored one: earliest published, longest, or best-ranked "
+        "source (--source-rank).",
+    )(func)
+
+
+def keep_of(policy: str, source_rank: str | None) -> Keep:
+    """The keep policy of ``--keep`` and ``--source-rank`` (a usage error when they do not fit)."""
+    if policy == "source-rank":
+        if not source_rank:
+            raise click.UsageError("--keep source-rank needs --source-rank NAMES (or @FILE)")
+        names = source_names(source_rank)
+        if not names:
+            raise click.UsageError("--source-rank names no source")
+        return Keep(policy="source-rank", source_rank=names)
+    if source_rank is not None:
+        raise click.UsageError("--source-rank is used with --keep source-rank")
+    return Keep(policy=policy)  # type: ignore[arg-type]

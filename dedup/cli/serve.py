@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from dedup.cli.options import keep_of, keep_options
 from dedup.errors import SettingsError, require
 from dedup.index import DEFAULT_REJECT, Index, Policy, parse_duration
 
@@ -88,6 +89,16 @@ _ORIGIN = re.compile(r"https?://[^/\s?#]+")
     help="Cases that reject an article: near-duplicate, contained, containing, overlap; or none.",
 )
 @click.option("--window", default=None, metavar="DURATION", help="Default time window (e.g. 3d).")
+@keep_options
+@click.option(
+    "--redis-retry",
+    "retry_seconds",
+    type=click.FloatRange(min=0, max=3600),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a request waits for a Redis index that cannot be reached before it gets 503.",
+)
 @click.option("--create", is_flag=True, help="Create the index with default settings if it is missing.")
 @click.option(
     "--cors-origin",
@@ -121,6 +132,9 @@ def serve(
     max_batch: int,
     reject: str,
     window: str | None,
+    keep_policy: str,
+    source_rank: str | None,
+    retry_seconds: float,
     create: bool,
     cors_origins: tuple[str, ...],
     graceful_timeout: float,
@@ -141,6 +155,7 @@ def serve(
     Policy.from_names(reject.split(","))
     if window:
         parse_duration(window)
+    keep = keep_of(keep_policy, source_rank)
     token = (
         Path(token_file).read_text(encoding="utf-8").strip() if token_file else os.environ.get("DEDUP_TOKEN")
     )
@@ -162,6 +177,9 @@ def serve(
         window=window,
         create=create,
         cors_origins=cors_origins,
+        keep=keep.policy,
+        source_rank=keep.source_rank,
+        redis_retry=retry_seconds,
     )
     common = {
         "http": NoDelayH11Protocol,

@@ -15,6 +15,10 @@ the number of workers change nothing):
 * ``first``: the first in input order (this one depends on the order, by definition);
 * ``source-rank``: sources in the order given first (unlisted sources after), then the earliest, then
   the longest.
+
+The same rule serves the pre-ingest filter, which meets copies one at a time: :func:`replacement`
+says whether an article arriving after a stored copy of it ranks first, and so replaces it (with
+``first``, the stored one always stays).
 """
 
 from __future__ import annotations
@@ -26,10 +30,11 @@ from typing import Any, Literal
 from dedup.engine.origin import normalize_name, time_key
 from dedup.model import Pair, Provenance
 
-__all__ = ["KEEP_POLICIES", "KeepPolicy", "Removal", "plan_removals"]
+__all__ = ["KEEP_POLICIES", "KeepPolicy", "Removal", "check_policy", "plan_removals", "replacement"]
 
 KeepPolicy = Literal["earliest", "longest", "first", "source-rank"]
 KEEP_POLICIES: tuple[KeepPolicy, ...] = ("earliest", "longest", "first", "source-rank")
+Relation = Literal["near-duplicate", "contained", "contains"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,7 @@ class Removal:
     duplicate_of: str
     #: near-duplicate; contained (the removed article is inside the kept one); contains (the kept
     #: article is inside the removed one, which adds ``own`` of its words).
-    relation: Literal["near-duplicate", "contained", "contains"]
+    relation: Relation
     #: Share of the removed article's words inside the passages it shares with the kept one.
     coverage: float
     policy: KeepPolicy
@@ -98,6 +103,72 @@ def _why(
     return "ranked first by the policy (ties broken by id)"
 
 
+def check_policy(policy: str) -> KeepPolicy:
+    """``policy`` if it names a keep policy; ValueError otherwise."""
+    if policy not in KEEP_POLICIES:
+        raise ValueError(f"unknown keep policy {policy!r}: choose one of {', '.join(KEEP_POLICIES)}")
+    return policy
+
+
+def _ranks(source_rank: Sequence[str]) -> dict[str, int]:
+    ranks: dict[str, int] = {}
+    for name in source_rank:
+        ranks.setdefault(normalize_name(name), len(ranks))
+    return ranks
+
+
+def _removal(
+    policy: KeepPolicy,
+    kept: str,
+    removed: str,
+    relation: Relation,
+    coverage: float,
+    provenance: Mapping[str, Provenance],
+    ranks: Mapping[str, int],
+) -> Removal:
+    what = {
+        "near-duplicate": f"near-duplicate of {kept}",
+        "contained": f"contained in {kept}",
+        "contains": f"contains {kept} (adds {1 - coverage:.0%} of its own words)",
+    }[relation]
+    return Removal(
+        removed,
+        kept,
+        relation,
+        coverage,
+        policy,
+        f"{what}; {kept} kept: {_why(policy, kept, removed, provenance, ranks)}",
+    )
+
+
+def replacement(
+    policy: KeepPolicy,
+    new: str,
+    stored: str,
+    relation: Relation,
+    coverage: float,
+    provenance: Mapping[str, Provenance],
+    *,
+    source_rank: Sequence[str] = (),
+) -> Removal | None:
+    """The removal of ``stored`` when the policy ranks ``new``, a copy of it met later, first; else None.
+
+    ``relation`` is the stored article's to the new one (``contained``: the stored article is inside
+    the new one), ``coverage`` the share of the stored article's words it shares with the new one;
+    ``provenance`` gives both articles' date, source and words. The ranking is :func:`plan_removals`'s,
+    the stored article counting as the first in input order.
+    """
+    ranks = _ranks(source_rank)
+    position = {stored: 0, new: 1}
+
+    def key(article: str) -> tuple[Any, ...]:
+        return _rank_key(policy, article, provenance.get(article), position[article], ranks)
+
+    if key(new) >= key(stored):
+        return None
+    return _removal(policy, new, stored, relation, coverage, provenance, ranks)
+
+
 def plan_removals(
     pairs: Sequence[Pair],
     provenance: Mapping[str, Provenance],
@@ -111,11 +182,8 @@ def plan_removals(
     ``provenance`` gives each paired article's date, source and words; ``order`` is the input order (for
     ``first``); ``source_rank`` the sources from most to least preferred (for ``source-rank``).
     """
-    if policy not in KEEP_POLICIES:
-        raise ValueError(f"unknown keep policy {policy!r}: choose one of {', '.join(KEEP_POLICIES)}")
-    ranks: dict[str, int] = {}
-    for name in source_rank:
-        ranks.setdefault(normalize_name(name), len(ranks))
+    check_policy(policy)
+    ranks = _ranks(source_rank)
     copies: dict[str, list[tuple[str, Pair]]] = {}
     for pair in pairs:
         if pair.relation in ("near-duplicate", "containment"):
@@ -137,21 +205,9 @@ def plan_removals(
             if other in removed or other in kept:
                 continue
             if pair.relation == "near-duplicate":
-                relation: Literal["near-duplicate", "contained", "contains"] = "near-duplicate"
+                relation: Relation = "near-duplicate"
             else:
                 relation = "contained" if pair.contained == other else "contains"
             coverage = pair.coverage_a if pair.a == other else pair.coverage_b
-            what = {
-                "near-duplicate": f"near-duplicate of {article}",
-                "contained": f"contained in {article}",
-                "contains": f"contains {article} (adds {1 - coverage:.0%} of its own words)",
-            }[relation]
-            removed[other] = Removal(
-                other,
-                article,
-                relation,
-                coverage,
-                policy,
-                f"{what}; {article} kept: {_why(policy, article, other, provenance, ranks)}",
-            )
+            removed[other] = _removal(policy, article, other, relation, coverage, provenance, ranks)
     return removed

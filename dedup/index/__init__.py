@@ -6,11 +6,12 @@
   decision, not written yet, with what it read); :mod:`~dedup.index.documents`: articles
   fingerprinted, stored and read back;
 * :mod:`~dedup.index.results`: what it answers (:class:`Decision`, :class:`Match`, :class:`Policy`...);
-* :mod:`~dedup.index.stream`: the JSONL filter loop of ``dedup filter``.
+* :mod:`~dedup.index.stream`: the JSONL filter loop of ``dedup filter``; :mod:`~dedup.index.retry`:
+  waiting out a store whose server is away.
 """
 
 from dedup.index.decide import Attempt, ReadSet
-from dedup.index.index import Index
+from dedup.index.index import Index, InFlight
 from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, FORMAT_VERSION
 from dedup.index.results import (
     DEFAULT_REJECT,
@@ -18,8 +19,10 @@ from dedup.index.results import (
     AddResult,
     Decision,
     IndexStats,
+    Keep,
     Match,
     Policy,
+    Replaced,
     StoredArticle,
     parse_duration,
     parse_published,
@@ -33,11 +36,14 @@ __all__ = [
     "AddResult",
     "Attempt",
     "Decision",
+    "InFlight",
     "Index",
     "IndexStats",
+    "Keep",
     "Match",
     "Policy",
     "ReadSet",
+    "Replaced",
     "StoredArticle",
     "parse_duration",
     "parse_published",

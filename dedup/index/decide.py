@@ -75,6 +75,8 @@ class Attempt:
     read: ReadSet
     #: Verifications made for this article, reused if it is decided again (stored records never change).
     verified: Verified = field(default_factory=dict, compare=False, repr=False)
+    #: Stored docs the article replaces, by the index's keep policy (see :class:`~dedup.index.Keep`).
+    replaces: tuple[int, ...] = ()
 
     @property
     def matches(self) -> tuple[Match, ...]:

@@ -44,26 +44,41 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from dedup.engine.verify import Verifier
-from dedup.errors import IndexStoreError, SettingsError, WriteConflict
+from dedup.errors import IndexStoreError, SettingsError, StoreUnavailable, WriteConflict
 from dedup.index.decide import Attempt, Decider
 from dedup.index.documents import Documents, Prepared, article_of, unique_lines
 from dedup.index.meta import DEFAULT_WINDOW_SAMPLE, check_compatible, index_meta, open_store
-from dedup.index.results import AddResult, Decision, IndexStats, Policy, StoredArticle
+from dedup.index.replacing import plan
+from dedup.index.results import AddResult, Decision, IndexStats, Keep, Policy, StoredArticle
 from dedup.model import Article, UniqueIds
 from dedup.settings import Settings
 from dedup.stores.base import Store, is_url
 
-__all__ = ["DEFAULT_MAX_CANDIDATES", "Index"]
+__all__ = ["DEFAULT_MAX_CANDIDATES", "InFlight", "Index"]
 
 #: Candidates verified per article, those sharing the most keys first.
 DEFAULT_MAX_CANDIDATES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A commit that was sent when the store's server stopped answering: applied or not, unknown.
+
+    Carried by the :class:`~dedup.errors.StoreUnavailable` that :meth:`Index.commit` raises then;
+    :meth:`Index.settle` finds out, once the server answers again.
+    """
+
+    #: The decision the commit would return: the article kept and stored.
+    decision: Decision
+    #: The doc number the commit gave the article (doc numbers are never reused).
+    doc: int
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -99,17 +114,21 @@ class Index:
         policy: Policy | None = None,
         window: dt.timedelta | None = None,
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
+        keep: Keep | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.verifier = Verifier(settings)
         self.policy = policy if policy is not None else Policy()
+        self.keep = keep if keep is not None else Keep()
         self.window = window
         self.window_sample = window_sample
         self.max_candidates = max_candidates
         self.meta = meta
         self.documents = Documents(self.verifier, window_sample)
         self.decider = Decider(store, self.documents, settings, self.policy, max_candidates)
+        #: The commit being sent, while :meth:`commit` runs (see :class:`InFlight`).
+        self._in_flight: InFlight | None = None
 
     # -- opening --------------------------------------------------------------------------------------
 
@@ -151,6 +170,7 @@ class Index:
         window: dt.timedelta | None = None,
         max_candidates: int = DEFAULT_MAX_CANDIDATES,
         busy_timeout: float = 60.0,
+        keep: Keep | None = None,
     ) -> Index:
         """Open the index at ``location``: a path (SQLite), a Redis URL, or a store (``Store``).
 
@@ -162,6 +182,7 @@ class Index:
         :class:`~dedup.errors.SettingsError` for a bad ``window_sample`` or ``max_candidates``,
         :class:`~dedup.errors.IndexStoreError` when there is no index (without ``create``) or it cannot
         be opened, :class:`~dedup.errors.IncompatibleIndexError` for another format or other settings.
+        ``keep``: which of two copies is kept (:class:`~dedup.index.Keep`; by default the stored one).
         """
         if window_sample is not None and (isinstance(window_sample, bool) or not 1 <= window_sample <= 1024):
             raise SettingsError(f"window_sample must be between 1 and 1024, got {window_sample!r}")
@@ -185,6 +206,7 @@ class Index:
             policy=policy,
             window=window,
             max_candidates=max_candidates,
+            keep=keep,
         )
 
     def close(self) -> None:
@@ -212,7 +234,11 @@ class Index:
         """
         prepared = self.documents.prepare(article)
         with self.store.read_transaction():
-            return self.decider.decide(prepared, window if window is not None else self.window)
+            return self._plan(self.decider.decide(prepared, window if window is not None else self.window))
+
+    def _plan(self, attempt: Attempt) -> Attempt:
+        """``attempt`` with the keep policy applied (:func:`~dedup.index.replacing.plan`)."""
+        return plan(attempt, self.store, self.documents, self.policy, self.keep)
 
     def commit(self, attempt: Attempt) -> Decision:
         """Store the article of ``attempt`` (from :meth:`decide`) if it is kept: atomically, across processes.
@@ -224,25 +250,58 @@ class Index:
         stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
         lock; the commit checks the reads atomically), then, if another writer got in between, one
         that excludes every other writer. The returned decision says whether the article was stored
-        (``stored``); when the store fails, nothing was.
+        (``stored``); when the store fails, nothing was, except in one case: the server stopped
+        answering (:class:`~dedup.errors.StoreUnavailable`) after the commit was sent. That error
+        then carries the commit as its ``in_flight`` (an :class:`InFlight`), and :meth:`settle` tells
+        whether it was applied once the server is back.
         """
         if not attempt.keeps:
             return attempt.decision
+        self._in_flight = None
         try:
-            with self.store.write_transaction(optimistic=True):
-                return self._store(attempt)
-        except WriteConflict:
-            with self.store.write_transaction():
-                return self._store(attempt)
+            try:
+                if attempt.replaces:  # rare: removing the stored copies too, under the lock
+                    raise WriteConflict("a replacement is stored under the write lock")
+                with self.store.write_transaction(optimistic=True):
+                    return self._store(attempt, locked=False)
+            except WriteConflict:
+                self._in_flight = None  # refused: nothing was written
+                with self.store.write_transaction():
+                    return self._store(attempt, locked=True)
+        except StoreUnavailable as exc:
+            exc.in_flight = self._in_flight
+            raise
+        finally:
+            self._in_flight = None
 
-    def _store(self, attempt: Attempt) -> Decision:
-        """Inside a write transaction: decide again if the reads changed, then store a kept article."""
+    def settle(self, in_flight: InFlight) -> Decision | None:
+        """Whether a commit cut off by the server's failure was applied: its decision if it was, else None.
+
+        Exact: the article is stored under the doc number that commit gave it only if the commit
+        was applied (doc numbers are never reused). Raises
+        :class:`~dedup.errors.StoreUnavailable` while the server is still away.
+        """
+        found = self.store.find([in_flight.decision.id])
+        return in_flight.decision if found.get(in_flight.decision.id) == in_flight.doc else None
+
+    def _store(self, attempt: Attempt, *, locked: bool) -> Decision:
+        """Inside a write transaction: decide again if the reads changed, then store a kept article.
+
+        The stored copies it replaces are removed in the same transaction (only ``locked``).
+        """
         if self.decider.reread(attempt) != attempt.read:
-            attempt = self.decider.decide(attempt.article, attempt.window, attempt.verified)
+            attempt = self._plan(self.decider.decide(attempt.article, attempt.window, attempt.verified))
             if not attempt.keeps:
                 return attempt.decision
-        self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
-        return replace(attempt.decision, stored=True)
+        if attempt.replaces:
+            if not locked:
+                raise WriteConflict("a replacement is stored under the write lock")
+            self._remove_docs(list(attempt.replaces))
+        docs = self.store.insert([self.documents.record(attempt.article, attempt.keys, attempt.learned)])
+        decision = replace(attempt.decision, stored=True)
+        if docs:
+            self._in_flight = InFlight(decision, docs[0])
+        return decision
 
     def check(self, article: Article, *, window: dt.timedelta | None = None) -> Decision:
         """Decide about ``article`` without adding it: ``decide(article).decision`` (raises as it does)."""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from dedup.engine.keep import KEEP_POLICIES, KeepPolicy, Removal
 from dedup.errors import InputError, SettingsError
 from dedup.model import Article, Pair, Passage, Relation, strength
 from dedup.settings import Settings
@@ -20,13 +21,16 @@ from dedup.settings import Settings
 __all__ = [
     "DEFAULT_REJECT",
     "DURATION_PATTERN",
+    "KEEP_POLICIES",
     "Action",
     "AddResult",
     "Decision",
     "DecisionRelation",
     "IndexStats",
+    "Keep",
     "Match",
     "Policy",
+    "Replaced",
     "StoredArticle",
     "parse_duration",
     "parse_published",
@@ -254,6 +258,8 @@ class Decision:
     stored: bool = False
     #: One line for people: why the article was rejected or annotated.
     reason: str = ""
+    #: Stored copies this article replaces (a keep policy ranked it first): removed when it is stored.
+    replaced: tuple[Replaced, ...] = ()
 
     @property
     def rejected(self) -> bool:
@@ -269,7 +275,52 @@ class Decision:
             "reason": self.reason,
             "stored": self.stored,
             "matches": [m.to_dict() for m in self.matches],
+            **({"replaced": [r.to_dict() for r in self.replaced]} if self.replaced else {}),
         }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Keep:
+    """Which of two copies the index keeps when it meets the second: the keep policy of the filter.
+
+    ``first`` (the default) keeps the stored article: the later copy is rejected. The others rank
+    the two as corpus cleaning does (:mod:`dedup.engine.keep`: ``earliest`` published, ``longest``,
+    best ``source-rank``ed source, ties to the smaller id), and a later copy that ranks first
+    *replaces* the stored one: it is stored, the stored copy removed, and the decision says which
+    and why (:attr:`Decision.replaced`). Only copies count (a near-duplicate, one article inside
+    the other) and only when every match that rejects the new article is one.
+    """
+
+    policy: KeepPolicy = "first"
+    #: For ``source-rank``: sources from most to least preferred (unlisted sources rank last).
+    source_rank: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.policy not in KEEP_POLICIES:
+            raise SettingsError(
+                f"unknown keep policy {self.policy!r}: choose one of {', '.join(KEEP_POLICIES)}"
+            )
+        if self.policy == "source-rank" and not self.source_rank:
+            raise SettingsError("the keep policy source-rank needs the sources in order (source_rank)")
+
+    @property
+    def replaces(self) -> bool:
+        """Whether a later copy may replace a stored one (every policy but ``first``)."""
+        return self.policy != "first"
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """A stored article replaced by a better-ranked copy of it: the article, and why (its removal)."""
+
+    #: ``article``: its id; ``duplicate_of``: the article that replaces it; the relation, the share
+    #: of its words shared, the policy and the reason, as corpus cleaning gives them.
+    removal: Removal
+    stored: StoredArticle
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"id", "duplicate_of", "relation", "coverage", "policy", "reason"}``."""
+        return {"id": self.removal.article, **self.removal.to_dict()}
 
 
 @dataclass(frozen=True, slots=True)

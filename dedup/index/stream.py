@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dedup.errors import IndexStoreError, InputError
+from dedup.errors import IndexStoreError, InputError, StoreUnavailable
 from dedup.index.index import Index
 from dedup.index.results import Decision, parse_published
+from dedup.index.retry import Retry
 from dedup.io.decode import Emit, decode
 from dedup.io.records import ReadOptions, parse_json, parse_record
 from dedup.model import Article
@@ -105,7 +106,13 @@ def decide(index: Index, article: Article, *, add: bool, window: dt.timedelta | 
 
 
 def filter_lines(
-    index: Index, lines: Iterable[bytes], options: ReadOptions, *, emit: Emit, source: str = STDIN
+    index: Index,
+    lines: Iterable[bytes],
+    options: ReadOptions,
+    *,
+    emit: Emit,
+    source: str = STDIN,
+    retry: Retry | None = None,
 ) -> Iterator[Outcome]:
     """Check-and-add the article of each line, in order: one :class:`Outcome` per non-blank line.
 
@@ -113,22 +120,32 @@ def filter_lines(
     never shows a line whose decision could be lost. ``emit`` receives the notices of reading (a
     fallback decoding, control characters kept...). Raises
     :class:`~dedup.errors.IndexStoreError` when the index cannot be read or written, saying at which
-    line the loop stopped (every line before it is decided).
+    line the loop stopped (every line before it is decided). With ``retry``, a store that cannot be
+    reached is waited for (:class:`~dedup.index.retry.Retry`) before the loop stops.
     """
     for n, raw in enumerate(lines, 1):
         text = raw.rstrip(b"\r\n")
         if not text.strip():
             continue
         try:
-            yield _outcome(index, text, n, options, emit, source)
+            yield _outcome(index, text, n, options, emit, source, retry)
         except IndexStoreError as exc:
+            maybe = ""
+            if isinstance(exc, StoreUnavailable) and exc.in_flight is not None:
+                maybe = (
+                    f"; the article of line {n} was being stored as the store went away and may "
+                    "have been: a run from that line then reports it as already-stored"
+                )
             raise IndexStoreError(
                 f"{exc} (stopped at input line {n}: every line before it is decided and its output "
-                "written; once the cause is fixed, run again: lines already stored are rejected as such)"
+                f"written{maybe}; once the cause is fixed, run again from line {n}, or on the whole input: "
+                "lines already stored are rejected as such)"
             ) from exc
 
 
-def _outcome(index: Index, text: bytes, n: int, options: ReadOptions, emit: Emit, source: str) -> Outcome:
+def _outcome(
+    index: Index, text: bytes, n: int, options: ReadOptions, emit: Emit, source: str, retry: Retry | None
+) -> Outcome:
     """Check-and-add one line's article; an error outcome when the line is unusable."""
     article_id = None
     try:
@@ -140,7 +157,11 @@ def _outcome(index: Index, text: bytes, n: int, options: ReadOptions, emit: Emit
         if isinstance(record, dict) and isinstance(record.get(options.id_field), str | int):
             article_id = str(record[options.id_field])
         article = read_article(record, options, source=source, line=n, emit=emit)
-        return Outcome(n, text, decision=decide(index, article, add=True))
+        if retry is not None:
+            decision = retry.check_and_add(index, article, doing=f"at input line {n}")
+        else:
+            decision = decide(index, article, add=True)
+        return Outcome(n, text, decision=decision)
     except InputError as exc:
         error = error_record(exc.reason, line=n, article_id=article_id, source=source, field=exc.field)
         return Outcome(n, text, error=error)

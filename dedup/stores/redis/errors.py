@@ -8,9 +8,9 @@ from typing import ParamSpec, Protocol, TypeVar
 
 import redis
 
-from dedup.errors import IndexStoreError
+from dedup.errors import IndexStoreError, StoreUnavailable
 
-__all__ = ["describe", "redis_errors"]
+__all__ = ["describe", "error_of", "redis_errors", "unreachable"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -30,8 +30,27 @@ def describe(exc: redis.RedisError) -> str:
     return f"Redis error: {text}"
 
 
+def unreachable(exc: redis.RedisError) -> bool:
+    """Whether ``exc`` says Redis cannot be reached for now (refused, cut, timed out, loading its data).
+
+    Refused credentials are not: trying again does not help.
+    """
+    return isinstance(exc, redis.ConnectionError | redis.TimeoutError) and not isinstance(
+        exc, redis.AuthenticationError
+    )
+
+
+def error_of(exc: redis.RedisError, location: str) -> IndexStoreError:
+    """The dedup error for ``exc``: :class:`StoreUnavailable` when Redis cannot be reached for now."""
+    kind = StoreUnavailable if unreachable(exc) else IndexStoreError
+    return kind(f"{location}: {describe(exc)}")
+
+
 def redis_errors(method: Callable[P, T]) -> Callable[P, T]:
-    """Turn redis-py's errors raised by a method into :class:`IndexStoreError` naming its object."""
+    """Turn redis-py's errors raised by a method into :class:`IndexStoreError` naming its object.
+
+    :class:`StoreUnavailable` (an ``IndexStoreError``) when Redis cannot be reached for now.
+    """
 
     @wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -39,6 +58,6 @@ def redis_errors(method: Callable[P, T]) -> Callable[P, T]:
             return method(*args, **kwargs)
         except redis.RedisError as exc:
             owner: _Located = args[0]  # type: ignore[assignment]
-            raise IndexStoreError(f"{owner.location}: {describe(exc)}") from None
+            raise error_of(exc, owner.location) from None
 
     return wrapper

@@ -22,7 +22,7 @@ import redis
 from dedup.errors import IndexStoreError, WriteConflict
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 from dedup.stores.redis import integrity
-from dedup.stores.redis.errors import describe, redis_errors
+from dedup.stores.redis.errors import error_of, redis_errors
 from dedup.stores.redis.layout import LAYOUT_VERSION, MASK, Keys, line_stat, signed, stored_record
 from dedup.stores.redis.lock import WriteLock
 from dedup.stores.redis.reads import Reader
@@ -325,7 +325,7 @@ class RedisStore:
                     self.client.zrangebyscore(self.keys.ids, low, "+inf", start=0, num=1000, withscores=True),
                 )
             except redis.RedisError as exc:
-                raise IndexStoreError(f"{self.location}: {describe(exc)}") from None
+                raise error_of(exc, self.location) from None
             for member, _ in page:
                 yield member.decode()
             if len(page) < 1000:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
+from redis.backoff import NoBackoff
 from redis.cluster import RedisCluster
+from redis.retry import Retry
 
 from dedup.errors import IndexStoreError, SettingsError
 from dedup.stores.redis.layout import DEFAULT_PREFIX
@@ -103,7 +105,11 @@ def connect(url: RedisURL) -> redis.Redis:
                 url.target, socket_timeout=60.0, socket_connect_timeout=10.0
             )
             return client
-        return redis.Redis.from_url(url.target, socket_timeout=60.0, socket_connect_timeout=10.0)
+        # redis-py never sends a command twice: a commit whose reply was lost may have been applied,
+        # and only the store's caller, which knows what it wrote, can tell (see dedup.index.retry)
+        return redis.Redis.from_url(
+            url.target, socket_timeout=60.0, socket_connect_timeout=10.0, retry=Retry(NoBackoff(), 0)
+        )
     except ValueError as exc:
         raise IndexStoreError(f"{url.location}: cannot read the Redis URL: {exc}") from None
 
