@@ -392,10 +392,12 @@ def _old_index(path: Path, *, layout: str, fmt: str) -> None:
          "rebuild the index"),
         ("2", None, f"index format 2 (written by dedup 0.1.0); this version reads format {FORMAT_VERSION}: "
          "rebuild the index"),
+        ("3", None, f"index format 3 (written by dedup 0.1.0); this version reads format {FORMAT_VERSION}: "
+         "rebuild the index"),
         (str(FORMAT_VERSION + 1), None, f"index format {FORMAT_VERSION + 1} (written by dedup 0.1.0); this "
          f"version reads format {FORMAT_VERSION}: rebuild the index"),
     ],
-    ids=["first-release-layout", "format-1", "format-2", "newer-format"],
+    ids=["first-release-layout", "format-1", "format-2", "format-3", "newer-format"],
 )  # fmt: skip
 def test_index_from_another_version(tmp_path: Path, fmt: str, layout: str | None, message: str) -> None:
     path = tmp_path / "old.db"

@@ -1,0 +1,229 @@
+"""Immutable sorted runs of ``(band key, doc)`` in files beside the database, read through a memory map.
+
+A run file holds the band keys of a contiguous range of doc numbers, sorted by key (then doc):
+
+* a header page (4 KiB): magic, version, block size, number of keys, first and last doc;
+* the keys (little-endian signed 64-bit), padded with the largest value to whole blocks of
+  :data:`BLOCK` keys, so that a block is one 4 KiB page;
+* the docs (little-endian signed 32-bit), one per key;
+* the fence: the first key of every block.
+
+A look-up holds only the fence in memory (8 bytes per 512 keys): a binary search in it names the
+one block that can hold each asked key, and that block (one page) is read from the map. A look-up of
+200 keys thus reads about 200 pages of keys and the pages of docs of the keys found, whatever the
+size of the run. Files are written to a temporary name, synced and renamed: a run file either is
+whole or does not exist under its name; which files are current is recorded in the database
+(:mod:`~dedup.stores.sqlite.layout`), so that a file written by a process killed before it
+recorded it is never read.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from dedup.errors import IndexStoreError
+
+__all__ = ["BLOCK", "Run", "merge_runs", "write_run"]
+
+MAGIC = b"DEDUPKR1"
+VERSION = 1
+#: Keys per block: one 4 KiB page of keys, and one fence key in memory.
+BLOCK = 512
+HEADER_SIZE = 4096
+_HEADER = struct.Struct("<8sIIqqq")
+_PAD = np.iinfo(np.int64).max
+#: Keys sorted at once when a run is written from larger inputs.
+CHUNK = 4_000_000
+
+Int64s = npt.NDArray[np.int64]
+Int32s = npt.NDArray[np.int32]
+
+
+class Run:
+    """One run file, memory-mapped: its keys and docs, looked up through its fence."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        try:
+            with path.open("rb") as fh:
+                header = fh.read(HEADER_SIZE)
+                magic, version, block, n, first, last = _HEADER.unpack_from(header.ljust(_HEADER.size, b"\0"))
+                if magic != MAGIC or version != VERSION or block != BLOCK:
+                    raise IndexStoreError(f"{path}: not a band-key run of this version")
+                self.n, self.first, self.last = int(n), int(first), int(last)
+                self.blocks = -(-self.n // BLOCK)
+                size = HEADER_SIZE + self.blocks * BLOCK * 8 + self.n * 4 + self.blocks * 8
+                if os.fstat(fh.fileno()).st_size != size:
+                    raise IndexStoreError(f"{path}: band-key run cut short or overlong")
+                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if self.n else None
+        except OSError as exc:
+            raise IndexStoreError(f"{path}: cannot read the band-key run: {exc}") from None
+        if self._map is None:
+            self.keys: Int64s = np.zeros((0, BLOCK), dtype=np.int64)
+            self.docs: Int32s = np.zeros(0, dtype=np.int32)
+            self.fence: Int64s = np.zeros(0, dtype=np.int64)
+            return
+        kbytes = self.blocks * BLOCK * 8
+        self.keys = np.frombuffer(self._map, dtype="<i8", count=self.blocks * BLOCK, offset=HEADER_SIZE).reshape(
+            self.blocks, BLOCK
+        )
+        self.docs = np.frombuffer(self._map, dtype="<i4", count=self.n, offset=HEADER_SIZE + kbytes)
+        # the fence is small (1/512 of the keys): read into memory
+        self.fence = np.frombuffer(
+            self._map, dtype="<i8", count=self.blocks, offset=HEADER_SIZE + kbytes + self.n * 4
+        ).copy()
+
+    def ranges(self, query: Int64s) -> tuple[Int64s, Int64s]:
+        """For each key of ``query`` (sorted), where its docs start and end in :attr:`docs`."""
+        if not self.n:
+            zero = np.zeros(len(query), dtype=np.int64)
+            return zero, zero
+        b_lo = np.maximum(np.searchsorted(self.fence, query, side="left") - 1, 0)
+        b_hi = np.maximum(np.searchsorted(self.fence, query, side="right") - 1, 0)
+        col = query[:, None]
+        rows_lo = self.keys[b_lo]  # one page per asked key
+        rows_hi = rows_lo if bool(np.array_equal(b_lo, b_hi)) else self.keys[b_hi]
+        lo = b_lo * BLOCK + np.count_nonzero(rows_lo < col, axis=1)
+        hi = b_hi * BLOCK + np.count_nonzero(rows_hi <= col, axis=1)
+        return np.minimum(lo, self.n), np.minimum(hi, self.n)
+
+    def iter_chunks(self, size: int = CHUNK) -> Iterator[tuple[Int64s, Int32s]]:
+        """Keys and docs in order, ``size`` at a time (for merging and checking)."""
+        flat = self.keys.reshape(-1)
+        for start in range(0, self.n, size):
+            end = min(start + size, self.n)
+            yield np.asarray(flat[start:end]), np.asarray(self.docs[start:end])
+
+    def close(self) -> None:
+        """Release the map (arrays taken from it must no longer be used)."""
+        self.keys = np.zeros((0, BLOCK), dtype=np.int64)
+        self.docs = np.zeros(0, dtype=np.int32)
+        if self._map is not None:
+            try:
+                self._map.close()
+            except BufferError:  # a view still exported: the map is released with it
+                pass
+            self._map = None
+
+
+class _Writer:
+    """Writes a run file in order, chunk by chunk: keys to the file, docs to a side file, then both."""
+
+    def __init__(self, path: Path, first: int, last: int) -> None:
+        self.path = path
+        self.first, self.last = first, last
+        self.tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self.tmp_docs = path.with_name(f".{path.name}.{os.getpid()}.docs.tmp")
+        self.fh = self.tmp.open("wb")
+        self.fh_docs = self.tmp_docs.open("wb+")
+        self.fh.write(b"\0" * HEADER_SIZE)
+        self.n = 0
+        self.fence: list[Int64s] = []
+        self.last_key: int | None = None
+
+    def add(self, keys: Int64s, docs: Int32s) -> None:
+        if not len(keys):
+            return
+        offset = (-self.n) % BLOCK  # first index of this chunk that starts a block
+        self.fence.append(np.asarray(keys[offset::BLOCK], dtype=np.int64))
+        self.fh.write(np.ascontiguousarray(keys, dtype="<i8").tobytes())
+        self.fh_docs.write(np.ascontiguousarray(docs, dtype="<i4").tobytes())
+        self.n += len(keys)
+
+    def finish(self) -> Path:
+        try:
+            blocks = -(-self.n // BLOCK)
+            self.fh.write(np.full(blocks * BLOCK - self.n, _PAD, dtype="<i8").tobytes())
+            self.fh_docs.seek(0)
+            while chunk := self.fh_docs.read(1 << 24):
+                self.fh.write(chunk)
+            fence = np.concatenate(self.fence) if self.fence else np.zeros(0, dtype=np.int64)
+            self.fh.write(fence.astype("<i8").tobytes())
+            self.fh.seek(0)
+            self.fh.write(_HEADER.pack(MAGIC, VERSION, BLOCK, self.n, self.first, self.last))
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+        finally:
+            self.fh.close()
+            self.fh_docs.close()
+            self.tmp_docs.unlink(missing_ok=True)
+        os.replace(self.tmp, self.path)
+        _sync_dir(self.path.parent)
+        return self.path
+
+    def abort(self) -> None:
+        self.fh.close()
+        self.fh_docs.close()
+        self.tmp.unlink(missing_ok=True)
+        self.tmp_docs.unlink(missing_ok=True)
+
+
+def _sync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_run(path: Path, keys: Int64s, docs: Int32s, first: int, last: int) -> Path:
+    """Write keys with their docs (any order) as a run file covering docs ``first`` to ``last``."""
+    order = np.lexsort((docs, keys))
+    writer = _Writer(path, first, last)
+    try:
+        for start in range(0, len(order), CHUNK):
+            part = order[start : start + CHUNK]
+            writer.add(keys[part], docs[part])
+        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def merge_runs(path: Path, runs: Sequence[Run], removed: Int64s) -> Path:
+    """Merge ``runs`` (covering consecutive doc ranges) into one run file, leaving out ``removed`` docs.
+
+    Works a slice of the key space at a time (about :data:`CHUNK` keys), so that memory stays bounded
+    whatever the size of the runs.
+    """
+    runs = sorted(runs, key=lambda r: r.first)
+    writer = _Writer(path, runs[0].first, runs[-1].last)
+    try:
+        total = sum(r.n for r in runs)
+        biggest = max(runs, key=lambda r: r.n)
+        flat = [r.keys.reshape(-1)[: r.n] for r in runs]
+        step = max(1, int(CHUNK * biggest.n / max(total, 1)))
+        big = flat[runs.index(biggest)]
+        splitters = np.unique(np.asarray(big[step::step])) if biggest.n > step else np.zeros(0, dtype=np.int64)
+        bounds = [np.searchsorted(f, splitters, side="left") for f in flat]
+        for c in range(len(splitters) + 1):
+            keys_parts: list[Int64s] = []
+            docs_parts: list[Int32s] = []
+            for i, run in enumerate(runs):
+                lo = 0 if c == 0 else int(bounds[i][c - 1])
+                hi = run.n if c == len(splitters) else int(bounds[i][c])
+                if hi > lo:
+                    keys_parts.append(np.asarray(flat[i][lo:hi]))
+                    docs_parts.append(np.asarray(run.docs[lo:hi]))
+            if not keys_parts:
+                continue
+            keys = np.concatenate(keys_parts)
+            docs = np.concatenate(docs_parts)
+            if len(removed):
+                keep = ~np.isin(docs, removed)
+                keys, docs = keys[keep], docs[keep]
+            # the runs cover ascending doc ranges and each is sorted by (key, doc): a stable sort by key
+            order = np.argsort(keys, kind="stable")
+            writer.add(keys[order], docs[order])
+        return writer.finish()
+    except BaseException:
+        writer.abort()
+        raise
