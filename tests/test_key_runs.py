@@ -16,7 +16,9 @@ from dedup.stores.sqlite.runs import BLOCK, Run, merge_runs, write_run
 from tests.newsgen import generate_corpus
 
 
-def _brute(truth: dict[int, list[int]], query: np.ndarray, removed: set[int], max_bucket: int) -> tuple[dict[int, int], int]:
+def _brute(
+    truth: dict[int, list[int]], query: np.ndarray, removed: set[int], max_bucket: int
+) -> tuple[dict[int, int], int]:
     expected: dict[int, int] = {}
     skipped = 0
     for k in np.unique(query).tolist():
@@ -48,7 +50,9 @@ def test_runs_and_recent_keys_answer_as_brute_force(tmp_path: Path, spread: int)
             docs_parts.append(np.full(len(keys), doc, dtype=np.int32))
             for k in keys.tolist():
                 truth.setdefault(k, []).append(doc)
-        path = write_run(tmp_path / f"r{first}", np.concatenate(keys_parts), np.concatenate(docs_parts), first, doc)
+        path = write_run(
+            tmp_path / f"r{first}", np.concatenate(keys_parts), np.concatenate(docs_parts), first, doc
+        )
         runs.append(Run(path))
     recent = KeyIndex()
     for _ in range(5):
@@ -63,7 +67,11 @@ def test_runs_and_recent_keys_answer_as_brute_force(tmp_path: Path, spread: int)
     for max_bucket in (1, 3, 50, 10_000):
         for _ in range(20):
             query = np.concatenate(
-                [rng.choice(stored, size=15), rng.integers(-spread, spread, size=15), [np.iinfo(np.int64).max]]
+                [
+                    rng.choice(stored, size=15),
+                    rng.integers(-spread, spread, size=15),
+                    [np.iinfo(np.int64).max],
+                ]
             ).astype(np.int64)
             want = _brute(truth, query, removed, max_bucket)
             assert lookup(query, runs, recent, removed_arr, max_bucket=max_bucket) == want
@@ -73,12 +81,16 @@ def test_runs_and_recent_keys_answer_as_brute_force(tmp_path: Path, spread: int)
     # merging leaves the removed docs out and answers the same
     merged = Run(merge_runs(tmp_path / "merged", runs, removed_arr))
     assert (merged.first, merged.last) == (1, runs[-1].last)
-    assert merged.n == sum(len([d for d in ds if d not in removed and d <= merged.last]) for ds in truth.values())
+    assert merged.n == sum(
+        len([d for d in ds if d not in removed and d <= merged.last]) for ds in truth.values()
+    )
     flat = np.concatenate([k for k, _ in merged.iter_chunks(size=100)])
     assert bool(np.all(flat[1:] >= flat[:-1]))
     for _ in range(20):
         query = rng.choice(stored, size=40)
-        assert lookup(query, [merged], recent, removed_arr, max_bucket=50) == _brute(truth, query, removed, 50)
+        assert lookup(query, [merged], recent, removed_arr, max_bucket=50) == _brute(
+            truth, query, removed, 50
+        )
 
 
 def test_a_cut_run_file_is_refused(tmp_path: Path) -> None:

@@ -309,9 +309,9 @@ class Index:
         init = (self.settings, self.documents.window_sample)
         with get_context("spawn").Pool(workers, initializer=_init_worker, initargs=init) as pool:
             prepared = pool.imap(_prepare_in_worker, articles, chunksize=32)
-            while chunk := list(islice(prepared, size)):
-                added += self._add_batch(chunk, existing)
-                done += len(chunk)
+            while ready := list(islice(prepared, size)):
+                added += self._add_batch(ready, existing)
+                done += len(ready)
                 if progress is not None:
                     progress(done)
         return AddResult(added=added, already_stored=existing)

@@ -49,7 +49,9 @@ def run_folder(db_path: Path) -> Path:
 
 
 def _removed(db: sqlite3.Connection) -> npt.NDArray[np.int64]:
-    return np.asarray([int(r[0]) for r in db.execute("SELECT doc FROM removed_docs ORDER BY doc")], dtype=np.int64)
+    return np.asarray(
+        [int(r[0]) for r in db.execute("SELECT doc FROM removed_docs ORDER BY doc")], dtype=np.int64
+    )
 
 
 def _swap(db: sqlite3.Connection, still: Callable[[Manifest], Manifest | None], dropped: list[int]) -> bool:
@@ -75,11 +77,15 @@ def _name(first: int, last: int) -> str:
 
 
 def _tier(articles: int, run_articles: int, factor: int) -> int:
-    return max(0, int(math.log(max(articles, 1) / run_articles, factor) + 1e-9)) if articles >= run_articles else 0
+    return (
+        max(0, int(math.log(max(articles, 1) / run_articles, factor) + 1e-9))
+        if articles >= run_articles
+        else 0
+    )
 
 
 def compact(db_path: Path, *, run_articles: int, merge_factor: int, busy_timeout: float = 60.0) -> bool:
-    """Write the newest keys as a run and merge runs until there is nothing to do; True if anything changed."""
+    """Write the newest keys as runs and merge runs until there is nothing to do; True if anything changed."""
     folder = run_folder(db_path)
     db = sqlite3.connect(os.fspath(db_path), timeout=busy_timeout, isolation_level=None)
     changed = False
@@ -103,7 +109,8 @@ def _new_run(db: sqlite3.Connection, folder: Path, run_articles: int) -> bool:
         if int(count) < run_articles:
             return False
         rows = db.execute(
-            "SELECT doc, keys FROM band_keys WHERE doc > ? ORDER BY doc LIMIT ?", (manifest.upto, run_articles)
+            "SELECT doc, keys FROM band_keys WHERE doc > ? ORDER BY doc LIMIT ?",
+            (manifest.upto, run_articles),
         ).fetchall()
         removed = _removed(db)
     finally:

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from dedup.errors import IndexStoreError
 from dedup.stores.base import LineStat
 from dedup.stores.integrity import Problems, line_problems
-from dedup.errors import IndexStoreError
 from dedup.stores.sqlite.layout import Manifest, ints, unsigned
 from dedup.stores.sqlite.runs import Run
 
@@ -91,7 +91,9 @@ def _mix(keys: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]) -> int:
 def _run_problems(db: sqlite3.Connection, folder: Path, problems: Problems) -> None:
     """The run files against the manifest and the ``band_keys`` rows they cover."""
     manifest = Manifest.read(db)
-    removed = np.asarray([int(r[0]) for r in db.execute("SELECT doc FROM removed_docs ORDER BY doc")], dtype=np.int64)
+    removed = np.asarray(
+        [int(r[0]) for r in db.execute("SELECT doc FROM removed_docs ORDER BY doc")], dtype=np.int64
+    )
     for (doc,) in db.execute("SELECT doc FROM removed_docs WHERE doc IN (SELECT doc FROM articles)"):
         problems.add("removed doc", f"doc {doc} is listed as removed but is a stored article")
     expected_first = 1
@@ -106,12 +108,18 @@ def _run_problems(db: sqlite3.Connection, folder: Path, problems: Problems) -> N
             continue
         try:
             if (run.first, run.last) != (entry.first, entry.last):
-                problems.add("key runs", f"run {entry.name} holds docs {run.first}-{run.last}, recorded {entry.first}-{entry.last}")
+                problems.add(
+                    "key runs",
+                    f"run {entry.name} holds docs {run.first}-{run.last}, "
+                    f"recorded {entry.first}-{entry.last}",
+                )
             digest = count = 0
             previous: int | None = None
             for keys, docs in run.iter_chunks():
                 d64 = docs.astype(np.int64)
-                if (previous is not None and len(keys) and keys[0] < previous) or bool(np.any(keys[1:] < keys[:-1])):
+                if (previous is not None and len(keys) and keys[0] < previous) or bool(
+                    np.any(keys[1:] < keys[:-1])
+                ):
                     problems.add("key runs", f"run {entry.name}: keys not sorted")
                 if len(keys):
                     previous = int(keys[-1])
@@ -124,7 +132,8 @@ def _run_problems(db: sqlite3.Connection, folder: Path, problems: Problems) -> N
             run.close()
         want_digest = want_count = 0
         for doc, blob in db.execute(
-            "SELECT doc, CAST(keys AS BLOB) FROM band_keys WHERE doc BETWEEN ? AND ?", (entry.first, entry.last)
+            "SELECT doc, CAST(keys AS BLOB) FROM band_keys WHERE doc BETWEEN ? AND ?",
+            (entry.first, entry.last),
         ):
             if len(blob) % 8:
                 continue
@@ -138,4 +147,6 @@ def _run_problems(db: sqlite3.Connection, folder: Path, problems: Problems) -> N
                 f"the band-key rows {want_count}" + ("" if count != want_count else " (other keys)"),
             )
     if manifest.runs and manifest.upto != manifest.runs[-1].last:
-        problems.add("key runs", f"the runs end at doc {manifest.runs[-1].last}, the manifest says {manifest.upto}")
+        problems.add(
+            "key runs", f"the runs end at doc {manifest.runs[-1].last}, the manifest says {manifest.upto}"
+        )

@@ -31,10 +31,10 @@ from dedup.stores.base import LineStat
 __all__ = [
     "ARTICLE_COLUMNS",
     "ARTICLE_TABLE",
-    "Manifest",
-    "RunEntry",
     "SCHEMA",
     "SET_LINE",
+    "Manifest",
+    "RunEntry",
     "ints",
     "line_row",
     "signed",
@@ -135,15 +135,21 @@ class Manifest:
         if not text:
             return cls()
         data = json.loads(text)
-        return cls(int(data["upto"]), tuple(RunEntry(str(n), int(f), int(la), int(a)) for n, f, la, a in data["runs"]))
+        return cls(
+            int(data["upto"]),
+            tuple(RunEntry(str(n), int(f), int(la), int(a)) for n, f, la, a in data["runs"]),
+        )
 
     def text(self) -> str:
         """As recorded in ``meta``."""
-        return json.dumps({"upto": self.upto, "runs": [[r.name, r.first, r.last, r.articles] for r in self.runs]})
+        return json.dumps(
+            {"upto": self.upto, "runs": [[r.name, r.first, r.last, r.articles] for r in self.runs]}
+        )
 
     def write(self, db: sqlite3.Connection) -> None:
         """Record it (inside a write transaction)."""
         db.execute(
-            "INSERT INTO meta (key, value) VALUES ('key_runs', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES ('key_runs', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (self.text(),),
         )

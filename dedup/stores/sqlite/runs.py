@@ -23,6 +23,7 @@ import mmap
 import os
 import struct
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -72,9 +73,9 @@ class Run:
             self.fence: Int64s = np.zeros(0, dtype=np.int64)
             return
         kbytes = self.blocks * BLOCK * 8
-        self.keys = np.frombuffer(self._map, dtype="<i8", count=self.blocks * BLOCK, offset=HEADER_SIZE).reshape(
-            self.blocks, BLOCK
-        )
+        self.keys = np.frombuffer(
+            self._map, dtype="<i8", count=self.blocks * BLOCK, offset=HEADER_SIZE
+        ).reshape(self.blocks, BLOCK)
         self.docs = np.frombuffer(self._map, dtype="<i4", count=self.n, offset=HEADER_SIZE + kbytes)
         # the fence is small (1/512 of the keys): read into memory
         self.fence = np.frombuffer(
@@ -107,10 +108,8 @@ class Run:
         self.keys = np.zeros((0, BLOCK), dtype=np.int64)
         self.docs = np.zeros(0, dtype=np.int32)
         if self._map is not None:
-            try:
+            with suppress(BufferError):  # a view still exported: the map is released with it
                 self._map.close()
-            except BufferError:  # a view still exported: the map is released with it
-                pass
             self._map = None
 
 
@@ -202,7 +201,9 @@ def merge_runs(path: Path, runs: Sequence[Run], removed: Int64s) -> Path:
         flat = [r.keys.reshape(-1)[: r.n] for r in runs]
         step = max(1, int(CHUNK * biggest.n / max(total, 1)))
         big = flat[runs.index(biggest)]
-        splitters = np.unique(np.asarray(big[step::step])) if biggest.n > step else np.zeros(0, dtype=np.int64)
+        splitters = (
+            np.unique(np.asarray(big[step::step])) if biggest.n > step else np.zeros(0, dtype=np.int64)
+        )
         bounds = [np.searchsorted(f, splitters, side="left") for f in flat]
         for c in range(len(splitters) + 1):
             keys_parts: list[Int64s] = []

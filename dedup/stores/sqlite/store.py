@@ -28,22 +28,22 @@ import numpy.typing as npt
 from dedup.errors import IncompatibleIndexError, IndexStoreError
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 from dedup.stores.sqlite import integrity
-from dedup.stores.sqlite.errors import store_error, translated
 from dedup.stores.sqlite.compact import compact, run_folder
+from dedup.stores.sqlite.errors import store_error, translated
 from dedup.stores.sqlite.keys import KeyIndex, lookup
-from dedup.stores.sqlite.runs import Run
 from dedup.stores.sqlite.layout import (
     ARTICLE_COLUMNS,
     ARTICLE_TABLE,
     SCHEMA,
-    Manifest,
     SET_LINE,
+    Manifest,
     ints,
     line_row,
     signed,
     signed_array,
     unsigned,
 )
+from dedup.stores.sqlite.runs import Run
 
 __all__ = ["SQLiteStore"]
 
@@ -212,7 +212,9 @@ class SQLiteStore:
 
     def _refresh(self) -> None:
         """Bring the runs and the in-memory keys up to date with the file (call inside a transaction)."""
-        meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('removals', 'key_runs')").fetchall())
+        meta = dict(
+            self._db.execute("SELECT key, value FROM meta WHERE key IN ('removals', 'key_runs')").fetchall()
+        )
         removals = int(meta.get("removals", 0))
         manifest = str(meta.get("key_runs", ""))
         if manifest != self._manifest:
@@ -224,7 +226,8 @@ class SQLiteStore:
             self._seen = self._upto
             self._removals = removals
             self._removed = np.asarray(
-                [int(r[0]) for r in self._db.execute("SELECT doc FROM removed_docs ORDER BY doc")], dtype=np.int64
+                [int(r[0]) for r in self._db.execute("SELECT doc FROM removed_docs ORDER BY doc")],
+                dtype=np.int64,
             )
         rows = self._db.execute(
             "SELECT doc, keys FROM band_keys WHERE doc > ? ORDER BY doc", (self._seen,)
@@ -288,7 +291,7 @@ class SQLiteStore:
                 merge_factor=self.merge_factor,
                 busy_timeout=self._busy_timeout,
             )
-        except Exception as exc:  # noqa: BLE001 - kept for the caller; look-ups work without runs
+        except Exception as exc:
             self.compaction_error = exc
 
     def _maybe_compact(self, newest: int, upto: int) -> None:
