@@ -455,12 +455,12 @@ def grow_and_measure(path: Path, level: int, queries: int, seed: int) -> dict[st
         real = [i for i in index.ids() if i.startswith("stored-")]
         picks = [real[gen.rng.randrange(len(real))] for _ in range(queries // 10 + 1)]
         sample = [got.article for p in picks if (got := index.get(p)) is not None]
-    calls = [gen.article(f"warm-{level}")]
+    calls = [gen.article(f"warm-{level}-s{seed}")]
     for i in range(queries):
         if i % 10 == 9:
-            calls.append(gen.reprint(sample[i // 10], f"reprint-g{level}-{i:07d}"))
+            calls.append(gen.reprint(sample[i // 10], f"reprint-g{level}-s{seed}-{i:07d}"))
         else:
-            calls.append(gen.article(f"new-g{level}-{i:07d}"))
+            calls.append(gen.article(f"new-g{level}-s{seed}-{i:07d}"))
     calls_file = path.with_name("calls.jsonl")
     calls_file.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8")
     proc = subprocess.run(

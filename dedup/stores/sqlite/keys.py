@@ -1,7 +1,7 @@
 """Band-key look-ups: sorted runs on disk (:mod:`~.runs`) plus the newest keys in memory.
 
-Most stored keys are in immutable run files, memory-mapped and searched in place (a binary search in
-a small in-memory fence, then one page per asked key); the keys of the articles stored since the
+Most stored keys are in immutable run files, searched in place (a binary search in a small
+in-memory fence, then one page read per asked key); the keys of the articles stored since the
 last run was written (at most about :attr:`~dedup.stores.sqlite.store.SQLiteStore.run_articles`
 articles) are read from the database into a :class:`KeyIndex` in memory, and brought up to date
 before each look-up with the rows appended since, by any process. Removed articles stay in their run
@@ -135,7 +135,7 @@ def lookup(
     where_parts: list[Int64s] = []
     doc_parts: list[Int64s] = []
     for run, (lo, hi) in zip(runs, spans, strict=True):
-        where, docs = _expand(np.where(wanted, lo, 0), np.where(wanted, hi, 0), run.docs)
+        where, docs = run.hits(np.where(wanted, lo, 0), np.where(wanted, hi, 0))
         where_parts.append(where)
         doc_parts.append(docs)
     sub = query[wanted]

@@ -1,4 +1,4 @@
-"""Immutable sorted runs of ``(band key, doc)`` in files beside the database, read through a memory map.
+"""Immutable sorted runs of ``(band key, doc)`` in files beside the database, read in place.
 
 A run file holds the band keys of a contiguous range of doc numbers, sorted by key (then doc):
 
@@ -9,17 +9,16 @@ A run file holds the band keys of a contiguous range of doc numbers, sorted by k
 * the fence: the first key of every block.
 
 A look-up holds only the fence in memory (8 bytes per 512 keys): a binary search in it names the
-one block that can hold each asked key, and that block (one page) is read from the map. A look-up of
-200 keys thus reads about 200 pages of keys and the pages of docs of the keys found, whatever the
-size of the run. Files are written to a temporary name, synced and renamed: a run file either is
-whole or does not exist under its name; which files are current is recorded in the database
-(:mod:`~dedup.stores.sqlite.layout`), so that a file written by a process killed before it
-recorded it is never read.
+one block that can hold each asked key, and that block (one page) is read from the file (``pread``,
+not a memory map: see :class:`Run`). A look-up of 200 keys thus reads about 200 pages of keys and
+the docs of the keys found, whatever the size of the run. Files are written to a temporary name,
+synced and renamed: a run file either is whole or does not exist under its name; which files are
+current is recorded in the database (:mod:`~dedup.stores.sqlite.layout`), so that a file written by
+a process killed before it recorded it is never read.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 from collections.abc import Iterator, Sequence
@@ -48,69 +47,112 @@ Int32s = npt.NDArray[np.int32]
 
 
 class Run:
-    """One run file, memory-mapped: its keys and docs, looked up through its fence."""
+    """One run file: its fence in memory, its keys and docs read from the file as they are asked for.
+
+    Reads are ``pread`` calls on a descriptor advised for random access (``POSIX_FADV_RANDOM``): a
+    memory map would count every page it touched (and, on a miss, the kernel's read-ahead around it)
+    in the process's resident memory, and read far more than the one page a key needs.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.name = path.name
         try:
-            with path.open("rb") as fh:
-                header = fh.read(HEADER_SIZE)
-                magic, version, block, n, first, last = _HEADER.unpack_from(header.ljust(_HEADER.size, b"\0"))
-                if magic != MAGIC or version != VERSION or block != BLOCK:
-                    raise IndexStoreError(f"{path}: not a band-key run of this version")
-                self.n, self.first, self.last = int(n), int(first), int(last)
-                self.blocks = -(-self.n // BLOCK)
-                size = HEADER_SIZE + self.blocks * BLOCK * 8 + self.n * 4 + self.blocks * 8
-                if os.fstat(fh.fileno()).st_size != size:
-                    raise IndexStoreError(f"{path}: band-key run cut short or overlong")
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if self.n else None
+            self._fd: int | None = os.open(path, os.O_RDONLY)
         except OSError as exc:
             raise IndexStoreError(f"{path}: cannot read the band-key run: {exc}") from None
-        if self._map is None:
-            self.keys: Int64s = np.zeros((0, BLOCK), dtype=np.int64)
-            self.docs: Int32s = np.zeros(0, dtype=np.int32)
-            self.fence: Int64s = np.zeros(0, dtype=np.int64)
-            return
-        kbytes = self.blocks * BLOCK * 8
-        self.keys = np.frombuffer(
-            self._map, dtype="<i8", count=self.blocks * BLOCK, offset=HEADER_SIZE
-        ).reshape(self.blocks, BLOCK)
-        self.docs = np.frombuffer(self._map, dtype="<i4", count=self.n, offset=HEADER_SIZE + kbytes)
-        # the fence is small (1/512 of the keys): read into memory
-        self.fence = np.frombuffer(
-            self._map, dtype="<i8", count=self.blocks, offset=HEADER_SIZE + kbytes + self.n * 4
-        ).copy()
+        try:
+            header = os.pread(self._fd, HEADER_SIZE, 0)
+            magic, version, block, n, first, last = _HEADER.unpack_from(header.ljust(_HEADER.size, b"\0"))
+            if magic != MAGIC or version != VERSION or block != BLOCK:
+                raise IndexStoreError(f"{path}: not a band-key run of this version")
+            self.n, self.first, self.last = int(n), int(first), int(last)
+            self.blocks = -(-self.n // BLOCK)
+            self._docs_at = HEADER_SIZE + self.blocks * BLOCK * 8
+            fence_at = self._docs_at + self.n * 4
+            if os.fstat(self._fd).st_size != fence_at + self.blocks * 8:
+                raise IndexStoreError(f"{path}: band-key run cut short or overlong")
+            # the fence is small (1/512 of the keys): read into memory
+            self.fence: Int64s = np.frombuffer(
+                os.pread(self._fd, self.blocks * 8, fence_at), dtype="<i8"
+            ).astype(np.int64)
+            with suppress(AttributeError, OSError):  # not on every platform
+                os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+        except OSError as exc:
+            self.close()
+            raise IndexStoreError(f"{path}: cannot read the band-key run: {exc}") from None
+        except IndexStoreError:
+            self.close()
+            raise
+
+    def _read(self, size: int, offset: int) -> bytes:
+        assert self._fd is not None, "run closed"
+        data = os.pread(self._fd, size, offset)
+        if len(data) != size:
+            raise IndexStoreError(f"{self.path}: band-key run cut short")
+        return data
+
+    def _rows(self, blocks: Int64s) -> Int64s:
+        """The keys of ``blocks`` (block numbers, any order, repeats allowed), shape (len, BLOCK)."""
+        distinct, inverse = np.unique(blocks, return_inverse=True)
+        size = BLOCK * 8
+        data = b"".join(self._read(size, HEADER_SIZE + b * size) for b in distinct.tolist())
+        rows: Int64s = np.frombuffer(data, dtype="<i8").reshape(len(distinct), BLOCK)[inverse]
+        return rows
 
     def ranges(self, query: Int64s) -> tuple[Int64s, Int64s]:
-        """For each key of ``query`` (sorted), where its docs start and end in :attr:`docs`."""
+        """For each key of ``query``, where its docs start and end (positions in the run)."""
         if not self.n:
             zero = np.zeros(len(query), dtype=np.int64)
             return zero, zero
         b_lo = np.maximum(np.searchsorted(self.fence, query, side="left") - 1, 0)
         b_hi = np.maximum(np.searchsorted(self.fence, query, side="right") - 1, 0)
+        rows = self._rows(np.concatenate([b_lo, b_hi]))  # one page per asked key (both ends: one block)
         col = query[:, None]
-        rows_lo = self.keys[b_lo]  # one page per asked key
-        rows_hi = rows_lo if bool(np.array_equal(b_lo, b_hi)) else self.keys[b_hi]
-        lo = b_lo * BLOCK + np.count_nonzero(rows_lo < col, axis=1)
-        hi = b_hi * BLOCK + np.count_nonzero(rows_hi <= col, axis=1)
+        m = len(query)
+        lo = b_lo * BLOCK + np.count_nonzero(rows[:m] < col, axis=1)
+        hi = b_hi * BLOCK + np.count_nonzero(rows[m:] <= col, axis=1)
         return np.minimum(lo, self.n), np.minimum(hi, self.n)
+
+    def search(self, values: Int64s) -> Int64s:
+        """Where each of ``values`` would be inserted, before equal keys (``np.searchsorted``, left)."""
+        return self.ranges(np.asarray(values, dtype=np.int64))[0]
+
+    def keys_range(self, lo: int, hi: int) -> Int64s:
+        """Keys ``lo:hi`` of the run."""
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int64)
+        return np.frombuffer(self._read((hi - lo) * 8, HEADER_SIZE + lo * 8), dtype="<i8").astype(np.int64)
+
+    def docs_range(self, lo: int, hi: int) -> Int32s:
+        """Docs ``lo:hi`` of the run (the doc of each key)."""
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int32)
+        return np.frombuffer(self._read((hi - lo) * 4, self._docs_at + lo * 4), dtype="<i4").astype(np.int32)
+
+    def hits(self, lo: Int64s, hi: Int64s) -> tuple[Int64s, Int64s]:
+        """The docs of ranges ``lo[i]:hi[i]``, each with its i (one read per non-empty range)."""
+        where: list[Int64s] = []
+        docs: list[Int64s] = []
+        for i in np.flatnonzero(hi > lo).tolist():
+            got = self.docs_range(int(lo[i]), int(hi[i])).astype(np.int64)
+            docs.append(got)
+            where.append(np.full(len(got), i, dtype=np.int64))
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(where), np.concatenate(docs)
 
     def iter_chunks(self, size: int = CHUNK) -> Iterator[tuple[Int64s, Int32s]]:
         """Keys and docs in order, ``size`` at a time (for merging and checking)."""
-        flat = self.keys.reshape(-1)
         for start in range(0, self.n, size):
             end = min(start + size, self.n)
-            yield np.asarray(flat[start:end]), np.asarray(self.docs[start:end])
+            yield self.keys_range(start, end), self.docs_range(start, end)
 
     def close(self) -> None:
-        """Release the map (arrays taken from it must no longer be used)."""
-        self.keys = np.zeros((0, BLOCK), dtype=np.int64)
-        self.docs = np.zeros(0, dtype=np.int32)
-        if self._map is not None:
-            with suppress(BufferError):  # a view still exported: the map is released with it
-                self._map.close()
-            self._map = None
+        """Close the file."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class _Writer:
@@ -198,13 +240,11 @@ def merge_runs(path: Path, runs: Sequence[Run], removed: Int64s) -> Path:
     try:
         total = sum(r.n for r in runs)
         biggest = max(runs, key=lambda r: r.n)
-        flat = [r.keys.reshape(-1)[: r.n] for r in runs]
         step = max(1, int(CHUNK * biggest.n / max(total, 1)))
-        big = flat[runs.index(biggest)]
-        splitters = (
-            np.unique(np.asarray(big[step::step])) if biggest.n > step else np.zeros(0, dtype=np.int64)
-        )
-        bounds = [np.searchsorted(f, splitters, side="left") for f in flat]
+        at = np.arange(step, biggest.n, step, dtype=np.int64)
+        samples = [biggest.keys_range(int(i), int(i) + 1) for i in at.tolist()]
+        splitters = np.unique(np.concatenate(samples)) if samples else np.zeros(0, dtype=np.int64)
+        bounds = [run.search(splitters) for run in runs]
         for c in range(len(splitters) + 1):
             keys_parts: list[Int64s] = []
             docs_parts: list[Int32s] = []
@@ -212,8 +252,8 @@ def merge_runs(path: Path, runs: Sequence[Run], removed: Int64s) -> Path:
                 lo = 0 if c == 0 else int(bounds[i][c - 1])
                 hi = run.n if c == len(splitters) else int(bounds[i][c])
                 if hi > lo:
-                    keys_parts.append(np.asarray(flat[i][lo:hi]))
-                    docs_parts.append(np.asarray(run.docs[lo:hi]))
+                    keys_parts.append(run.keys_range(lo, hi))
+                    docs_parts.append(run.docs_range(lo, hi))
             if not keys_parts:
                 continue
             keys = np.concatenate(keys_parts)
