@@ -15,9 +15,10 @@ asked keys are held by no stored article and stop there), then finds in the fenc
 keys, read into memory) the one block that can hold it, and reads that block (one page) from the
 file (``pread``, not a memory map: see :class:`Run`). A look-up of 200 keys thus reads the pages of
 the few keys the filter lets through and the docs of the keys found, whatever the size of the run.
-Files are written to a temporary name, synced and renamed: a run file either is whole or does not exist under its name; which files are
-current is recorded in the database (:mod:`~dedup.stores.sqlite.layout`), so that a file written by
-a process killed before it recorded it is never read.
+Files are written to a temporary name, synced and renamed: a run file either is whole or does not
+exist under its name; which files are current is recorded in the database
+(:mod:`~dedup.stores.sqlite.layout`), so that a file written by a process killed before it recorded
+it is never read.
 """
 
 from __future__ import annotations
