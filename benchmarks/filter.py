@@ -268,6 +268,7 @@ def measure(path: Path, calls_file: Path) -> dict[str, Any]:
         "memory_mb": _memory(),
         "runs": runs,
         "keys_in_memory": recent,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -89,7 +89,9 @@ class Run:
             if words:
                 self._map = mmap.mmap(self._fd, int(words) * 8, offset=filter_at, access=mmap.ACCESS_READ)
                 with suppress(AttributeError, OSError):
-                    self._map.madvise(mmap.MADV_RANDOM)  # one word per key: no read-ahead
+                    self._map.madvise(mmap.MADV_RANDOM)  # one word per key: no read-ahead on a fault
+                    # but read the whole filter in, in the background: every look-up touches it
+                    self._map.madvise(mmap.MADV_WILLNEED)
                 self.filter = np.frombuffer(self._map, dtype="<u8")
             # the fence is small (1/512 of the keys): read into memory
             self.fence: Int64s = np.frombuffer(
