@@ -588,6 +588,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--baseline-max", type=int, default=100_000, help="run the in-memory baseline up to this many stored"
     )
+    parser.add_argument("--keep", type=Path, default=None, help="build the index in this folder and keep it")
     parser.add_argument("--workers", type=int, default=2, help="processes fingerprinting the build")
     parser.add_argument(
         "--grow",
@@ -620,6 +621,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(sampling_table(rows))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+        return
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = run(
+            sorted(args.levels),
+            args.queries,
+            args.seed,
+            args.keep,
+            baseline_max=args.baseline_max,
+            workers=args.workers,
+        )
+        print(table(result))
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         return
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         result = run(
