@@ -49,9 +49,9 @@ def test_numba_kernels_equal_numpy(settings: Settings, monkeypatch: pytest.Monke
     for a, b in zip(results["numpy"][0], results["numba"][0], strict=True):
         for name in ("signature", "document_keys", "window_keys", "shingles", "valid", "distinct"):
             assert np.array_equal(getattr(a, name), getattr(b, name)), name
-    for a, b in zip(results["numpy"][1], results["numba"][1], strict=True):
+    for p, q in zip(results["numpy"][1], results["numba"][1], strict=True):
         for name in ("signature", "document_keys", "window_keys", "shingles", "valid"):
-            assert np.array_equal(getattr(a, name), getattr(b, name)), name
+            assert np.array_equal(getattr(p, name), getattr(q, name)), name
     # and the window signatures themselves, not only their keys
     for t, m in zip(tokens, masks, strict=True):
         fp = signer.fingerprint(t, m)
