@@ -592,3 +592,29 @@ def test_stored_shingle_screen_never_drops_a_pair(
                     screened += 1
     assert verified >= 20  # the digest, the reprint, the overlap, the footers
     assert screened >= 100  # unrelated pairs are screened out without their words
+
+
+def test_add_many_with_workers_stores_the_same(tmp_path: Path) -> None:
+    """Fingerprinting in worker processes changes nothing stored (records, keys, line statistics)."""
+    import sqlite3
+
+    from tests.newsgen import generate_corpus
+
+    articles, _ = generate_corpus(60, seed=21)
+    tables = {}
+    for workers in (1, 2):
+        path = tmp_path / f"w{workers}.db"
+        with Index.open(path, create=True) as index:
+            result = index.add_many([*articles, articles[0]], batch=25, workers=workers)
+        assert result.added == len(articles)
+        assert result.already_stored == [articles[0].id]
+        with sqlite3.connect(path) as db:
+            tables[workers] = [
+                db.execute(f"SELECT {cols} FROM {table} ORDER BY 1").fetchall()
+                for table, cols in (
+                    ("articles", "doc, id, text, metadata, signature, masked, shingles, valid"),
+                    ("band_keys", "doc, keys"),
+                    ("lines", "hash, docs, edges, sample"),
+                )
+            ]
+    assert tables[1] == tables[2]

@@ -19,6 +19,7 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from dedup.engine import kernels
 from dedup.engine.arrays import unique
 from dedup.engine.lsh import document_bands, window_bands
 from dedup.engine.normalize import Tokens, word_hash
@@ -193,8 +194,14 @@ class Signer:
         The block is laid out permutation by permutation (``num_perm`` rows), so that each minimum runs
         along contiguous memory.
         """
-        signature = np.full(self.settings.num_perm, EMPTY, dtype=np.uint32)
         kept = shingles[valid] if not valid.all() else shingles
+        if kernels.enabled():
+            ends = np.array([0, len(kept)], dtype=np.int64)
+            mixed = _fmix32(kept.astype(np.uint32))
+            every = np.ones(len(kept), dtype=np.bool_)
+            found: U32 = kernels.segment_minima(mixed, every, ends[:1], ends[1:], self.a, self.b)[0]
+            return found
+        signature = np.full(self.settings.num_perm, EMPTY, dtype=np.uint32)
         a, b = self.a[:, None], self.b[:, None]
         for lo in range(0, len(kept), BLOCK_SHINGLES):
             block = np.multiply(a, _fmix32(kept[lo : lo + BLOCK_SHINGLES].astype(np.uint32))[None, :])
@@ -210,6 +217,13 @@ class Signer:
         n = len(shingles)
         starts = self.window_starts(n)
         width = min(self.settings.window_shingles, n)
+        if kernels.enabled():
+            if not len(starts):
+                return np.zeros((0, self.settings.window_num_perm), dtype=np.uint32)
+            mixed = _fmix32(shingles.astype(np.uint32))
+            every = kernels.segment_minima(mixed, valid, starts, starts + width, self.wa, self.wb)
+            kept: U32 = every[(every != EMPTY).any(axis=1)]
+            return kept
         per_block = max(1, BLOCK_SHINGLES // self.settings.window_stride)
         parts: list[U32] = []
         for w in range(0, len(starts), per_block):
@@ -331,7 +345,13 @@ class Signer:
         has = n_valid > 0
         signatures = np.full((len(tokens), s.num_perm), EMPTY, dtype=np.uint32)
         mixed = _fmix32(shingles)
-        if has.any():
+        fast = kernels.enabled()
+        if fast and has.any():
+            text_ends = starts + counts
+            signatures[has] = kernels.segment_minima(
+                mixed, valid, starts[has], text_ends[has], self.a, self.b
+            )
+        elif has.any():
             matrix = np.multiply(self.a[:, None], mixed[valid][None, :])
             matrix += self.b[:, None]
             signatures[has] = np.minimum.reduceat(matrix, _segment_starts(n_valid)[has], axis=1).T
@@ -341,15 +361,19 @@ class Signer:
         window_starts = [self.window_starts(int(c)) + int(o) for c, o in zip(counts, starts, strict=True)]
         n_windows = np.array([len(w) for w in window_starts], dtype=np.int64)
         first = np.concatenate(window_starts)
-        bounds = np.empty(2 * len(first), dtype=np.int64)
-        bounds[0::2] = first
-        bounds[1::2] = first + np.repeat(np.minimum(width, counts), n_windows)
-        wmatrix = np.empty((s.window_num_perm, len(shingles) + 1), dtype=np.uint32)
-        np.multiply(self.wa[:, None], mixed[None, :], out=wmatrix[:, :-1])
-        wmatrix[:, :-1] += self.wb[:, None]
-        wmatrix[:, :-1][:, ~valid] = EMPTY
-        wmatrix[:, -1] = EMPTY
-        windows = np.minimum.reduceat(wmatrix, bounds, axis=1)[:, 0::2].T
+        last = first + np.repeat(np.minimum(width, counts), n_windows)
+        if fast:
+            windows = kernels.segment_minima(mixed, valid, first, last, self.wa, self.wb)
+        else:
+            bounds = np.empty(2 * len(first), dtype=np.int64)
+            bounds[0::2] = first
+            bounds[1::2] = last
+            wmatrix = np.empty((s.window_num_perm, len(shingles) + 1), dtype=np.uint32)
+            np.multiply(self.wa[:, None], mixed[None, :], out=wmatrix[:, :-1])
+            wmatrix[:, :-1] += self.wb[:, None]
+            wmatrix[:, :-1][:, ~valid] = EMPTY
+            wmatrix[:, -1] = EMPTY
+            windows = np.minimum.reduceat(wmatrix, bounds, axis=1)[:, 0::2].T
         kept = (windows != EMPTY).any(axis=1)
         wb, wr = self.window_bands
         window_keys = band_keys(windows[kept], wb, wr, salt=WINDOW_SALT)

@@ -46,6 +46,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
+from multiprocessing import get_context
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -79,6 +80,18 @@ class InFlight:
     decision: Decision
     #: The doc number the commit gave the article (doc numbers are never reused).
     doc: int
+
+
+_WORKER_DOCUMENTS: list[Documents] = []
+
+
+def _init_worker(settings: Settings, window_sample: int) -> None:
+    """A process fingerprinting for :meth:`Index.add_many`."""
+    _WORKER_DOCUMENTS[:] = [Documents(Verifier(settings), window_sample)]
+
+
+def _prepare_in_worker(article: Article) -> Prepared:
+    return _WORKER_DOCUMENTS[0].prepare(article)
 
 
 def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
@@ -329,8 +342,12 @@ class Index:
         *,
         batch: int | None = None,
         progress: Callable[[int], None] | None = None,
+        workers: int = 1,
     ) -> AddResult:
         """Store articles without checking them (loading an archive), ``batch`` per transaction.
+
+        With ``workers`` above 1, that many processes fingerprint the articles while this one stores
+        them (the same records as with one: learned boilerplate is still applied here, per batch).
 
         Ids already stored are skipped and listed. Learned boilerplate is taken from what was stored
         before each batch. The default batch is the store's ``bulk_batch`` (2,000 for SQLite; a
@@ -341,11 +358,21 @@ class Index:
         size = max(batch if batch is not None else self.store.bulk_batch, 1)
         added = done = 0
         existing: list[str] = []
-        for chunk in _batches(articles, size):
-            added += self._add_batch([self.documents.prepare(a) for a in chunk], existing)
-            done += len(chunk)
-            if progress is not None:
-                progress(done)
+        if workers <= 1:
+            for chunk in _batches(articles, size):
+                added += self._add_batch([self.documents.prepare(a) for a in chunk], existing)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done)
+            return AddResult(added=added, already_stored=existing)
+        init = (self.settings, self.documents.window_sample)
+        with get_context("spawn").Pool(workers, initializer=_init_worker, initargs=init) as pool:
+            prepared = pool.imap(_prepare_in_worker, articles, chunksize=32)
+            while ready := list(islice(prepared, size)):
+                added += self._add_batch(ready, existing)
+                done += len(ready)
+                if progress is not None:
+                    progress(done)
         return AddResult(added=added, already_stored=existing)
 
     def _add_batch(self, prepared: list[Prepared], existing: list[str]) -> int:

@@ -16,7 +16,8 @@ __all__ = ["DEFAULT_WINDOW_SAMPLE", "FORMAT_VERSION", "check_compatible", "index
 #: Version of the stored data (tables, keys, tokenisation). An index of another format is refused.
 #: 2: band keys stored per article and the shingles kept with it (format 1 had a table of keys).
 #: 3: line keys computed from the words' hashes; band keys in a table of their own.
-#: 4: lines cut at separators and long lines at sentences (the line keys of format 3 differ).
+#: 4: lines cut at separators and long lines at sentences (the line keys of format 3 differ); band
+#:    keys also in sorted run files beside the database (``NAME-keys/``), removed docs listed.
 FORMAT_VERSION = 4
 #: One window key in this many is stored and looked up (see the module documentation).
 DEFAULT_WINDOW_SAMPLE = 4

@@ -1,20 +1,27 @@
 """The SQLite store's tables and how values are encoded in them.
 
 * ``meta``: settings, versions and counters of the index (``count_keys``: band keys held;
-  ``removals``: articles removed, which makes every process rebuild its in-memory keys).
+  ``removals``: articles removed, which makes every process reload the removed docs and its
+  in-memory keys; ``key_runs``: the band-key run files that are current and the last doc they
+  cover, as JSON: :class:`Manifest`).
 * ``articles``: one row per stored article (``doc`` never reused): its text, metadata, signature and
   shingles, and the learned lines masked when it was stored (``masked``: signed keys, sorted,
   joined by commas).
 * ``band_keys``: the article's band keys (sorted, as one blob of little-endian signed 64-bit
   integers), apart from the text so that loading every key reads only these pages. Adding an article
   appends one row to each table: a few page writes, whatever the number of keys.
+* ``removed_docs``: docs removed whose keys may still be in a run file (left out of every
+  look-up until the run is merged again).
 * ``lines``: per line key, how many stored articles hold it (and how many at their head or foot,
   and the first few holders): the statistics from which the index learns its boilerplate.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -26,6 +33,8 @@ __all__ = [
     "ARTICLE_TABLE",
     "SCHEMA",
     "SET_LINE",
+    "Manifest",
+    "RunEntry",
     "ints",
     "line_row",
     "signed",
@@ -48,6 +57,7 @@ CREATE TABLE IF NOT EXISTS articles (
     valid BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS band_keys (doc INTEGER PRIMARY KEY, keys BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS removed_docs (doc INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS lines (
     hash INTEGER PRIMARY KEY,
     docs INTEGER NOT NULL,
@@ -94,3 +104,52 @@ def signed_array(keys: Sequence[int]) -> npt.NDArray[np.int64]:
 def line_row(stat: LineStat) -> tuple[int, int, str]:
     """A line's tally as the columns ``docs``, ``edges`` and ``sample`` of the lines table."""
     return stat.docs, stat.edges, ",".join(map(str, stat.sample))
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """A current band-key run file: its name, the docs it covers and how many articles it holds."""
+
+    name: str
+    first: int
+    last: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The current run files (in doc order) and the last doc they cover (later docs: ``band_keys`` only)."""
+
+    upto: int = 0
+    runs: tuple[RunEntry, ...] = ()
+
+    @classmethod
+    def read(cls, db: sqlite3.Connection) -> Manifest:
+        """The manifest recorded in ``meta`` (empty for an index without runs)."""
+        row = db.execute("SELECT value FROM meta WHERE key = 'key_runs'").fetchone()
+        return cls.parse(str(row[0]) if row else "")
+
+    @classmethod
+    def parse(cls, text: str) -> Manifest:
+        """The manifest from its JSON (empty for an empty text)."""
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(
+            int(data["upto"]),
+            tuple(RunEntry(str(n), int(f), int(la), int(a)) for n, f, la, a in data["runs"]),
+        )
+
+    def text(self) -> str:
+        """As recorded in ``meta``."""
+        return json.dumps(
+            {"upto": self.upto, "runs": [[r.name, r.first, r.last, r.articles] for r in self.runs]}
+        )
+
+    def write(self, db: sqlite3.Connection) -> None:
+        """Record it (inside a write transaction)."""
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('key_runs', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (self.text(),),
+        )

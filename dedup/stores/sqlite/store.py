@@ -5,6 +5,11 @@ before it reads, so that check-and-add decides on the latest committed state and
 can insert in between. ``busy_timeout`` makes a second writer wait instead of failing.
 ``synchronous=NORMAL`` in WAL mode never corrupts the file; a power cut may lose the last
 transactions, a killed process loses nothing it committed.
+
+Band keys: each article's keys are appended as one row of ``band_keys``; every ``run_articles``
+articles, a background thread of the writing process sorts the newest rows into a run file beside
+the database and merges runs (:mod:`~dedup.stores.sqlite.compact`); look-ups search the runs in
+place and hold only the newest rows in memory (:mod:`~dedup.stores.sqlite.keys`).
 """
 
 from __future__ import annotations
@@ -12,28 +17,33 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup.errors import IncompatibleIndexError, IndexStoreError
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 from dedup.stores.sqlite import integrity
+from dedup.stores.sqlite.compact import compact, run_folder
 from dedup.stores.sqlite.errors import store_error, translated
-from dedup.stores.sqlite.keys import KeyIndex
+from dedup.stores.sqlite.keys import KeyIndex, lookup
 from dedup.stores.sqlite.layout import (
     ARTICLE_COLUMNS,
     ARTICLE_TABLE,
     SCHEMA,
     SET_LINE,
+    Manifest,
     ints,
     line_row,
     signed,
     signed_array,
     unsigned,
 )
+from dedup.stores.sqlite.runs import Run
 
 __all__ = ["SQLiteStore"]
 
@@ -46,9 +56,26 @@ class SQLiteStore:
 
     #: Articles per transaction of a bulk load: the write lock is local and a commit is cheap.
     bulk_batch = 2000
+    #: Articles stored after the last run before their keys are sorted into a new run file (the most a
+    #: process holds in memory). ``DEDUP_SQLITE_RUN_ARTICLES`` overrides it.
+    run_articles = 10_000
+    #: Runs of one size class merged into one when there are this many.
+    merge_factor = 4
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
+        env = os.environ.get("DEDUP_SQLITE_RUN_ARTICLES")
+        if env:
+            self.run_articles = max(int(env), 1)
         self.path = Path(path)
+        self._busy_timeout = busy_timeout
+        self._runs: dict[str, Run] = {}
+        self._manifest: str | None = None
+        self._upto = 0
+        self._removed: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        self._compactor: threading.Thread | None = None
+        self._pending: tuple[int, int] | None = None  # newest doc stored, last doc in runs
+        #: The last error of a background compaction (look-ups still work: the newest keys stay in memory).
+        self.compaction_error: Exception | None = None
         self.location = str(self.path)
         if not create and not self.path.exists():
             raise IndexStoreError(f"{self.location}: no such index (create it with `dedup index create`)")
@@ -146,6 +173,7 @@ class SQLiteStore:
             yield
         except BaseException as exc:
             self._depth = 0
+            self._pending = None
             if self._db.in_transaction:
                 with suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
@@ -156,10 +184,15 @@ class SQLiteStore:
         try:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
+            self._pending = None
             if self._db.in_transaction:
                 with suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
             raise store_error(self.location, exc) from exc
+        if self._pending is not None:
+            newest, upto = self._pending
+            self._pending = None
+            self._maybe_compact(newest, upto)
 
     def read_transaction(self) -> AbstractContextManager[None]:
         """A consistent snapshot for several reads (WAL readers do not block writers)."""
@@ -178,13 +211,24 @@ class SQLiteStore:
         """Nothing to do: the reads are local."""
 
     def _refresh(self) -> None:
-        """Bring the in-memory keys up to date with the file (call inside a transaction)."""
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'removals'").fetchone()
-        removals = int(row[0]) if row else 0
+        """Bring the runs and the in-memory keys up to date with the file (call inside a transaction)."""
+        meta = dict(
+            self._db.execute("SELECT key, value FROM meta WHERE key IN ('removals', 'key_runs')").fetchall()
+        )
+        removals = int(meta.get("removals", 0))
+        manifest = str(meta.get("key_runs", ""))
+        if manifest != self._manifest:
+            self._open_runs(Manifest.parse(manifest))
+            self._manifest = manifest
+            self._keys = None
         if self._keys is None or removals != self._removals:
             self._keys = KeyIndex()
-            self._seen = 0
+            self._seen = self._upto
             self._removals = removals
+            self._removed = np.asarray(
+                [int(r[0]) for r in self._db.execute("SELECT doc FROM removed_docs ORDER BY doc")],
+                dtype=np.int64,
+            )
         rows = self._db.execute(
             "SELECT doc, keys FROM band_keys WHERE doc > ? ORDER BY doc", (self._seen,)
         ).fetchall()
@@ -192,13 +236,69 @@ class SQLiteStore:
             self._keys.add([int(d) for d, _ in rows], [bytes(k) for _, k in rows])
             self._seen = int(rows[-1][0])
 
+    def _open_runs(self, manifest: Manifest) -> None:
+        """Map the run files ``manifest`` names (kept ones are reused), release the others."""
+        folder = run_folder(self.path)
+        runs = {e.name: self._runs.get(e.name) or Run(folder / e.name) for e in manifest.runs}
+        for name, run in self._runs.items():
+            if name not in runs:
+                run.close()
+        self._runs = runs
+        self._upto = manifest.upto
+
     @translated
     def lookup(self, keys: Sequence[int], *, max_bucket: int) -> tuple[dict[int, int], int]:
         """Docs sharing any key, with the number of keys each shares; oversized buckets are skipped."""
-        with self.read_transaction():
-            self._refresh()
+        for attempt in range(3):
+            try:
+                with self.read_transaction():
+                    self._refresh()
+                break
+            except IndexStoreError:
+                # a run file replaced by a merge committed after this snapshot began: read again
+                self._manifest = None
+                if attempt == 2 or self._depth:
+                    raise
         assert self._keys is not None
-        return self._keys.lookup(signed_array(keys), max_bucket=max_bucket)
+        return lookup(
+            signed_array(keys), list(self._runs.values()), self._keys, self._removed, max_bucket=max_bucket
+        )
+
+    def compact(self) -> bool:
+        """Write the newest keys as a run and merge runs, now, in this thread; True if anything changed."""
+        self.wait()
+        try:
+            return compact(
+                self.path,
+                run_articles=self.run_articles,
+                merge_factor=self.merge_factor,
+                busy_timeout=self._busy_timeout,
+            )
+        except sqlite3.Error as exc:
+            raise store_error(self.location, exc) from exc
+
+    def wait(self) -> None:
+        """Wait for a background compaction to end."""
+        if self._compactor is not None:
+            self._compactor.join()
+            self._compactor = None
+
+    def _background(self) -> None:
+        try:
+            compact(
+                self.path,
+                run_articles=self.run_articles,
+                merge_factor=self.merge_factor,
+                busy_timeout=self._busy_timeout,
+            )
+        except Exception as exc:
+            self.compaction_error = exc
+
+    def _maybe_compact(self, newest: int, upto: int) -> None:
+        if newest - upto < self.run_articles or (self._compactor is not None and self._compactor.is_alive()):
+            return
+        self._compactor = threading.Thread(target=self._background, name="dedup-key-runs", daemon=True)
+        self._compactor.start()
 
     @translated
     def fetch(self, docs: Sequence[int]) -> list[StoredRecord]:
@@ -301,6 +401,8 @@ class SQLiteStore:
                 tallies[h] = tallies.get(h, LineStat(0, 0)).add(doc, edge)
             self._db.executemany(SET_LINE, [(signed(h), *line_row(st)) for h, st in tallies.items()])
             self._bump("count_keys", n_keys)
+            if out:  # looked at when the outermost transaction commits
+                self._pending = (out[-1], Manifest.read(self._db).upto)
         return out
 
     @translated
@@ -314,7 +416,9 @@ class SQLiteStore:
             if row is None:
                 return False
             self._bump("count_keys", -int(row[0]) // 8)
-            self._bump("removals", 1)  # every process rebuilds its in-memory keys
+            self._bump("removals", 1)  # every process reloads the removed docs and its in-memory keys
+            # left out of look-ups while a run file still holds its keys
+            self._db.execute("INSERT OR IGNORE INTO removed_docs (doc) VALUES (?)", (doc,))
             edges = dict(lines)
             for h, st in self.line_stats(list(edges)).items():
                 after = st.remove(doc, edges[h])
@@ -354,6 +458,9 @@ class SQLiteStore:
         for suffix in ("", "-wal"):
             with suppress(OSError):
                 size += os.path.getsize(self.location + suffix)
+        for entry in Manifest.read(self._db).runs:
+            with suppress(OSError):
+                size += (run_folder(self.path) / entry.name).stat().st_size
         return {
             "articles": int(articles),
             "keys": int(keys[0]) if keys else 0,
@@ -375,8 +482,9 @@ class SQLiteStore:
     @translated
     def integrity_check(self) -> list[str]:
         """Problems found (empty when sound): see :mod:`~dedup.stores.sqlite.integrity`."""
+        self.wait()  # a merge of this process would replace files under the check
         with self.read_transaction():
-            return integrity.check(self._db)
+            return integrity.check(self._db, run_folder(self.path))
 
     @translated
     def checkpoint(self) -> None:
@@ -384,5 +492,9 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
-        """Close the connection."""
+        """Wait for a background compaction, release the runs, close the connection."""
+        self.wait()
+        for run in self._runs.values():
+            run.close()
+        self._runs = {}
         self._db.close()
