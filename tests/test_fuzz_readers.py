@@ -1,7 +1,7 @@
 """The readers' fuzz target (fuzz/readers.py), run for a bounded time.
 
 With atheris installed (.ci/run installs it), the coverage-guided fuzzer runs for
-``DEDUP_FUZZ_SECONDS`` (default 15; CI 90) from seeds of every kind of trouble the readers know
+``DEDUP_FUZZ_SECONDS`` (default 15; CI 45) from seeds of every kind of trouble the readers know
 about. Hypothesis drives the same target over random bytes either way.
 """
 

@@ -6,7 +6,7 @@
 * the same input gives the same report;
 * what the readers read back is what was written (JSONL and CSV), or an error naming line and field.
 
-CI runs each with 1,000 examples (``HYPOTHESIS_PROFILE=ci``, tests/conftest.py); locally 100.
+CI runs each with 300 examples (``HYPOTHESIS_PROFILE=ci``, tests/conftest.py); locally 100.
 """
 
 from __future__ import annotations
