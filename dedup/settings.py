@@ -74,7 +74,8 @@ class Settings:
     )
     evidence_quote_words: int = _setting(
         6,
-        "Evidence of copying: an exact run of at least this many words inside quotation marks on both sides.",
+        "Evidence of copying: an exact run of at least this many words inside quotation marks on either"
+        " side.",
     )
     evidence_quote_similarity: float = _setting(
         0.6,

@@ -88,6 +88,10 @@ class Side:
             self._quoted = inside[self.tokens.starts] if len(self.tokens) else np.zeros(0, np.bool_)
         return self._quoted
 
+    def is_ordinary(self, i: int) -> bool:
+        """Not part of a name (a capitalised word inside a sentence, or a particle), unless quoted."""
+        return bool(self.quoted()[i]) or (self.tokens.words[i] not in _PARTICLES and not self.is_name(i))
+
     def is_name(self, i: int) -> bool:
         """A capitalised word that does not start a sentence, a line or a quotation."""
         start = int(self.tokens.starts[i])
@@ -101,24 +105,13 @@ class Side:
 
 def _plain_words(side: Side, first: int, count: int) -> int:
     """Words of a run that carry content: not function words, and not names unless quoted."""
-    quoted = side.quoted()
     words = side.tokens.words
-    return sum(
-        1
-        for i in range(first, first + count)
-        if words[i] not in STOPWORDS and (quoted[i] or (words[i] not in _PARTICLES and not side.is_name(i)))
-    )
+    return sum(1 for i in range(first, first + count) if words[i] not in STOPWORDS and side.is_ordinary(i))
 
 
 def ordinary_words(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> int:
     """Matched words of a passage outside boilerplate that are not names (unless quoted)."""
-    quoted = a.quoted()
-    return sum(
-        1
-        for x, y, n in _runs(blocks, a, b)
-        for i in range(x, x + n)
-        if quoted[i] or (a.tokens.words[i] not in _PARTICLES and not a.is_name(i))
-    )
+    return sum(1 for x, _, n in _runs(blocks, a, b) for i in range(x, x + n) if a.is_ordinary(i))
 
 
 def _quoted_share(side: Side, first: int, last: int) -> float:
