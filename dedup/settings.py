@@ -73,7 +73,7 @@ class Settings:
         0.8, "... at a word-level similarity of at least this much (0..1)."
     )
     evidence_quote_words: int = _setting(
-        6,
+        8,
         "Evidence of copying: an exact run of at least this many words inside quotation marks on either"
         " side.",
     )

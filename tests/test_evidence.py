@@ -63,6 +63,15 @@ def test_short_quotation_is_evidence_where_plain_words_are_not() -> None:
     assert compare(a.replace('"', ""), b) is None
 
 
+def test_a_quotation_is_evidence_from_eight_words() -> None:
+    # "the same quote of about 8 words or more" (the labelling guide of the real-news set): a shared
+    # seven-word quote is what two writers quoting one stock remark share; eight words are a quote
+    seven, eight = "it was a very difficult day", "it was a very difficult day for us"
+    for quote, expected in ((seven, None), (eight, "quotation of 8 words")):
+        pair = compare(f'{FILLER_A} "{quote}," the mayor said.', f'{FILLER_B} She called it "{quote}."')
+        assert (pair.passages[0].evidence if pair else None) == expected
+
+
 def test_weak_passage_rides_along_with_a_strong_one() -> None:
     copied = "the bridge will close for eleven weeks while engineers replace corroded steel cables"
     name = "Transport Secretary Margaret Ellington of the Northern Regional Authority"
