@@ -15,9 +15,9 @@ from dedup import Article
 
 pytest_plugins = ["tests.redis_server", "tests.spark_cluster"]
 
-# Property tests: 300 examples each in CI (.ci/run sets HYPOTHESIS_PROFILE=ci), 100 by default.
+# Property tests: 200 examples each in CI (.ci/run sets HYPOTHESIS_PROFILE=ci), 100 by default.
 hypothesis_settings.register_profile(
-    "ci", max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
