@@ -37,7 +37,7 @@ SNIPPETS = [
     "\n",
     " ",
 ]
-ALPHABET = list("ab |•·»›\t\n.,;(){}<>/=@#©'’&-") + ["var ", "function", "copyright ", "AFP", "www."]
+ALPHABET = [*"ab |•·»›\t\n.,;(){}<>/=@#©'’&-", "var ", "function", "copyright ", "AFP", "www."]
 
 
 def reference(text: str) -> list[tuple[int, int]]:
