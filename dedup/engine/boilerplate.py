@@ -246,7 +246,7 @@ def junk_spans(text: str) -> list[tuple[int, int]]:
     paren = "(" in text
     parts = [r for p, r in _JUNK_PARTS if (p != _MENU or separators == 2) and (paren or p not in _PAREN_CODE)]
     found: list[regex.Match[str] | None] = [p.search(text) for p in parts]
-    spans = []
+    spans: list[tuple[int, int]] = []
     pos = 0
     while True:
         best: regex.Match[str] | None = None
