@@ -46,6 +46,7 @@ __all__ = [
     "cardinality",
     "independent_groups",
     "is_boilerplate",
+    "junk_spans",
     "learn_boilerplate",
     "learn_boilerplate_arrays",
     "learned_lines",
@@ -101,6 +102,13 @@ _CODE_STARTS = (
     r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;]",
     r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=]",
 )
+#: A navigation menu: three or more short items between separators (on one line).
+_MENU = (
+    r"(?:[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}[ \t]+[|•·»›][ \t]+){2,}"
+    r"[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}"
+)
+#: What every match of :data:`_MENU` holds twice: a separator with a space or tab on either side.
+_MENU_SEPARATOR = regex.compile(r"(?<=[ \t])[|•·»›](?=[ \t])")
 _JUNK_PATTERNS = (
     *(f"(?:{start}){_CODE_TAIL}" for start in _CODE_STARTS),
     r"<script\b[^<]{0,3000}</script>",
@@ -131,9 +139,7 @@ _JUNK_PATTERNS = (
     r"\b(?:sorry,? )?we are not currently accepting comments\b[^.\n]{0,60}\.?",
     r"\b(?:advertise with us|terms (?:of|and) (?:use|service|conditions))\b",
     r"\b(?:privacy|cookie) policy\b",
-    # a navigation menu: three or more short items between separators
-    r"(?:[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}[ \t]+[|•·»›][ \t]+){2,}"
-    r"[\w'’&.-]+(?:[ \t]+[\w'’&.-]+){0,3}",
+    _MENU,
     r"#ixzz\w+",
     r"\bhttps?://\S+",
     r"\bwww\.\S+",
@@ -146,7 +152,12 @@ _JUNK_PATTERNS = (
     r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
     r"all rights reserved\.?",
 )
+#: All of them as one alternation: the reference for :func:`junk_spans`, which gives the same spans.
 _JUNK = regex.compile("|".join(f"(?:{p})" for p in _JUNK_PATTERNS), regex.IGNORECASE)
+#: Each of them on its own, in the same order (:func:`junk_spans`).
+_JUNK_PARTS = tuple((p, regex.compile(p, regex.IGNORECASE)) for p in _JUNK_PATTERNS)
+#: The code patterns whose every match holds a "(" (the first three starts).
+_PAREN_CODE = frozenset(f"(?:{start}){_CODE_TAIL}" for start in _CODE_STARTS[:3])
 _MAX_FORMULAIC_WORDS = 30
 #: Lines shorter than this are never learned as boilerplate (they are too short to be evidence anyway).
 MIN_LINE_WORDS = 4
@@ -215,6 +226,41 @@ def line_ranges(text: str, tokens: Tokens) -> LineRanges:
     return spans, list(zip(lo, hi, strict=True))
 
 
+def junk_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans of the junk in ``text``: exactly those of ``_JUNK.finditer(text)``, faster.
+
+    The alternation tries its forty-odd patterns at every character, which costs milliseconds per
+    article; each pattern on its own finds its next match with a quick scan. The alternation's next
+    match from a position is the earliest next match of any pattern, the first pattern winning a tie
+    (every pattern matches at least one character, so no empty match needs stepping over). A
+    pattern's next match is searched again only once the scan has passed its start. A pattern that
+    can match nowhere in the text is left out: the menu (slow to scan) when the text does not hold
+    two separators with a space or tab on either side, which each of its matches holds, and the code
+    patterns that hold a "(" when the text has none.
+    """
+    separators = 0
+    for _ in _MENU_SEPARATOR.finditer(text):
+        separators += 1
+        if separators == 2:
+            break
+    paren = "(" in text
+    parts = [r for p, r in _JUNK_PARTS if (p != _MENU or separators == 2) and (paren or p not in _PAREN_CODE)]
+    found: list[regex.Match[str] | None] = [p.search(text) for p in parts]
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        best: regex.Match[str] | None = None
+        for i, m in enumerate(found):
+            if m is not None and m.start() < pos:
+                m = found[i] = parts[i].search(text, pos)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        if best is None:
+            return spans
+        spans.append(best.span())
+        pos = best.end()
+
+
 def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> BoolArray:
     """Mask the words of datelines and formulaic lines (known boilerplate).
 
@@ -223,8 +269,8 @@ def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> B
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
-    for junk in _JUNK.finditer(text):
-        lo, hi = _word_range(tokens, junk.start(), junk.end())
+    for start, end in junk_spans(text):
+        lo, hi = _word_range(tokens, start, end)
         mask[lo:hi] = True
     spans, ranges = lines if lines is not None else line_ranges(text, tokens)
     for (start, end), (lo, hi) in zip(spans, ranges, strict=True):
