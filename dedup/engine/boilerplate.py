@@ -590,11 +590,40 @@ def learn_boilerplate_arrays(
     return {key: c for _, key, c in found}
 
 
-def mask_lines(lines: Iterable[Line], boilerplate: Mapping[int, int], mask: BoolArray) -> bool:
-    """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked."""
+def mask_lines(
+    lines: Iterable[Line],
+    boilerplate: Mapping[int, int],
+    mask: BoolArray,
+    hashes: npt.NDArray[np.integer[Any]] | None = None,
+) -> bool:
+    """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked.
+
+    With ``hashes`` (the text's word hashes, :attr:`Tokens.hashes`), a learned line glued to the start
+    or the end of another line is masked too: a scraped page whose last paragraph ends without a full
+    stop (a "Read more" link, a credit) runs it into the footer's first sentence, which then is no
+    line of its own.
+    """
     changed = False
+    glued: list[Line] = []
     for line in lines:
-        if line.key in boilerplate and not mask[line.first : line.last].all():
-            mask[line.first : line.last] = True
-            changed = True
+        if line.key in boilerplate:
+            if not mask[line.first : line.last].all():
+                mask[line.first : line.last] = True
+                changed = True
+        elif hashes is not None and line.last - line.first > MIN_LINE_WORDS:
+            glued.append(line)
+    if glued and boilerplate and hashes is not None:
+        # every suffix and prefix of at least MIN_LINE_WORDS words of each line, as a run of words
+        starts: list[npt.NDArray[np.int64]] = []
+        ends: list[npt.NDArray[np.int64]] = []
+        for line in glued:
+            tails = np.arange(line.first + 1, line.last - MIN_LINE_WORDS + 1, dtype=np.int64)
+            heads = np.arange(line.first + MIN_LINE_WORDS, line.last, dtype=np.int64)
+            starts += [tails, np.full(len(heads), line.first, dtype=np.int64)]
+            ends += [np.full(len(tails), line.last, dtype=np.int64), heads]
+        lo, hi = np.concatenate(starts), np.concatenate(ends)
+        for key, a, b in zip(segment_keys(hashes, lo, hi).tolist(), lo.tolist(), hi.tolist(), strict=True):
+            if key in boilerplate and not mask[a:b].all():
+                mask[a:b] = True
+                changed = True
     return changed
