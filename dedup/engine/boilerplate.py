@@ -39,6 +39,7 @@ import regex
 from dedup.engine.normalize import Tokens, segment_keys
 
 __all__ = [
+    "BLOCK_EXTRA_GROUPS",
     "HOLDER_SAMPLE",
     "RELATED",
     "Line",
@@ -381,14 +382,29 @@ def is_boilerplate(
     It is when it recurs in at least ``min_docs`` articles, lies at the head or foot in at least half of
     them, and the sampled holders (``holders``: their whole-document signatures, the first
     :data:`HOLDER_SAMPLE` are compared; None: no signatures, frequency alone decides) fall into at
-    least ``min_docs`` groups that share nothing much beyond the line and the other recurring lines
-    they both hold (``common``, see :func:`independent_groups`).
+    least ``min_docs`` groups that share nothing much beyond the line (:func:`independent_groups`).
+    Failing that, it is when they fall into at least ``min_docs + BLOCK_EXTRA_GROUPS`` groups that
+    share nothing much beyond the line and the other recurring lines they both hold (``common``): a
+    site's footer cut into sentences, on every page of the site. A block of recurring lines in a few
+    articles only is more likely a passage they all quote (two paragraphs of a statement).
     """
     if not _recurs(docs, edges, min_docs):
         return False
     if holders is None:
         return True
-    return independent_groups(holders[:HOLDER_SAMPLE], line_words, related, common) >= min_docs
+    sample = holders[:HOLDER_SAMPLE]
+    if independent_groups(sample, line_words, related) >= min_docs:
+        return True
+    return (
+        common is not None
+        and docs >= min_docs + BLOCK_EXTRA_GROUPS
+        and independent_groups(sample, line_words, related, common) >= min_docs + BLOCK_EXTRA_GROUPS
+    )
+
+
+#: A line that is boilerplate only once the other recurring lines its holders share are taken away
+#: needs this many more groups of unrelated holders than ``boilerplate_min_docs``.
+BLOCK_EXTRA_GROUPS = 2
 
 
 def common_words(held: Sequence[Mapping[int, int]]) -> Common:
