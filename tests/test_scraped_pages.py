@@ -12,7 +12,6 @@ that share only chrome: the assertions can fail.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,10 @@ def pages() -> Pages:
 
 
 @pytest.fixture(scope="module")
-def path(pages: Pages, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def path(pages: Pages, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("scraped") / "pages.jsonl"
     write_pages(pages.pages, out)
-    yield out
+    return out
 
 
 @pytest.fixture(scope="module")
