@@ -55,7 +55,7 @@ from dedup.batch.stages import (
     shingle_view,
     verify,
 )
-from dedup.engine.boilerplate import is_boilerplate
+from dedup.engine.boilerplate import common_words, is_boilerplate
 from dedup.engine.cluster import star_clusters
 from dedup.engine.lsh import DOC_BITS, MAX_DOCUMENTS, bucket_pairs
 from dedup.engine.origin import provenance as article_provenance
@@ -409,14 +409,16 @@ def _confirm_batches(batches: Iterable[pa.RecordBatch], settings: Settings) -> I
         keep = []
         for row in rows:
             holders = sorted(row["holders"], key=lambda h: h["doc"])
-            sigs = {h["doc"]: np.frombuffer(h["signature"], dtype="<u4").astype(np.uint32) for h in holders}
+            sigs = [np.frombuffer(h["signature"], dtype="<u4").astype(np.uint32) for h in holders]
+            held = [{r["key"]: r["words"] for r in h["recurring"]} for h in holders]
             keep.append(
                 is_boilerplate(
                     row["n"],
                     row["e"],
                     row["words"],
-                    [sigs[h["doc"]] for h in holders],
+                    sigs,
                     min_docs=settings.boilerplate_min_docs,
+                    common=common_words(held),
                 )
             )
         yield pa.RecordBatch.from_arrays([batch.column("key"), pa.array(keep)], names=["key", "learned"])
@@ -443,13 +445,23 @@ def _learn(spark: SparkSession, settings: Settings, fp: DataFrame) -> tuple[dict
     )
     chosen = per_key.where((F.col("n") >= settings.boilerplate_min_docs) & (F.col("e") * 2 >= F.col("n")))
     rank = F.row_number().over(W.partitionBy("key").orderBy("doc"))
-    sampled = (
-        first.join(chosen.select("key"), "key", "left_semi")
-        .select("key", "doc", rank.alias("rank"))
+    recurring = first.join(chosen.select("key"), "key", "left_semi")
+    holder_rows = (
+        recurring.select("key", "doc", rank.alias("rank"))
         .where(F.col("rank") <= BOILERPLATE_SAMPLE)
-        .join(fp.select("doc", "signature"), "doc")
+        .persist()
+    )
+    # each sampled holder's recurring lines (what two holders share of them is not evidence of a relation)
+    held = (
+        recurring.join(holder_rows.select("doc").distinct(), "doc", "left_semi")
+        .groupBy("doc")
+        .agg(F.collect_list(F.struct("key", "words")).alias("recurring"))
+    )
+    sampled = (
+        holder_rows.join(fp.select("doc", "signature"), "doc")
+        .join(held, "doc")
         .groupBy("key")
-        .agg(F.collect_list(F.struct("doc", "signature")).alias("holders"))
+        .agg(F.collect_list(F.struct("doc", "signature", "recurring")).alias("holders"))
     )
     rows = chosen.select("key", "n", "e", F.col("first.words").alias("words"), "first").join(sampled, "key")
     confirmed = rows.select("key", "n", "e", "words", "holders").mapInArrow(
@@ -462,6 +474,7 @@ def _learn(spark: SparkSession, settings: Settings, fp: DataFrame) -> tuple[dict
         .collect()
     )
     first.unpersist()
+    holder_rows.unpersist()
     key = np.array([r["key"] for r in learned_rows], dtype=np.int64).view(np.uint64).tolist()
     learned = {k: int(r["n"]) for k, r in zip(key, learned_rows, strict=True)}
     holder = {k: int(r["doc"]) for k, r in zip(key, learned_rows, strict=True)}

@@ -39,11 +39,13 @@ import regex
 from dedup.engine.normalize import Tokens, segment_keys
 
 __all__ = [
+    "BLOCK_EXTRA_GROUPS",
     "HOLDER_SAMPLE",
     "RELATED",
     "Line",
     "LineStat",
     "cardinality",
+    "common_words",
     "independent_groups",
     "is_boilerplate",
     "junk_spans",
@@ -149,7 +151,18 @@ _JUNK_PATTERNS = (
     r"this material may not be published,? broadcast,? rewritten,? or redistributed"
     r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
     r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
+    r"(?:copyright|©)\s*(?:\d{4}\s*)?thomson reuters(?:\s*\d{4})?\.?(?:\s*click for restrictions\.?)?",
+    r"users may download and print extracts of content from this website for their own personal and"
+    r" non-commercial use only\.?",
+    r"republication or redistribution of (?:[\w&'’-]+\s+){0,4}content,? including by framing or similar"
+    r" means,? is expressly prohibited without the prior written consent of [\w&'’-]+(?:\s+[\w&'’-]+){0,4}"
+    r"\.?",
     r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
+    r"all information displayed in this section \([^)\n]{0,80}\) (?:is|are) protected by intellectual"
+    r" property rights owned by agence france-presse\.?",
+    r"(?:as a consequence,?\s*)?you may not copy,? reproduce,? modify,? transmit,? publish,? display,? or"
+    r" in any way commercially exploit any of the content of this section without the prior written"
+    r" consent of agence france-presse\.?",
     r"all rights reserved\.?",
 )
 #: All of them as one alternation: the reference for :func:`junk_spans`, which gives the same spans.
@@ -329,31 +342,54 @@ def cardinality(signature: npt.NDArray[np.uint32]) -> float:
 
 
 def related_beyond(
-    a: npt.NDArray[np.uint32], b: npt.NDArray[np.uint32], line_words: int, related: float = RELATED
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    line_words: int,
+    related: float = RELATED,
+    common: int = 0,
 ) -> bool:
     """Whether two articles that both hold a line of ``line_words`` words share much more than it.
 
+    ``common``: the words of all the recurring lines (:func:`recurring_lines`) both articles hold, the
+    line's included: a site's footer cut into sentences, its navigation, a wire's notice. They are
+    taken away with the line, so that the other sentences of a footer do not make two pages of a
+    site related (0: the line alone).
+
     Estimates from the two whole-document signatures how many shingles the articles share, takes away
-    the line's, and compares the rest with the smaller article (without the line).
+    the line's (and the other recurring lines'), and compares the rest with the smaller article
+    (without them).
     """
     na, nb = cardinality(a), cardinality(b)
     if 2 * line_words >= min(na, nb):
         # the line is half of an article or more (a text on one line, under a short headline): it is
         # the article's content, and the articles holding it are copies, not strangers sharing a footer
         return True
+    common = max(common, line_words)
+    if 2 * common >= max(na, nb):
+        # recurring lines make up half of both articles or more: a short story and its reprints, all
+        # of whose paragraphs recur at a head or foot
+        return True
     j = float(np.count_nonzero(a == b)) / len(a) if len(a) else 0.0
-    shared = j / (1.0 + j) * (na + nb) - line_words
-    rest = min(na, nb) - line_words
+    shared = j / (1.0 + j) * (na + nb) - common
+    rest = min(na, nb) - common
     return rest > 0 and shared >= related * rest
 
 
+#: ``common(x, y)``: the words of the recurring lines holders ``x`` and ``y`` both hold.
+Common = Callable[[int, int], int]
+
+
 def independent_groups(
-    signatures: Sequence[npt.NDArray[np.uint32]], line_words: int, related: float = RELATED
+    signatures: Sequence[npt.NDArray[np.uint32]],
+    line_words: int,
+    related: float = RELATED,
+    common: Common | None = None,
 ) -> int:
     """Into how many groups of related articles (:func:`related_beyond`) the holders of a line fall.
 
     Groups are the connected components of the relation: a wire story with its reprints and a digest
-    page carrying it is one group, however many copies there are.
+    page carrying it is one group, however many copies there are. ``common(x, y)``: the words of the
+    recurring lines the ``x``-th and ``y``-th holders both hold (None: the line alone).
     """
     parent = list(range(len(signatures)))
 
@@ -365,7 +401,9 @@ def independent_groups(
 
     for x in range(len(signatures)):
         for y in range(x + 1, len(signatures)):
-            if find(x) != find(y) and related_beyond(signatures[x], signatures[y], line_words, related):
+            if find(x) != find(y) and related_beyond(
+                signatures[x], signatures[y], line_words, related, common(x, y) if common else 0
+            ):
                 parent[find(y)] = find(x)
     return len({find(d) for d in range(len(signatures))})
 
@@ -383,6 +421,7 @@ def is_boilerplate(
     *,
     min_docs: int,
     related: float = RELATED,
+    common: Common | None = None,
 ) -> bool:
     """The learned-line rule: whether a line in ``docs`` articles (``edges`` at an edge) is boilerplate.
 
@@ -390,12 +429,40 @@ def is_boilerplate(
     them, and the sampled holders (``holders``: their whole-document signatures, the first
     :data:`HOLDER_SAMPLE` are compared; None: no signatures, frequency alone decides) fall into at
     least ``min_docs`` groups that share nothing much beyond the line (:func:`independent_groups`).
+    Failing that, it is when they fall into at least ``min_docs + BLOCK_EXTRA_GROUPS`` groups that
+    share nothing much beyond the line and the other recurring lines they both hold (``common``): a
+    site's footer cut into sentences, on every page of the site. A block of recurring lines in a few
+    articles only is more likely a passage they all quote (two paragraphs of a statement).
     """
     if not _recurs(docs, edges, min_docs):
         return False
     if holders is None:
         return True
-    return independent_groups(holders[:HOLDER_SAMPLE], line_words, related) >= min_docs
+    sample = holders[:HOLDER_SAMPLE]
+    if independent_groups(sample, line_words, related) >= min_docs:
+        return True
+    return (
+        common is not None
+        and docs >= min_docs + BLOCK_EXTRA_GROUPS
+        and independent_groups(sample, line_words, related, common) >= min_docs + BLOCK_EXTRA_GROUPS
+    )
+
+
+#: A line that is boilerplate only once the other recurring lines its holders share are taken away
+#: needs this many more groups of unrelated holders than ``boilerplate_min_docs``.
+BLOCK_EXTRA_GROUPS = 2
+
+
+def common_words(held: Sequence[Mapping[int, int]]) -> Common:
+    """``common`` for holders whose recurring lines are ``held[x]`` (line key -> words)."""
+
+    def common(x: int, y: int) -> int:
+        a, b = held[x], held[y]
+        if len(b) < len(a):
+            a, b = b, a
+        return sum(n for key, n in a.items() if key in b)
+
+    return common
 
 
 def _recurs(docs: int, edges: int, min_docs: int) -> bool:
@@ -460,10 +527,20 @@ def learned_lines(
         return set()
     wanted = sorted({d for stat, _ in frequent.values() for d in stat.sample[: HOLDER_SAMPLE - 1]})
     found = signatures(wanted)
+    # the recurring lines each sampled holder is known to hold: those of the new article whose sample
+    # has it (the new article, numbered -1, holds them all)
+    held: dict[int, dict[int, int]] = defaultdict(dict)
+    for key, (stat, words) in frequent.items():
+        for d in (*stat.sample, -1):
+            held[d][key] = words
     learned = set()
     for key, (stat, words) in frequent.items():
-        holders = [found[d] for d in stat.sample[: HOLDER_SAMPLE - 1] if d in found] + [signature]
-        if is_boilerplate(stat.docs, stat.edges, words, holders, min_docs=min_docs, related=related):
+        docs = [d for d in stat.sample[: HOLDER_SAMPLE - 1] if d in found]
+        holders = [found[d] for d in docs] + [signature]
+        common = common_words([held[d] for d in (*docs, -1)])
+        if is_boilerplate(
+            stat.docs, stat.edges, words, holders, min_docs=min_docs, related=related, common=common
+        ):
             learned.add(key)
     return learned
 
@@ -496,11 +573,20 @@ def learn_boilerplate(
             seen.add(key)
             holders[key].append((d, edge))
             words[key] = n
+    held: dict[int, dict[int, int]] = defaultdict(dict)  # document -> its recurring lines
+    for key, docs in holders.items():
+        if _recurs(len(docs), sum(1 for _, e in docs if e), min_docs):
+            for d, _ in docs:
+                held[d][key] = words[key]
     out: dict[int, int] = {}
     for key, docs in holders.items():
-        sample = None if signatures is None else [signatures[d] for d, _ in docs[:HOLDER_SAMPLE]]
+        first = [d for d, _ in docs[:HOLDER_SAMPLE]]
+        sample = None if signatures is None else [signatures[d] for d in first]
         at_edges = sum(1 for _, e in docs if e)
-        if is_boilerplate(len(docs), at_edges, words[key], sample, min_docs=min_docs, related=related):
+        common = common_words([held[d] for d in first])
+        if is_boilerplate(
+            len(docs), at_edges, words[key], sample, min_docs=min_docs, related=related, common=common
+        ):
             out[key] = len(docs)
     return out
 
@@ -534,25 +620,72 @@ def learn_boilerplate_arrays(
     starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
     counts = np.diff(np.append(starts, len(k)))
     at_edges = np.add.reduceat(edges[order].astype(np.int64), starts)
-    chosen = np.flatnonzero((counts >= min_docs) & (at_edges * 2 >= counts))
+    recurring = (counts >= min_docs) & (at_edges * 2 >= counts)
+    chosen = np.flatnonzero(recurring)
+    group_words = words[order[starts]].astype(np.int64)
+    held: dict[int, dict[int, int]] = defaultdict(dict)  # sampled document -> its recurring lines
+    if signatures is not None and len(chosen):
+        offsets = np.arange(len(k)) - np.repeat(starts, counts)
+        sampled = np.unique(d[np.repeat(recurring, counts) & (offsets < HOLDER_SAMPLE)])
+        keep = np.repeat(recurring, counts) & np.isin(d, sampled)
+        for key, doc, n in zip(
+            k[keep].tolist(), d[keep].tolist(), np.repeat(group_words, counts)[keep].tolist(), strict=True
+        ):
+            held[doc][key] = n
     found: list[tuple[int, int, int]] = []  # (first position in the corpus, key, documents)
     for g in chosen.tolist():
         s0, c = int(starts[g]), int(counts[g])
         first = d[s0 : s0 + min(c, HOLDER_SAMPLE)].tolist()
         holders = None if signatures is None else [signatures[x] for x in first]
+        common = common_words([held[x] for x in first])
         if is_boilerplate(
-            c, int(at_edges[g]), int(words[order[s0]]), holders, min_docs=min_docs, related=related
+            c,
+            int(at_edges[g]),
+            int(group_words[g]),
+            holders,
+            min_docs=min_docs,
+            related=related,
+            common=common,
         ):
             found.append((int(order[s0]), int(k[s0]), c))
     found.sort()
     return {key: c for _, key, c in found}
 
 
-def mask_lines(lines: Iterable[Line], boilerplate: Mapping[int, int], mask: BoolArray) -> bool:
-    """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked."""
+def mask_lines(
+    lines: Iterable[Line],
+    boilerplate: Mapping[int, int],
+    mask: BoolArray,
+    hashes: npt.NDArray[np.integer[Any]] | None = None,
+) -> bool:
+    """Mask the words of ``lines`` that are learned boilerplate; True if anything was masked.
+
+    With ``hashes`` (the text's word hashes, :attr:`Tokens.hashes`), a learned line glued to the start
+    or the end of another line is masked too: a scraped page whose last paragraph ends without a full
+    stop (a "Read more" link, a credit) runs it into the footer's first sentence, which then is no
+    line of its own.
+    """
     changed = False
+    glued: list[Line] = []
     for line in lines:
-        if line.key in boilerplate and not mask[line.first : line.last].all():
-            mask[line.first : line.last] = True
-            changed = True
+        if line.key in boilerplate:
+            if not mask[line.first : line.last].all():
+                mask[line.first : line.last] = True
+                changed = True
+        elif hashes is not None and line.last - line.first > MIN_LINE_WORDS:
+            glued.append(line)
+    if glued and boilerplate and hashes is not None:
+        # every suffix and prefix of at least MIN_LINE_WORDS words of each line, as a run of words
+        starts: list[npt.NDArray[np.int64]] = []
+        ends: list[npt.NDArray[np.int64]] = []
+        for line in glued:
+            tails = np.arange(line.first + 1, line.last - MIN_LINE_WORDS + 1, dtype=np.int64)
+            heads = np.arange(line.first + MIN_LINE_WORDS, line.last, dtype=np.int64)
+            starts += [tails, np.full(len(heads), line.first, dtype=np.int64)]
+            ends += [np.full(len(tails), line.last, dtype=np.int64), heads]
+        lo, hi = np.concatenate(starts), np.concatenate(ends)
+        for key, a, b in zip(segment_keys(hashes, lo, hi).tolist(), lo.tolist(), hi.tolist(), strict=True):
+            if key in boilerplate and not mask[a:b].all():
+                mask[a:b] = True
+                changed = True
     return changed

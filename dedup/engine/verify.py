@@ -134,7 +134,7 @@ class Verifier:
         mask = static_mask(text, tokens, ranges)
         lines = lines_of(text, tokens, ranges)
         if boilerplate:
-            mask_lines(lines, boilerplate, mask)
+            mask_lines(lines, boilerplate, mask, tokens.hashes)
         return tokens, mask, lines
 
     def matches(self, da: Document, db: Document) -> list[Match]:

@@ -114,19 +114,22 @@ class Documents:
         return tuple(keys.tolist())
 
     def masked(self, doc: Document, lines: Collection[int]) -> Document:
-        """``doc`` with the words of ``lines`` (line keys) masked too: itself when none of them is in it."""
-        if not lines or not any(line.key in lines for line in doc.lines):
+        """``doc`` with the words of ``lines`` (line keys) masked too: itself when none of them is in it.
+
+        A line is also found glued to the start or end of another line (:func:`mask_lines`).
+        """
+        if not lines:
             return doc
-        out = Document(
-            article=doc.article, fingerprint=doc.fingerprint, mask=doc.mask.copy(), lines=doc.lines
-        )
-        self._mask(out, lines)
-        return out
+        mask = doc.mask.copy()
+        if not mask_lines(doc.lines, dict.fromkeys(lines, 1), mask, doc.fingerprint.tokens.hashes):
+            return doc
+        fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, mask)
+        return Document(article=doc.article, fingerprint=fingerprint, mask=mask, lines=doc.lines)
 
     def _mask(self, doc: Document, lines: Iterable[int]) -> None:
         """Mask the words of ``lines`` in ``doc`` in place (and fingerprint it again if that changed it)."""
         chosen = dict.fromkeys(lines, 1)
-        if chosen and mask_lines(doc.lines, chosen, doc.mask):
+        if chosen and mask_lines(doc.lines, chosen, doc.mask, doc.fingerprint.tokens.hashes):
             doc.fingerprint = self.verifier.signer.fingerprint(doc.fingerprint.tokens, doc.mask)
 
     def stored(self, record: StoredRecord, extra: Collection[int] = ()) -> Document:
