@@ -7,10 +7,10 @@
 Both runners run as child processes on the same JSONL file; the peak resident memory of each
 process tree (the Spark one: driver, JVM and Python workers) is sampled from /proc. The Spark run
 times each stage (each run to its end before the next starts) and reads the bytes each stage
-shuffled from Spark's status API (its web UI on a loopback port). The two JSON reports are compared
-byte for byte. A generated corpus is written by a child process of its own (at 1,000,000 articles the
-generator holds about 10 GB), so that its memory is back before the runners start; the load average
-(1 minute) is noted before and after each runner.
+shuffled and the executors' CPU time from Spark's status API (its web UI on a loopback port). The
+two JSON reports are compared byte for byte. A generated corpus is written by a child process of
+its own (at 1,000,000 articles the generator holds about 10 GB), so that its memory is back before
+the runners start; the load average (1 minute) is noted before and after each runner.
 """
 
 from __future__ import annotations
@@ -39,19 +39,20 @@ BEGIN, END = "<!-- benchmarks/spark.py: begin -->", "<!-- benchmarks/spark.py: e
 
 
 class _StageLog(dict[str, float]):
-    """Stage timings that also note Spark's shuffle bytes (cumulative) when each stage ends."""
+    """Stage timings that also note Spark's shuffle bytes and CPU ns (cumulative) when each stage ends."""
 
     def __init__(self, ui: str, app: str) -> None:
         super().__init__()
         self.url = f"{ui}/api/v1/applications/{app}/stages"
-        self.shuffled: dict[str, tuple[int, int]] = {}
+        self.shuffled: dict[str, tuple[int, int, int]] = {}
 
-    def totals(self) -> tuple[int, int]:
+    def totals(self) -> tuple[int, int, int]:
         with urllib.request.urlopen(self.url, timeout=60) as answer:
             stages = json.load(answer)
         write = sum(int(s.get("shuffleWriteBytes", 0)) for s in stages)
         read = sum(int(s.get("shuffleReadBytes", 0)) for s in stages)
-        return write, read
+        cpu = sum(int(s.get("executorCpuTime", 0)) for s in stages)
+        return write, read, cpu
 
     def __setitem__(self, stage: str, seconds: float) -> None:
         super().__setitem__(stage, seconds)
@@ -140,15 +141,16 @@ def table(name: str, n: int, mb: float, local: dict[str, Any], spark: dict[str, 
         f"Reports byte-identical: **{'yes' if same else 'NO'}** "
         f"({spark['report_bytes'] / 1e6:,.1f} MB of JSON).",
         "",
-        "| Spark stage | seconds | shuffle written | shuffle read |",
-        "| --- | ---: | ---: | ---: |",
+        "| Spark stage | seconds | executors' CPU seconds | shuffle written | shuffle read |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    before = (0, 0)
+    before = (0, 0, 0)
     for stage, seconds in spark["seconds"].items():
-        write, read = spark["shuffled"].get(stage, before)
+        write, read, cpu = spark["shuffled"].get(stage, before)
         wrote, took = (write - before[0]) / 2**20, (read - before[1]) / 2**20
-        lines.append(f"| {stage} | {seconds:,.1f} | {wrote:,.1f} MiB | {took:,.1f} MiB |")
-        before = (write, read)
+        used = (cpu - before[2]) / 1e9
+        lines.append(f"| {stage} | {seconds:,.1f} | {used:,.1f} | {wrote:,.1f} MiB | {took:,.1f} MiB |")
+        before = (write, read, cpu)
     return "\n".join(lines) + "\n"
 
 
