@@ -7,14 +7,17 @@
 Both runners run as child processes on the same JSONL file; the peak resident memory of each
 process tree (the Spark one: driver, JVM and Python workers) is sampled from /proc. The Spark run
 times each stage (each run to its end before the next starts) and reads the bytes each stage
-shuffled from Spark's status API (its web UI on a loopback port). The two JSON reports are compared
-byte for byte.
+shuffled and the executors' CPU time from Spark's status API (its web UI on a loopback port). The
+two JSON reports are compared byte for byte. A generated corpus is written by a child process of
+its own (at 1,000,000 articles the generator holds about 10 GB), so that its memory is back before
+the runners start; the load average (1 minute) is noted before and after each runner.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -36,19 +39,20 @@ BEGIN, END = "<!-- benchmarks/spark.py: begin -->", "<!-- benchmarks/spark.py: e
 
 
 class _StageLog(dict[str, float]):
-    """Stage timings that also note Spark's shuffle bytes (cumulative) when each stage ends."""
+    """Stage timings that also note Spark's shuffle bytes and CPU ns (cumulative) when each stage ends."""
 
     def __init__(self, ui: str, app: str) -> None:
         super().__init__()
         self.url = f"{ui}/api/v1/applications/{app}/stages"
-        self.shuffled: dict[str, tuple[int, int]] = {}
+        self.shuffled: dict[str, tuple[int, int, int]] = {}
 
-    def totals(self) -> tuple[int, int]:
+    def totals(self) -> tuple[int, int, int]:
         with urllib.request.urlopen(self.url, timeout=60) as answer:
             stages = json.load(answer)
         write = sum(int(s.get("shuffleWriteBytes", 0)) for s in stages)
         read = sum(int(s.get("shuffleReadBytes", 0)) for s in stages)
-        return write, read
+        cpu = sum(int(s.get("executorCpuTime", 0)) for s in stages)
+        return write, read, cpu
 
     def __setitem__(self, stage: str, seconds: float) -> None:
         super().__setitem__(stage, seconds)
@@ -110,29 +114,43 @@ def run_spark_child(corpus: Path, master: str, out: Path, partitions: int) -> di
     return result
 
 
+def write_corpus(n: int, path: Path) -> None:
+    """The generated corpus of ``n`` articles (seed 1) as JSONL."""
+    articles, _gold = generate_corpus(n, seed=1)
+    with path.open("w", encoding="utf-8") as fh:
+        for a in articles:
+            fh.write(json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n")
+
+
+def loads() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def table(name: str, n: int, mb: float, local: dict[str, Any], spark: dict[str, Any], same: bool) -> str:
     gib = 1024**3
     lines = [
         f"**{name}** ({n:,} articles, {mb:,.0f} MB of JSONL), {machine()}:",
         "",
-        "| runner | seconds | articles/s | peak RSS (process tree) |",
-        "| --- | ---: | ---: | ---: |",
+        "| runner | seconds | articles/s | peak RSS (process tree) | load average, start -> end |",
+        "| --- | ---: | ---: | ---: | ---: |",
         f"| local (`dedup report`, all CPUs) | {local['seconds']:,.1f} | {n / local['seconds']:,.0f} | "
-        f"{local['peak_rss_bytes'] / gib:.2f} GiB |",
+        f"{local['peak_rss_bytes'] / gib:.2f} GiB | {local['load']} |",
         f"| Spark `{spark['master']}` (`--engine spark`) | {spark['seconds_total']:,.1f} | "
-        f"{n / spark['seconds_total']:,.0f} | {spark['peak_rss_bytes'] / gib:.2f} GiB |",
+        f"{n / spark['seconds_total']:,.0f} | {spark['peak_rss_bytes'] / gib:.2f} GiB | {spark['load']} |",
         "",
-        f"Reports byte-identical: **{'yes' if same else 'NO'}**.",
+        f"Reports byte-identical: **{'yes' if same else 'NO'}** "
+        f"({spark['report_bytes'] / 1e6:,.1f} MB of JSON).",
         "",
-        "| Spark stage | seconds | shuffle written | shuffle read |",
-        "| --- | ---: | ---: | ---: |",
+        "| Spark stage | seconds | executors' CPU seconds | shuffle written | shuffle read |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
-    before = (0, 0)
+    before = (0, 0, 0)
     for stage, seconds in spark["seconds"].items():
-        write, read = spark["shuffled"].get(stage, before)
+        write, read, cpu = spark["shuffled"].get(stage, before)
         wrote, took = (write - before[0]) / 2**20, (read - before[1]) / 2**20
-        lines.append(f"| {stage} | {seconds:,.1f} | {wrote:,.1f} MiB | {took:,.1f} MiB |")
-        before = (write, read)
+        used = (cpu - before[2]) / 1e9
+        lines.append(f"| {stage} | {seconds:,.1f} | {used:,.1f} | {wrote:,.1f} MiB | {took:,.1f} MiB |")
+        before = (write, read, cpu)
     return "\n".join(lines) + "\n"
 
 
@@ -148,33 +166,36 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOCS.name}")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         spark_child(args.child, args.master, args.out, args.out.with_suffix(".figures.json"), args.partitions)
         return
+    if args.generate is not None:
+        write_corpus(args.n, args.generate)
+        return
     with tempfile.TemporaryDirectory(prefix="dedup-spark-bench-") as folder:
         if args.corpus is None:
             corpus = Path(folder) / "corpus.jsonl"
-            articles, _gold = generate_corpus(args.n, seed=1)
-            with corpus.open("w", encoding="utf-8") as fh:
-                for a in articles:
-                    fh.write(
-                        json.dumps({"id": a.id, "title": a.title, "text": a.text}, ensure_ascii=False) + "\n"
-                    )
-            del articles
+            writer = [sys.executable, "-m", "benchmarks.spark", "--n", str(args.n), "--generate", str(corpus)]
+            subprocess.run(writer, cwd=ROOT, check=True)
             name = "Generated news"
         else:
             corpus = args.corpus
             name = corpus.parent.name or corpus.name
         n = sum(1 for line in corpus.open("rb") if line.strip())
         mb = corpus.stat().st_size / 1e6
+        before = loads()
         spark = run_spark_child(corpus, args.master, Path(folder) / "spark.json", args.partitions)
-        spark["master"] = args.master
+        spark.update(master=args.master, load=f"{before} -> {loads()}")
+        spark["report_bytes"] = (Path(folder) / "spark.json").stat().st_size
         if args.skip_local:
-            local = {"seconds": float("nan"), "peak_rss_bytes": 0}
+            local = {"seconds": float("nan"), "peak_rss_bytes": 0, "load": ""}
             same = False
         else:
+            before = loads()
             local = run_dedup(corpus, Path(folder) / "local.json", None)
+            local["load"] = f"{before} -> {loads()}"
             same = (Path(folder) / "local.json").read_bytes() == (Path(folder) / "spark.json").read_bytes()
     text = table(name, n, mb, local, spark, same)
     print(text)
@@ -186,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
         kept = [
             part
             for part in re.split(r"\n(?=\*\*)", found.group(1).strip())
-            if part and not part.startswith(f"**{name}**")
+            if part and not part.startswith(f"**{name}** ({n:,} articles")
         ]
         body = "\n\n".join([*kept, text.strip()])
         DOCS.write_text(
