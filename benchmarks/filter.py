@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from dedup import Article, Index, __version__
+from dedup import Article, Index, IndexStats, __version__
 from dedup.engine.normalize import tokenize
 
 WORDS_PER_ARTICLE = 500
@@ -272,6 +272,29 @@ def measure(path: Path, calls_file: Path) -> dict[str, Any]:
     }
 
 
+def measure_in_child(
+    path: Path, calls: Sequence[Article], calls_file: Path
+) -> tuple[dict[str, Any], list[Any], IndexStats]:
+    """Time ``calls`` against the index at ``path`` in a fresh process (:func:`measure`).
+
+    The calls go through ``calls_file``; returns the child's figures, its decisions (action, relation)
+    and the index's statistics once its write-ahead log is checkpointed.
+    """
+    calls_file.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), str(calls_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    got: dict[str, Any] = json.loads(proc.stdout)
+    decisions: list[Any] = got.pop("decisions")
+    with Index.open(path) as index:
+        index.store.checkpoint()  # type: ignore[attr-defined]
+        stats = index.stats()
+    return got, decisions, stats
+
+
 def run(
     levels: Sequence[int],
     queries: int,
@@ -330,24 +353,9 @@ def run(
                 calls.append(gen.reprint(sample[gen.rng.randrange(len(sample))], f"reprint-{query_no:07d}"))
             else:
                 calls.append(gen.article(f"new-{query_no:07d}"))
-        calls_file = workdir / "calls.jsonl"
-        calls_file.write_text(
-            "".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8"
-        )
-        proc = subprocess.run(
-            [sys.executable, __file__, "--measure", str(path), str(calls_file)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        got = json.loads(proc.stdout)
-        decisions = got.pop("decisions")
+        got, decisions, stats = measure_in_child(path, calls, workdir / "calls.jsonl")
         stored += sum(1 for a, _ in decisions if a == "keep")
-        timed_calls = calls[1:]
-        with Index.open(path) as index:
-            index.store.checkpoint()  # type: ignore[attr-defined]
-            stats = index.stats()
-        reprints = [c.id.startswith("reprint-") for c in timed_calls]
+        reprints = [c.id.startswith("reprint-") for c in calls[1:]]
         f_sum = got["filter"]
         row: dict[str, Any] = {
             "stored": level,
@@ -365,7 +373,7 @@ def run(
             "keys_per_article": round(stats.keys / max(stats.articles, 1), 1),
         }
         if baseline is not None:
-            theirs, answers = timed(timed_calls, baseline.check_and_add)
+            theirs, answers = timed(calls[1:], baseline.check_and_add)
             b_sum = theirs.summary()
             row["baseline"] = b_sum
             row["baseline_rejected_reprints"] = sum(
@@ -455,26 +463,14 @@ def grow_and_measure(path: Path, level: int, queries: int, seed: int) -> dict[st
     with Index.open(path) as index:
         real = [i for i in index.ids() if i.startswith("stored-")]
         picks = [real[gen.rng.randrange(len(real))] for _ in range(queries // 10 + 1)]
-        sample = [got.article for p in picks if (got := index.get(p)) is not None]
+        sample = [found.article for p in picks if (found := index.get(p)) is not None]
     calls = [gen.article(f"warm-{level}-s{seed}")]
     for i in range(queries):
         if i % 10 == 9:
             calls.append(gen.reprint(sample[i // 10], f"reprint-g{level}-s{seed}-{i:07d}"))
         else:
             calls.append(gen.article(f"new-g{level}-s{seed}-{i:07d}"))
-    calls_file = path.with_name("calls.jsonl")
-    calls_file.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8")
-    proc = subprocess.run(
-        [sys.executable, __file__, "--measure", str(path), str(calls_file)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    got = json.loads(proc.stdout)
-    decisions = got.pop("decisions")
-    with Index.open(path) as index:
-        index.store.checkpoint()  # type: ignore[attr-defined]
-        stats = index.stats()
+    got, decisions, stats = measure_in_child(path, calls, path.with_name("calls.jsonl"))
     reprints = [c.id.startswith("reprint-") for c in calls[1:]]
     row: dict[str, Any] = {
         "stored": level,
