@@ -80,6 +80,8 @@ FINGERPRINT_SCHEMA = (
     "window_buckets array<long>, shingles binary, valid binary, line_keys array<long>, "
     "line_edges array<boolean>, line_words array<int>"
 )
+BROADCAST_IDS = 4_000_000
+"""Up to this many articles holding a learned line (32 MB of ids), their ids are broadcast."""
 PASSAGE_TYPE = (
     "struct<a_start:int, a_end:int, b_start:int, b_end:int, similarity:double, matched_words:int, "
     "evidence:string, a_text:string, b_text:string>"
@@ -867,13 +869,20 @@ def run_spark(
     fp = fp1
     if learned:
         keys = [int(k) for k in np.array(list(learned), dtype=np.uint64).view(np.int64)]
-        affected = fp1.where(F.arrays_overlap("line_keys", F.array(*[F.lit(k) for k in keys]))).select("doc")
+        held = fp1.where(F.arrays_overlap("line_keys", F.array(*[F.lit(k) for k in keys]))).select("doc").persist()
+        # Sent whole to every task, the affected ids filter the texts and the cached fingerprints where
+        # they lie: neither is shuffled (a shuffle join would move every article's text and fingerprint
+        # to swap in the few that hold a learned line).
+        affected = F.broadcast(held) if held.count() <= BROADCAST_IDS else held
         again = texts.join(affected, "doc", "left_semi").mapInArrow(
             functools.partial(_fingerprint_batches, settings=settings, boilerplate=learned),
             FINGERPRINT_SCHEMA,
         )
         fp = fp1.join(affected, "doc", "left_anti").unionByName(again).persist()
-    fp.count()
+        fp.count()
+        held.unpersist()
+    else:
+        fp.count()
     mark("boilerplate")
     s = settings
     by_document, oversized = _bucket_pairs(fp, "document_buckets", s.max_bucket, parts)
