@@ -869,7 +869,11 @@ def run_spark(
     fp = fp1
     if learned:
         keys = [int(k) for k in np.array(list(learned), dtype=np.uint64).view(np.int64)]
-        held = fp1.where(F.arrays_overlap("line_keys", F.array(*[F.lit(k) for k in keys]))).select("doc").persist()
+        held = (
+            fp1.where(F.arrays_overlap("line_keys", F.array(*[F.lit(k) for k in keys])))
+            .select("doc")
+            .persist()
+        )
         # Sent whole to every task, the affected ids filter the texts and the cached fingerprints where
         # they lie: neither is shuffled (a shuffle join would move every article's text and fingerprint
         # to swap in the few that hold a learned line).
