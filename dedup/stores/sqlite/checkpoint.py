@@ -14,13 +14,16 @@ off and run checkpoints in a separate thread. The store does that:
   pages by default), it wakes a thread that runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a
   connection of its own: the log is synced, its pages copied into the file, the file synced, as
   the automatic checkpoint did, at the same pace; a commit never waits for it. A passive checkpoint
-  copies the frames committed when it began; the thread goes on with another while commits came
-  in meanwhile (each shorter than the last), so that the log is wholly in the file and the next
-  commit restarts it from the beginning;
-* **back-pressure**: when ``limit`` frames (4 x ``pages``) were written since the last checkpoint
-  began (the thread fell behind, or cannot run: a forked child), the committing connection
-  checkpoints itself, as SQLite did, so the log never grows past about ``limit`` pages plus one
-  transaction, whatever the thread's scheduling;
+  copies the frames committed when it began; while commits came in meanwhile, the thread runs
+  another (each shorter than the last), so that the whole log is in the file and the next commit
+  restarts the log from its beginning;
+* **the bound**: when the log has not restarted for ``limit`` frames (4 x ``pages``: a commit came
+  in during each of the thread's checkpoints, or the thread fell behind), the committing connection
+  checkpoints itself once, after its commit, while this process writes nothing else; the thread
+  has usually copied most of the log already, so this costs the last few commits' pages, and the
+  next commit restarts the log. The log file thus stays under about ``limit`` pages plus one
+  transaction, whatever the thread's scheduling. (A forked child has no thread: it checkpoints
+  every ``pages`` frames in the committing connection, as SQLite did.)
 * errors: SQLite ignores a failed automatic checkpoint; here the failure of a checkpoint (in the
   thread or inline) is kept and raised, as an :class:`~dedup.errors.IndexStoreError`, by the next
   write transaction before it writes anything (a commit that returned has stored its article).
@@ -34,8 +37,8 @@ up, and at most ``limit`` frames when it falls behind.
 Several processes on one index each run their own thread; their checkpoints take turns (a passive
 checkpoint that finds another one running does nothing and reports it). A reader that holds an old
 snapshot for long keeps any checkpoint from finishing and the log from restarting (SQLite's
-"checkpoint starvation"): the log then grows by ``limit`` frames between checkpoints, as it grew
-before, until the reader ends.
+"checkpoint starvation"): the log then grows while the reader lasts, checkpointed by the committing
+connection every ``pages`` frames, as before.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ class Checkpointer:
         self._busy_timeout = busy_timeout
         #: Frames in the log when the last checkpoint began (0 once the log restarted).
         self._base = 0
+        #: Frames in the log at the committing connection's last checkpoint (0 once the log restarted).
+        self._inline_at = 0
         self._lock = threading.Lock()  # one checkpoint of this process at a time
         self._wake = threading.Event()
         self._stop = False
@@ -96,13 +101,20 @@ class Checkpointer:
     def committed(self, db: sqlite3.Connection) -> None:
         """After a write transaction of ``db`` committed: wake the thread, or checkpoint here."""
         frames = self.frames()
-        if frames < self._base:
-            self._base = 0  # the log restarted
-        pending = frames - self._base
-        if pending < self.pages:
+        if frames < max(self._base, self._inline_at):
+            self._base = self._inline_at = 0  # the log restarted
+        if frames >= max(self.limit, self._inline_at + self.pages):
+            # the log has not restarted for ``limit`` frames (a commit came in during each of the
+            # thread's checkpoints, or it fell behind): checkpoint here, after this commit, while this
+            # process writes nothing else, so that the next commit restarts the log; usually the thread
+            # has copied most of it already. Not again before ``pages`` more frames (a reader holding
+            # an old snapshot keeps the log from restarting whatever is done)
+            self._inline(db)
+            self._inline_at = frames
             return
-        threaded = os.getpid() == self._pid  # a forked child has no thread
-        if pending >= self.limit or not threaded:
+        if frames - self._base < self.pages:
+            return
+        if os.getpid() != self._pid:  # a forked child has no thread: checkpoint as SQLite would
             self._inline(db)
             return
         if self._thread is None or not self._thread.is_alive():
