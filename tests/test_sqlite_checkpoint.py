@@ -114,3 +114,37 @@ def test_the_change_token_moves_with_any_commit(tmp_path: Path, seed_articles: l
         index.add(seed_articles[2])
         assert token() != moved  # this one did
         assert _store(other).change_token() != token()  # tokens of two stores never match
+
+
+def _add_in_child(path: str, texts: list[tuple[str, str]]) -> None:
+    with Index.open(path) as index:
+        checkpointer = _store(index).checkpointer
+        checkpointer.pages, checkpointer.limit = 4, 16
+        for article_id, text in texts:
+            assert index.check_and_add(Article(article_id, text)).stored
+
+
+def test_a_forked_child_checkpoints_its_own_index_while_the_parent_writes(tmp_path: Path) -> None:
+    """A process forked while its parent's thread checkpoints opens the index anew and gets a thread
+    of its own; both write, both checkpoint, nothing is lost."""
+    import multiprocessing
+
+    articles, _ = generate_corpus(120, seed=8)
+    fresh = [a for a in articles if not a.id.endswith(("7", "8", "9"))]  # no planted copies
+    path = tmp_path / "idx.db"
+    with Index.open(path, create=True) as index:
+        checkpointer = _store(index).checkpointer
+        checkpointer.pages, checkpointer.limit = 4, 16
+        for article in fresh[:30]:
+            assert index.check_and_add(article).stored
+        child = multiprocessing.get_context("fork").Process(
+            target=_add_in_child, args=(str(path), [(a.id, a.text) for a in fresh[30:60]])
+        )
+        child.start()
+        for article in fresh[60:]:
+            assert index.check_and_add(article).stored
+        child.join(timeout=600)
+        assert child.exitcode == 0
+        assert checkpointer.in_thread > 0
+        assert sorted(index.ids()) == sorted(a.id for a in fresh)
+        assert index.integrity_check() == []

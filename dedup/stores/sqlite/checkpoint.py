@@ -46,6 +46,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from contextlib import nullcontext
 from pathlib import Path
 
 from dedup.errors import IndexStoreError
@@ -120,7 +121,12 @@ class Checkpointer:
         if self._thread is None or not self._thread.is_alive():
             self._stop = False
             self._thread = threading.Thread(target=self._run, name="dedup-checkpoint", daemon=True)
-            self._thread.start()
+            try:
+                self._thread.start()
+            except RuntimeError:  # no thread to be had: checkpoint here, the commit stands
+                self._thread = None
+                self._inline(db)
+                return
         self._wake.set()
 
     def raise_error(self) -> None:
@@ -143,7 +149,8 @@ class Checkpointer:
 
     def _checkpoint(self, db: sqlite3.Connection) -> tuple[int, int, int]:
         """One passive checkpoint: (busy, frames in the log, frames in the file now)."""
-        with self._lock:
+        # in a forked child the lock may have been copied held by the parent's thread, which is not there
+        with self._lock if os.getpid() == self._pid else nullcontext():
             busy, log, done = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self._base = max(int(log), 0)
         return int(busy), int(log), int(done)
