@@ -15,6 +15,9 @@ datasketch ``MinHashLSH`` (threshold 0.5, 128 permutations) over whole-document 
     python benchmarks/filter.py                      # 100k, then 1M (an hour or more on 2 cores)
     python benchmarks/filter.py --levels 1000 --queries 200 --json out.json
     python benchmarks/filter.py --sampling           # what window-key sampling loses, on labelled data
+    python benchmarks/filter.py --calls DIR/bench.db 1000 calls.jsonl   # calls against a kept index
+    python benchmarks/filter.py --measure COPY/bench.db calls.jsonl     # latency, in this process
+    python benchmarks/filter.py --stages COPY/bench.db calls.jsonl      # where a decision's time goes
 
 ``--sampling`` runs ``dedup report`` (the library) on the seed and the evaluation sets in
 ``../shared/eval/`` and counts, for each pair it finds, whether the index would still make it a
@@ -270,6 +273,87 @@ def measure(path: Path, calls_file: Path) -> dict[str, Any]:
         "keys_in_memory": recent,
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+STAGES = (
+    ("documents", "prepare", "fingerprint the new article (`Documents.prepare`)"),
+    ("store", "find", "id look-up"),
+    ("store", "line_stats", "line tallies"),
+    ("decider", "_learned", "learned lines"),
+    ("decider", "_read_keys", "band-key look-up (`SQLiteStore.lookup`)"),
+    ("store", "fetch", "read the candidates' records"),
+    ("decider", "_may_share", "screen the candidates from their stored shingles"),
+    ("documents", "stored", "rebuild the candidates that pass the screen"),
+    ("verifier", "pair", "verify them (alignment, evidence)"),
+    ("store", "change_token", "change token (`PRAGMA data_version`)"),
+    ("decider", "reread", "commit: read again what the decision read"),
+    ("store", "insert", "commit: insert"),
+    ("index", "commit", "commit (all of it)"),
+    ("index", "decide", "decide (all of it)"),
+)
+
+
+def stages(path: Path, calls_file: Path) -> dict[str, Any]:
+    """Where a decision's time goes: each stage of ``check_and_add`` timed by a timer around its method.
+
+    The first call (opening included) is not counted. Stages nest (a look-up inside a commit is
+    counted in both); a method this version lacks is left out. Mean ms per decision.
+    """
+    calls = [Article(r["id"], r["text"]) for r in map(json.loads, calls_file.read_text("utf-8").splitlines())]
+    spent: dict[str, float] = {}
+    with Index.open(path) as index:
+        index.check(calls[0])
+        owners = {
+            "documents": index.documents,
+            "store": index.store,
+            "decider": index.decider,
+            "verifier": index.documents.verifier,
+            "index": index,
+        }
+        for owner, name, label in STAGES:
+            obj = owners[owner]
+            fn = getattr(obj, name, None)
+            if fn is None:
+                continue
+
+            def timed_stage(*a: Any, _fn: Any = fn, _label: str = label, **k: Any) -> Any:
+                t = time.perf_counter()
+                try:
+                    return _fn(*a, **k)
+                finally:
+                    spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - t
+
+            setattr(obj, name, timed_stage)
+        timing, _ = timed(calls[1:], index.check_and_add)
+        checkpointer = getattr(index.store, "checkpointer", None)
+    n = len(calls) - 1
+    return {
+        "decision": timing.summary(),
+        "stages_ms": {label: round(1000 * spent[label] / n, 3) for _, _, label in STAGES if label in spent},
+        "checkpoints": None
+        if checkpointer is None
+        else {"thread": checkpointer.in_thread, "committing connection": checkpointer.inline},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def make_calls(path: Path, count: int, out: Path, seed: int) -> None:
+    """Write ``count`` calls for ``--measure`` and ``--stages`` against the index at ``path``.
+
+    New stories, a tenth reprints of its generated articles, and a first one (which opens the index).
+    """
+    gen = NewsGenerator(seed + 11)
+    with Index.open(path) as index:
+        real = [i for i in index.ids() if i.startswith("stored-")]
+        picks = [real[gen.rng.randrange(len(real))] for _ in range(count // 10 + 1)]
+        sample = [found.article for p in picks if (found := index.get(p)) is not None]
+    calls = [gen.article(f"warm-c{seed}")]
+    for i in range(count):
+        if i % 10 == 9:
+            calls.append(gen.reprint(sample[i // 10], f"reprint-c{seed}-{i:07d}"))
+        else:
+            calls.append(gen.article(f"new-c{seed}-{i:07d}"))
+    out.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8")
 
 
 def measure_in_child(
@@ -594,6 +678,21 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="grow an index built by this benchmark to LEVEL articles with remapped copies, then measure it",
     )
     parser.add_argument("--measure", nargs=2, type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--calls",
+        nargs=3,
+        metavar=("INDEX", "N", "OUT"),
+        default=None,
+        help="write N calls (a tenth reprints of INDEX's articles) as JSONL for --measure and --stages",
+    )
+    parser.add_argument(
+        "--stages",
+        nargs=2,
+        type=Path,
+        metavar=("INDEX", "CALLS"),
+        default=None,
+        help="time each stage of check-and-add for the CALLS (JSONL) against INDEX (a copy: it is written)",
+    )
     parser.add_argument("--queries", type=int, default=1_000, help="check-and-add calls timed per level")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workdir", type=Path, default=None, help="where the index is built (a temp dir)")
@@ -605,6 +704,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(*args.measure)))
+        return
+    if args.calls:
+        make_calls(Path(args.calls[0]), int(args.calls[1]), Path(args.calls[2]), args.seed)
+        return
+    if args.stages:
+        print(json.dumps(stages(*args.stages)))
         return
     if args.grow:
         row = grow_and_measure(Path(args.grow[0]), int(args.grow[1]), args.queries, args.seed)

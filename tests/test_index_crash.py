@@ -4,10 +4,13 @@
   random 0-50 ms after the run's first decision, in the middle of deciding and committing), each
   followed by a restart from the first line without a decision: afterwards the index passes its
   integrity check, holds exactly the articles an uninterrupted run keeps, and none was kept twice.
+  The same, 30 times, while the write-ahead log is checkpointed in the background every 4 pages,
+  with ``dedup index check`` after each kill.
 * A full disk (a 1 MB tmpfs in a private mount namespace; where mounting is not allowed, a file size
   limit makes the writes fail for real): a clear error, the index intact, a re-run completes.
 * A read-only index file: ``check`` still reads it; ``filter`` stops with a clear error, unchanged.
-* Two ``dedup filter`` processes on one index at once: every article decided by both, kept once.
+* Two ``dedup filter`` processes on one index at once: every article decided by both, kept once
+  (also with both checkpointing every few pages).
 * An index written by an older version, or damaged: refused with a message that says so.
 """
 
@@ -89,71 +92,8 @@ def _same_decision(got: dict[str, Any], want: dict[str, Any]) -> bool:
 
 
 def test_200_sigkills_at_random_points(tmp_path: Path, feed: list[bytes], reference: dict[str, Any]) -> None:
-    rng = random.Random(200)
-    index, log, rest = tmp_path / "idx.db", tmp_path / "decisions.jsonl", tmp_path / "rest.jsonl"
-    by_line: dict[int, dict[str, Any]] = {}
-    keeps: dict[str, int] = {}
-    next_line = 1
-    kills = mid_stream = 0
-    startup = reference["startup"]
-    while kills < KILLS and next_line <= len(feed):
-        rest.write_bytes(b"".join(feed[next_line - 1 :]))
-        before = _size(log)
-        with rest.open("rb") as stdin:
-            proc = subprocess.Popen(
-                [*FILTER, "--index", str(index), "--decisions", str(log), "-q"],
-                stdin=stdin,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                cwd=ROOT,
-            )
-        if rng.random() < 0.25:
-            # early: while the index opens, loads its keys, decides the first article
-            time.sleep(rng.uniform(0.0, startup))
-        else:
-            # while deciding and committing: once this run has written a decision, a little later
-            deadline = time.monotonic() + 60
-            while proc.poll() is None and _size(log) == before and time.monotonic() < deadline:
-                time.sleep(0.002)
-            time.sleep(rng.uniform(0.0, 0.05))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        _, err = proc.communicate(timeout=600)
-        assert b"Traceback" not in err, err
-        # the pipeline's recovery: drop a decision line cut short by the kill, go on after the last one
-        data = log.read_bytes() if log.exists() else b""
-        if data and not data.endswith(b"\n"):
-            data = data[: data.rfind(b"\n") + 1]
-            log.write_bytes(data)
-        new = decisions_of_bytes(data[before:])
-        mid_stream += bool(new)
-        for d in new:
-            line = next_line - 1 + d["line"]
-            assert line not in by_line
-            by_line[line] = d
-            if d["action"] == "keep" and d["stored"]:
-                keeps[d["id"]] = keeps.get(d["id"], 0) + 1
-        next_line += len(new)
-    print(
-        f"{kills} SIGKILLs, {mid_stream} after the run had decided something, {next_line - 1} lines decided"
-    )
-    assert kills == KILLS, f"the feed was decided after {kills} kills"
-    assert mid_stream >= KILLS // 2, f"only {mid_stream} runs were killed after deciding something"
-    # the last run, uninterrupted, decides the rest
-    out = subprocess.run(
-        [*FILTER, "--index", str(index), "--decisions", str(log), "-q"],
-        input=b"".join(feed[next_line - 1 :]),
-        capture_output=True,
-        cwd=ROOT,
-        timeout=900,
-        check=False,
-    )
-    assert out.returncode == 0, out.stderr
-    for d in decisions_of_bytes(log.read_bytes())[len(by_line) :]:
-        by_line[next_line - 1 + d["line"]] = d
-        if d["action"] == "keep" and d["stored"]:
-            keeps[d["id"]] = keeps.get(d["id"], 0) + 1
+    index = tmp_path / "idx.db"
+    by_line, keeps = _kill_and_resume(index, feed, reference, kills=KILLS, seed=200)
     # every article decided exactly once, as the uninterrupted run decided it
     assert sorted(by_line) == list(range(1, len(feed) + 1))
     for n, want in enumerate(reference["decisions"], 1):
@@ -174,6 +114,126 @@ def test_200_sigkills_at_random_points(tmp_path: Path, feed: list[bytes], refere
     assert again.returncode == 0, again.stderr
     assert again.stdout == b""  # nothing kept: every line was already decided
     assert stored(index) == reference["stored"]
+
+
+def test_sigkills_while_the_log_is_checkpointed(
+    tmp_path: Path, feed: list[bytes], reference: dict[str, Any]
+) -> None:
+    """``dedup filter`` checkpointing its write-ahead log in the background after every few pages
+    (``DEDUP_SQLITE_CHECKPOINT_PAGES=4``: a checkpoint runs most of the time), killed 30 times: after
+    each kill ``dedup index check`` finds the index sound and every article a decision line says was
+    stored is there; the resumed runs decide the first 600 lines as the uninterrupted run did."""
+    index = tmp_path / "idx.db"
+    lines = feed[:600]
+    env = {**os.environ, "DEDUP_SQLITE_CHECKPOINT_PAGES": "4"}
+
+    def after_kill(keeps: dict[str, int]) -> None:
+        check = subprocess.run(
+            [sys.executable, "-m", "dedup", "index", "check", str(index)],
+            capture_output=True,
+            cwd=ROOT,
+            timeout=600,
+            check=False,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert set(keeps) <= set(stored(index))  # every committed article is there
+
+    by_line, keeps = _kill_and_resume(
+        index, lines, reference, kills=min(KILLS, 30), seed=4, env=env, after_kill=after_kill
+    )
+    assert sorted(by_line) == list(range(1, len(lines) + 1))
+    for n, want in enumerate(reference["decisions"][: len(lines)], 1):
+        assert _same_decision(by_line[n], want), (n, by_line[n], want)
+    assert max(keeps.values()) == 1
+    kept = {d["id"] for d in reference["decisions"][: len(lines)] if d["action"] == "keep"}
+    assert stored(index) == [i for i in reference["stored"] if i in kept]
+    with Index.open(index) as opened:
+        assert opened.integrity_check() == []
+
+
+def _kill_and_resume(
+    index: Path,
+    feed: list[bytes],
+    reference: dict[str, Any],
+    *,
+    kills: int,
+    seed: int,
+    env: dict[str, str] | None = None,
+    after_kill: Callable[[dict[str, int]], None] | None = None,
+) -> tuple[dict[int, dict[str, Any]], dict[str, int]]:
+    """``dedup filter`` on ``feed``, SIGKILLed ``kills`` times at random points and restarted each time
+    from the first line without a decision, then run to the end: the decisions by line, and how many
+    times each id was reported kept and stored."""
+    rng = random.Random(seed)
+    log, rest = index.with_name("decisions.jsonl"), index.with_name("rest.jsonl")
+    by_line: dict[int, dict[str, Any]] = {}
+    keeps: dict[str, int] = {}
+    next_line = 1
+    killed = mid_stream = 0
+    startup = reference["startup"]
+    while killed < kills and next_line <= len(feed):
+        rest.write_bytes(b"".join(feed[next_line - 1 :]))
+        before = _size(log)
+        with rest.open("rb") as stdin:
+            proc = subprocess.Popen(
+                [*FILTER, "--index", str(index), "--decisions", str(log), "-q"],
+                stdin=stdin,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                cwd=ROOT,
+                env=env,
+            )
+        if rng.random() < 0.25:
+            # early: while the index opens, loads its keys, decides the first article
+            time.sleep(rng.uniform(0.0, startup))
+        else:
+            # while deciding and committing: once this run has written a decision, a little later
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and _size(log) == before and time.monotonic() < deadline:
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.05))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        _, err = proc.communicate(timeout=600)
+        assert b"Traceback" not in err, err
+        # the pipeline's recovery: drop a decision line cut short by the kill, go on after the last one
+        data = log.read_bytes() if log.exists() else b""
+        if data and not data.endswith(b"\n"):
+            data = data[: data.rfind(b"\n") + 1]
+            log.write_bytes(data)
+        new = decisions_of_bytes(data[before:])
+        mid_stream += bool(new)
+        for d in new:
+            line = next_line - 1 + d["line"]
+            assert line not in by_line
+            by_line[line] = d
+            if d["action"] == "keep" and d["stored"]:
+                keeps[d["id"]] = keeps.get(d["id"], 0) + 1
+        next_line += len(new)
+        if after_kill is not None and index.exists():
+            after_kill(keeps)
+    print(
+        f"{killed} SIGKILLs, {mid_stream} after the run had decided something, {next_line - 1} lines decided"
+    )
+    assert killed == kills, f"the feed was decided after {killed} kills"
+    assert mid_stream >= kills // 2, f"only {mid_stream} runs were killed after deciding something"
+    # the last run, uninterrupted, decides the rest
+    out = subprocess.run(
+        [*FILTER, "--index", str(index), "--decisions", str(log), "-q"],
+        input=b"".join(feed[next_line - 1 :]),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=900,
+        check=False,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    for d in decisions_of_bytes(log.read_bytes())[len(by_line) :]:
+        by_line[next_line - 1 + d["line"]] = d
+        if d["action"] == "keep" and d["stored"]:
+            keeps[d["id"]] = keeps.get(d["id"], 0) + 1
+    return by_line, keeps
 
 
 def _size(path: Path) -> int:
@@ -373,7 +433,13 @@ def test_read_only_index(tmp_path: Path, feed: list[bytes]) -> None:
         assert opened.integrity_check() == []
 
 
-def test_two_filters_on_one_index(tmp_path: Path, feed: list[bytes]) -> None:
+@pytest.mark.parametrize("checkpoint_pages", [None, "4"])
+def test_two_filters_on_one_index(tmp_path: Path, feed: list[bytes], checkpoint_pages: str | None) -> None:
+    """Two ``dedup filter`` processes on one index; with ``checkpoint_pages``, each checkpoints its
+    write-ahead log every few pages in its own thread, the two threads taking turns."""
+    env = dict(os.environ)
+    if checkpoint_pages is not None:
+        env["DEDUP_SQLITE_CHECKPOINT_PAGES"] = checkpoint_pages
     index = tmp_path / "idx.db"
     Index.create(index).close()
     source = tmp_path / "feed.jsonl"
@@ -387,6 +453,7 @@ def test_two_filters_on_one_index(tmp_path: Path, feed: list[bytes]) -> None:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 cwd=ROOT,
+                env=env,
             )
             for log, stdin in zip(logs, (first, second), strict=True)
         ]

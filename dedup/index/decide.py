@@ -20,7 +20,7 @@ Stored records never change (doc numbers are not reused), so what steps 1-3 read
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +77,9 @@ class Attempt:
     verified: Verified = field(default_factory=dict, compare=False, repr=False)
     #: Stored docs the article replaces, by the index's keep policy (see :class:`~dedup.index.Keep`).
     replaces: tuple[int, ...] = ()
+    #: The store's change token when the decision read (None: unknown): a commit that finds the same
+    #: one knows the reads unchanged without making them again.
+    token: Hashable | None = field(default=None, compare=False, repr=False)
 
     @property
     def matches(self) -> tuple[Match, ...]:

@@ -247,7 +247,9 @@ class Index:
         """
         prepared = self.documents.prepare(article)
         with self.store.read_transaction():
-            return self._plan(self.decider.decide(prepared, window if window is not None else self.window))
+            token = self.store.change_token()
+            attempt = self._plan(self.decider.decide(prepared, window if window is not None else self.window))
+        return attempt if token is None else replace(attempt, token=token)
 
     def _plan(self, attempt: Attempt) -> Attempt:
         """``attempt`` with the keep policy applied (:func:`~dedup.index.replacing.plan`)."""
@@ -258,7 +260,8 @@ class Index:
 
         A rejection is returned as it is: the article duplicated what was stored when it was decided.
         An article to keep is inserted in a write transaction only if what its decision read (the id
-        look-up, the line tallies, the band-key buckets: ``attempt.read``) is unchanged; otherwise
+        look-up, the line tallies, the band-key buckets: ``attempt.read``) is unchanged (known
+        without reading again when the store's change token is the one the decision saw); otherwise
         it is decided again inside the transaction (verifying only candidates not verified yet) and
         stored if that decision keeps it. The store first tries an optimistic transaction (Redis: no
         lock; the commit checks the reads atomically), then, if another writer got in between, one
@@ -302,7 +305,8 @@ class Index:
 
         The stored copies it replaces are removed in the same transaction (only ``locked``).
         """
-        if self.decider.reread(attempt) != attempt.read:
+        unchanged = attempt.token is not None and self.store.change_token() == attempt.token
+        if not unchanged and self.decider.reread(attempt) != attempt.read:
             attempt = self._plan(self.decider.decide(attempt.article, attempt.window, attempt.verified))
             if not attempt.keeps:
                 return attempt.decision

@@ -29,7 +29,7 @@ Redis's 8-byte fields) is its own business.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -118,6 +118,14 @@ class Store(Protocol):
         ``optimistic``: the store may run the section without excluding other writers, provided
         its commit checks that what the section read is unchanged (else: ``WriteConflict``). A
         store that cannot, or need not, does the same as without it.
+        """
+        ...
+
+    def change_token(self) -> Hashable | None:
+        """Inside a transaction: a value equal in two calls only if nothing was stored in between.
+
+        :meth:`dedup.index.Index.commit` skips reading again what a decision read when the token
+        it took then is the token now. None: the store cannot tell (the reads are made again).
         """
         ...
 

@@ -260,6 +260,10 @@ class MemoryStore:
         """Exclude other writers until the end; ``optimistic`` changes nothing (as SQLite)."""
         return self._transaction(write=True)
 
+    def change_token(self) -> None:
+        """None: the reads are made again (this store is the reference, kept simple)."""
+        return None
+
     # -- look-ups -------------------------------------------------------------------------------------
 
     def prefetch(self, ids: Sequence[str], hashes: Sequence[int], keys: Sequence[int]) -> None:

@@ -200,6 +200,10 @@ class RedisStore:
                 ) from None
             raise
 
+    def change_token(self) -> None:
+        """None: no cheap token of the whole index; a commit reads again what its decision read."""
+        return None
+
     # -- reads (see reads.py: what is read ahead, what is remembered) ---------------------------------
 
     @redis_errors

@@ -14,6 +14,7 @@ place and hold only the newest rows in memory (:mod:`~dedup.stores.sqlite.keys`)
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -28,6 +29,7 @@ import numpy.typing as npt
 from dedup.errors import IncompatibleIndexError, IndexStoreError
 from dedup.stores.base import LineStat, NewRecord, StoredRecord
 from dedup.stores.sqlite import integrity
+from dedup.stores.sqlite.checkpoint import Checkpointer
 from dedup.stores.sqlite.compact import compact, run_folder
 from dedup.stores.sqlite.errors import store_error, translated
 from dedup.stores.sqlite.keys import KeyIndex, lookup
@@ -47,6 +49,9 @@ from dedup.stores.sqlite.runs import Run
 
 __all__ = ["SQLiteStore"]
 
+#: Tells the stores of one process apart in their change tokens.
+_STORES = itertools.count()
+
 
 class SQLiteStore:
     """A :class:`~dedup.stores.base.Store` in one SQLite file.
@@ -61,11 +66,18 @@ class SQLiteStore:
     run_articles = 10_000
     #: Runs of one size class merged into one when there are this many.
     merge_factor = 4
+    #: Write-ahead log pages after which a background thread checkpoints (None: SQLite's
+    #: ``wal_autocheckpoint``, 1,000); ``DEDUP_SQLITE_CHECKPOINT_PAGES`` overrides it.
+    checkpoint_pages: int | None = None
 
     def __init__(self, path: str | os.PathLike[str], *, create: bool = False, busy_timeout: float = 60.0):
         env = os.environ.get("DEDUP_SQLITE_RUN_ARTICLES")
         if env:
             self.run_articles = max(int(env), 1)
+        env = os.environ.get("DEDUP_SQLITE_CHECKPOINT_PAGES")
+        if env:
+            self.checkpoint_pages = max(int(env), 1)
+        self._id = next(_STORES)
         self.path = Path(path)
         self._busy_timeout = busy_timeout
         self._runs: dict[str, Run] = {}
@@ -95,6 +107,18 @@ class SQLiteStore:
             if str(mode).lower() != "wal":
                 raise IndexStoreError(f"{self.location}: cannot switch to WAL mode (got {mode!r})")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # checkpoints run in a thread of their own, not in the commit (see checkpoint.py)
+            auto = int(self._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+            page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+            self._db.execute("PRAGMA wal_autocheckpoint = 0")
+            self._db.execute("PRAGMA journal_size_limit = 0")
+            self.checkpointer = Checkpointer(
+                self.path,
+                self.location,
+                pages=self.checkpoint_pages or (auto if auto > 0 else 1000),
+                page_size=page_size,
+                busy_timeout=busy_timeout,
+            )
             self._db.execute("PRAGMA cache_size = -131072")  # 128 MiB of page cache
             self._db.execute("PRAGMA mmap_size = 1073741824")
             has_meta = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
@@ -164,6 +188,9 @@ class SQLiteStore:
             finally:
                 self._depth -= 1
             return
+        write = begin == "BEGIN IMMEDIATE"
+        if write:
+            self.checkpointer.raise_error()  # a failed checkpoint stops the next write, before it writes
         try:
             self._db.execute(begin)
         except sqlite3.Error as exc:
@@ -189,6 +216,8 @@ class SQLiteStore:
                 with suppress(sqlite3.Error):
                     self._db.execute("ROLLBACK")
             raise store_error(self.location, exc) from exc
+        if write:
+            self.checkpointer.committed(self._db)
         if self._pending is not None:
             newest, upto = self._pending
             self._pending = None
@@ -204,6 +233,18 @@ class SQLiteStore:
         ``optimistic`` changes nothing: the lock is local and the section after it short.
         """
         return self._transaction("BEGIN IMMEDIATE")
+
+    def change_token(self) -> tuple[int, int, int]:
+        """Equal in two calls (in transactions) only if nothing was committed to the file in between.
+
+        ``PRAGMA data_version`` changes when another connection (of this process or another one)
+        commits; this connection's own changes are counted by ``total_changes``.
+        """
+        try:
+            version = int(self._db.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise store_error(self.location, exc) from exc
+        return (self._id, version, self._db.total_changes)
 
     # -- look-ups -------------------------------------------------------------------------------------
 
@@ -492,8 +533,9 @@ class SQLiteStore:
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
-        """Wait for a background compaction, release the runs, close the connection."""
+        """Wait for a background compaction and checkpoint, release the runs, close the connection."""
         self.wait()
+        self.checkpointer.stop()
         for run in self._runs.values():
             run.close()
         self._runs = {}
