@@ -16,8 +16,11 @@ from hypothesis import strategies as st
 from dedup.engine.boilerplate import (
     _JUNK,
     _JUNK_PARTS,
+    _JUNK_RULES,
+    _LITERALS,
     _MENU_SEPARATOR,
     _Anchor,
+    _anchor_literals,
     _fold,
     _literal_starts,
     junk_spans,
@@ -113,6 +116,9 @@ EXAMPLES = [
     " Agence France-Presse.",
     "All Rights Reserved.",
 ]
+
+#: Every literal of the anchors.
+_LITERALS_OF_ANCHORS = sorted({x for _, a in _JUNK_RULES for x in _anchor_literals(a)})
 
 
 def _odd_cases(text: str) -> list[str]:
@@ -216,3 +222,20 @@ def test_fold_maps_each_character_to_the_ascii_letter_it_matches() -> None:
         c = m.group()
         matched = [x for x in letters if regex.fullmatch(x, c, regex.IGNORECASE)]
         assert matched == [folded[m.start()]], (hex(ord(c)), matched)
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(EXAMPLES + SNIPPETS + ALPHABET), max_size=30), st.sampled_from(range(7)))
+def test_literals_found_at_once_where_str_find_finds_them(pieces: list[str], case: int) -> None:
+    folded = _fold(_odd_cases(" ".join(pieces))[case])
+    expected = {x: starts for x in _LITERALS_OF_ANCHORS if (starts := _literal_starts(folded, (x,)))}
+    assert _LITERALS.find(folded) == expected
+
+
+def test_literals_at_the_ends_of_a_text() -> None:
+    for literal in _LITERALS_OF_ANCHORS:
+        for text in (literal, f"{literal}{literal}", f"x{literal}", f"{literal}\u0131", f"é{literal}é"):
+            folded = _fold(text)
+            found = _LITERALS.find(folded)
+            assert found[literal] == _literal_starts(folded, (literal,)), text
+            assert {x: _literal_starts(folded, (x,)) for x in found} == found

@@ -262,7 +262,7 @@ _JUNK_RULES: tuple[tuple[str, _Anchor], ...] = (
     ),
     (
         r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
-        _Anchor(holds=("agence france-presse", "afp")),
+        _Anchor(holds=("copyright", "©")),
     ),
     (
         r"all information displayed in this section \([^)\n]{0,80}\) (?:is|are) protected by intellectual"
@@ -404,23 +404,95 @@ def _two_menu_separators(text: str) -> bool:
     return False
 
 
-def _searcher(text: str, folded: str, pattern: regex.Pattern[str], anchor: _Anchor) -> _Search | None:
-    """The next match of ``pattern`` in ``text`` from a position (None when it matches nowhere in it)."""
+class _LiteralFinder:
+    """Where each of a set of literals starts in a folded text, all found in one pass with numpy.
+
+    The text's characters as bytes (those above 255 as 255; no literal holds one) are read as the
+    32-bit and the 64-bit integer at every position (strided views, no copy): the position's next
+    four and eight characters. Those are looked up, hashed, in a table of the literals' first four
+    characters (literals of four to seven characters) or first eight (longer ones), and each position
+    found is checked with ``str.startswith``; shorter literals are found with ``str.find``. The same
+    positions as :func:`_literal_starts` (``tests/test_junk_spans.py``).
+    """
+
+    bits = 16
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        chosen = sorted(set(literals))
+        for literal in chosen:
+            if len(literal) >= 4 and (not literal.isascii() or "\0" in literal):
+                raise ValueError(f"a literal of four characters or more is ASCII without NUL: {literal!r}")
+        self.short = [x for x in chosen if len(x) < 4]
+        self.by_four: dict[str, list[str]] = defaultdict(list)
+        self.by_eight: dict[str, list[str]] = defaultdict(list)
+        self.table4 = np.zeros(1 << self.bits, dtype=np.bool_)
+        self.table8 = np.zeros(1 << self.bits, dtype=np.bool_)
+        for x in chosen:
+            if 4 <= len(x) < 8:
+                self.by_four[x[:4]].append(x)
+                self.table4[self._slots4(self._grams(x)[0][:1])] = True
+            elif len(x) >= 8:
+                self.by_eight[x[:8]].append(x)
+                self.table8[self._slots8(self._grams(x)[1][:1])] = True
+
+    @staticmethod
+    def _grams(folded: str) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
+        """The next four and the next eight characters at every position, as little-endian integers."""
+        if folded.isascii():
+            data = folded.encode("ascii")
+        else:
+            codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            data = np.minimum(codes, np.uint32(255)).astype(np.uint8).tobytes()
+        data += bytes(7)  # NUL bytes past the end: no literal holds one
+        n = len(folded)
+        four = np.ndarray((n,), dtype="<u4", buffer=data, strides=(1,))
+        eight = np.ndarray((n,), dtype="<u8", buffer=data, strides=(1,))
+        return four, eight
+
+    def _slots4(self, keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        return (keys * np.uint32(0x9E3779B1)) >> np.uint32(32 - self.bits)
+
+    def _slots8(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - self.bits)
+
+    def find(self, folded: str) -> dict[str, list[int]]:
+        """Each literal that occurs in ``folded``, with the indices where it starts (ascending)."""
+        found = {x: starts for x in self.short if (starts := _literal_starts(folded, (x,)))}
+        if not folded:
+            return found
+        four, eight = self._grams(folded)
+        hits = np.flatnonzero(self.table4[self._slots4(four)] | self.table8[self._slots8(eight)]).tolist()
+        for i in hits:
+            for literal in (
+                *self.by_four.get(folded[i : i + 4], ()),
+                *self.by_eight.get(folded[i : i + 8], ()),
+            ):
+                if folded.startswith(literal, i):
+                    found.setdefault(literal, []).append(i)
+        return found
+
+
+def _searcher(
+    text: str, found: Mapping[str, list[int]], pattern: regex.Pattern[str], anchor: _Anchor
+) -> _Search | None:
+    """The next match of ``pattern`` in ``text`` from a position (None when it matches nowhere in it).
+
+    ``found``: where each literal of the anchors occurs in the folded text (:class:`_LiteralFinder`).
+    """
     if anchor.menu and not _two_menu_separators(text):
         return None
-    if anchor.holds and not any(literal in folded for literal in anchor.holds):
+    if anchor.holds and not any(literal in found for literal in anchor.holds):
         return None
     if anchor.fragment is not None:
         literal, offset, fragment = anchor.fragment
-        if not any(
-            i + offset >= 0 and fragment.match(text, i + offset) for i in _literal_starts(folded, (literal,))
-        ):
+        if not any(i + offset >= 0 and fragment.match(text, i + offset) for i in found.get(literal, ())):
             return None
     if not anchor.starts:
         return lambda pos: pattern.search(text, pos)
-    starts = _literal_starts(folded, anchor.starts)
-    if not starts:
+    lists = [found[x] for x in anchor.starts if x in found]
+    if not lists:
         return None
+    starts = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
 
     def search(pos: int) -> regex.Match[str] | None:
         # the search's next match is the match at the first position from ``pos`` where there is one
@@ -431,6 +503,22 @@ def _searcher(text: str, folded: str, pattern: regex.Pattern[str], anchor: _Anch
         return None
 
     return search
+
+
+def _anchor_literals(anchor: _Anchor) -> tuple[str, ...]:
+    return (*anchor.starts, *anchor.holds, *((anchor.fragment[0],) if anchor.fragment is not None else ()))
+
+
+#: Every literal of the junk patterns' anchors.
+_LITERALS = _LiteralFinder(x for _, a in _JUNK_RULES for x in _anchor_literals(a))
+#: The junk patterns (their indices) whose anchor has each literal: the only ones that may match
+#: a text without that literal are the others.
+_PATTERNS_OF: dict[str, list[int]] = defaultdict(list)
+for _i, (_, _a) in enumerate(_JUNK_RULES):
+    for _x in _anchor_literals(_a):
+        _PATTERNS_OF[_x].append(_i)
+#: The junk patterns whose anchor has no literal (searched in every text, their anchor permitting).
+_UNANCHORED = frozenset(i for i, (_, a) in enumerate(_JUNK_RULES) if not _anchor_literals(a))
 
 
 def junk_spans(text: str) -> list[tuple[int, int]]:
@@ -444,14 +532,16 @@ def junk_spans(text: str) -> list[tuple[int, int]]:
 
     Most patterns match nowhere in a given text, and most of them scan slowly (``regex`` tries them
     at every character). Each comes with what every one of its matches holds (:class:`_Anchor`): a
-    literal, found with ``str.find`` in the text folded to lower case (:func:`_fold`); a pattern
+    literal, found in the text folded to lower case (:func:`_fold`, :class:`_LiteralFinder`); a pattern
     whose matches all start with a literal is tried only where that literal starts (the first of
     those positions, from the search's start, where it matches is where the search would find it);
     one whose matches all hold a literal, a fragment or two menu separators is left out when the
-    text has none.
+    text has none. The literals of all anchors are found at once (:class:`_LiteralFinder`), and only
+    the patterns of those found are looked at.
     """
-    folded = _fold(text)
-    parts = [s for p, a in _JUNK_PARTS if (s := _searcher(text, folded, p, a)) is not None]
+    literals = _LITERALS.find(_fold(text))
+    tried = sorted({i for literal in literals for i in _PATTERNS_OF[literal]}.union(_UNANCHORED))
+    parts = [s for i in tried if (s := _searcher(text, literals, *_JUNK_PARTS[i])) is not None]
     found: list[regex.Match[str] | None] = [search(0) for search in parts]
     spans: list[tuple[int, int]] = []
     pos = 0
