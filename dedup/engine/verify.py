@@ -10,7 +10,7 @@ incremental index verify through this one class.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +20,7 @@ from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
 from dedup.engine.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
 from dedup.engine.evidence import Side, ordinary_words, strength
-from dedup.engine.normalize import Tokens, tokenize
+from dedup.engine.normalize import Tokens, tokenize, tokenize_many
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
 from dedup.model import Article, Pair, Passage, Relation
 from dedup.settings import Settings
@@ -129,7 +129,20 @@ class Verifier:
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         """Tokenise and mask boilerplate: the words, boilerplate mask and lines of an article (or text)."""
         text = article if isinstance(article, str) else article.text
-        tokens = tokenize(text)
+        return self._masked(text, tokenize(text), boilerplate)
+
+    def prepare_many(
+        self, texts: Sequence[str], boilerplate: Mapping[int, int] | None = None
+    ) -> list[tuple[Tokens, npt.NDArray[np.bool_], list[Line]]]:
+        """:meth:`prepare` of each text, tokenised together (:func:`tokenize_many`: the same tokens)."""
+        return [
+            self._masked(text, tokens, boilerplate)
+            for text, tokens in zip(texts, tokenize_many(texts), strict=True)
+        ]
+
+    def _masked(
+        self, text: str, tokens: Tokens, boilerplate: Mapping[int, int] | None
+    ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         ranges = line_ranges(text, tokens)
         mask = static_mask(text, tokens, ranges)
         lines = lines_of(text, tokens, ranges)
