@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dedup.engine import boilerplate
 from dedup.engine.boilerplate import (
     _JUNK,
     _JUNK_PARTS,
@@ -24,6 +26,7 @@ from dedup.engine.boilerplate import (
     _fold,
     _literal_starts,
     junk_spans,
+    junk_spans_many,
 )
 from tests.newsgen import story
 
@@ -239,3 +242,17 @@ def test_literals_at_the_ends_of_a_text() -> None:
             found = _LITERALS.find(folded)
             assert found[literal] == _literal_starts(folded, (literal,)), text
             assert {x: _literal_starts(folded, (x,)) for x in found} == found
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(EXAMPLES + SNIPPETS + ALPHABET), max_size=8).map(" ".join), max_size=6),
+    st.sampled_from(range(7)),
+    st.sampled_from([1, 40, boilerplate.BATCH_CHARACTERS]),
+)
+def test_junk_spans_many_gives_those_of_each_text(texts: list[str], case: int, batch: int) -> None:
+    texts = [_odd_cases(t)[case] for t in texts]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(boilerplate, "BATCH_CHARACTERS", batch)
+        assert junk_spans_many(texts) == [junk_spans(t) for t in texts]
+    assert junk_spans_many(texts) == [reference(t) for t in texts]

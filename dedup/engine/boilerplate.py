@@ -27,7 +27,7 @@ matches and as words to cover.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ __all__ = [
     "independent_groups",
     "is_boilerplate",
     "junk_spans",
+    "junk_spans_many",
     "learn_boilerplate",
     "learn_boilerplate_arrays",
     "learned_lines",
@@ -521,7 +522,7 @@ for _i, (_, _a) in enumerate(_JUNK_RULES):
 _UNANCHORED = frozenset(i for i, (_, a) in enumerate(_JUNK_RULES) if not _anchor_literals(a))
 
 
-def junk_spans(text: str) -> list[tuple[int, int]]:
+def junk_spans(text: str, literals: Mapping[str, list[int]] | None = None) -> list[tuple[int, int]]:
     """The character spans of the junk in ``text``: exactly those of ``_JUNK.finditer(text)``, faster.
 
     The alternation tries its forty-odd patterns at every character, which costs milliseconds per
@@ -538,8 +539,11 @@ def junk_spans(text: str) -> list[tuple[int, int]]:
     one whose matches all hold a literal, a fragment or two menu separators is left out when the
     text has none. The literals of all anchors are found at once (:class:`_LiteralFinder`), and only
     the patterns of those found are looked at.
+
+    ``literals``: where the anchors' literals occur in the text (:func:`junk_spans_many`), when known.
     """
-    literals = _LITERALS.find(_fold(text))
+    if literals is None:
+        literals = _LITERALS.find(_fold(text))
     tried = sorted({i for literal in literals for i in _PATTERNS_OF[literal]}.union(_UNANCHORED))
     parts = [s for i in tried if (s := _searcher(text, literals, *_JUNK_PARTS[i])) is not None]
     found: list[regex.Match[str] | None] = [search(0) for search in parts]
@@ -558,15 +562,56 @@ def junk_spans(text: str) -> list[tuple[int, int]]:
         pos = best.end()
 
 
-def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> BoolArray:
+#: Characters of texts whose anchors' literals :func:`junk_spans_many` finds at once.
+BATCH_CHARACTERS = 1 << 20
+
+
+def junk_spans_many(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """:func:`junk_spans` of each text; the anchors' literals are found in all of them at once.
+
+    The texts, joined with NUL characters (no literal holds one, so none runs across two texts), are
+    folded and searched as one text (:class:`_LiteralFinder`), a megabyte at a time; each literal
+    found belongs to the text it lies in. numpy's work per call was most of the search's cost.
+    """
+    out: list[list[tuple[int, int]]] = []
+    group: list[str] = []
+    size = 0
+    for text in [*texts, None]:
+        if text is not None:
+            group.append(text)
+            size += len(text) + 1
+            if size < BATCH_CHARACTERS:
+                continue
+        if not group:
+            break
+        starts = [0]
+        for t in group[:-1]:
+            starts.append(starts[-1] + len(t) + 1)
+        per_text: list[dict[str, list[int]]] = [{} for _ in group]
+        for literal, positions in _LITERALS.find(_fold("\0".join(group))).items():
+            for p in positions:
+                k = bisect_right(starts, p) - 1
+                per_text[k].setdefault(literal, []).append(p - starts[k])
+        out.extend(junk_spans(t, literals) for t, literals in zip(group, per_text, strict=True))
+        group, size = [], 0
+    return out
+
+
+def static_mask(
+    text: str,
+    tokens: Tokens,
+    lines: LineRanges | None = None,
+    junk: Sequence[tuple[int, int]] | None = None,
+) -> BoolArray:
     """Mask the words of datelines and formulaic lines (known boilerplate).
 
-    ``lines``: the text's :func:`line_ranges`, when already computed.
+    ``lines``: the text's :func:`line_ranges`, when already computed; ``junk``: its
+    :func:`junk_spans`, likewise.
     """
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
-    for start, end in junk_spans(text):
+    for start, end in junk if junk is not None else junk_spans(text):
         lo, hi = _word_range(tokens, start, end)
         mask[lo:hi] = True
     spans, ranges = lines if lines is not None else line_ranges(text, tokens)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
-from dedup.engine.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
+from dedup.engine.boilerplate import Line, junk_spans_many, line_ranges, lines_of, mask_lines, static_mask
 from dedup.engine.evidence import Side, ordinary_words, strength
 from dedup.engine.normalize import Tokens, tokenize, tokenize_many
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
@@ -134,17 +134,24 @@ class Verifier:
     def prepare_many(
         self, texts: Sequence[str], boilerplate: Mapping[int, int] | None = None
     ) -> list[tuple[Tokens, npt.NDArray[np.bool_], list[Line]]]:
-        """:meth:`prepare` of each text, tokenised together (:func:`tokenize_many`: the same tokens)."""
+        """:meth:`prepare` of each text, the texts tokenised and searched for junk together.
+
+        The same results as one by one (:func:`tokenize_many`, :func:`junk_spans_many`).
+        """
         return [
-            self._masked(text, tokens, boilerplate)
-            for text, tokens in zip(texts, tokenize_many(texts), strict=True)
+            self._masked(text, tokens, boilerplate, junk)
+            for text, tokens, junk in zip(texts, tokenize_many(texts), junk_spans_many(texts), strict=True)
         ]
 
     def _masked(
-        self, text: str, tokens: Tokens, boilerplate: Mapping[int, int] | None
+        self,
+        text: str,
+        tokens: Tokens,
+        boilerplate: Mapping[int, int] | None,
+        junk: list[tuple[int, int]] | None = None,
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         ranges = line_ranges(text, tokens)
-        mask = static_mask(text, tokens, ranges)
+        mask = static_mask(text, tokens, ranges, junk)
         lines = lines_of(text, tokens, ranges)
         if boilerplate:
             mask_lines(lines, boilerplate, mask, tokens.hashes)
