@@ -2,7 +2,8 @@
 
 The straightforward search looks for separators in every line and cuts a long piece at the matches of
 the sentence look-behind (:data:`_SENTENCE`); :func:`_line_spans` looks for separators only in lines
-that hold one of their characters and cuts at :data:`_SENTENCE_GAP`'s group.
+that hold one of their characters and cuts at :data:`_SENTENCE_GAP`'s group. The lines of many texts
+looked up and keyed at once (and the whole preparation of many texts) are those of each on its own.
 """
 
 from __future__ import annotations
@@ -13,8 +14,22 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dedup.engine.boilerplate import _SENTENCE, _SENTENCE_GAP, _SEPARATOR, LONG_LINE, _line_spans, _pieces
-from tests.newsgen import story
+from dedup.engine.boilerplate import (
+    _SENTENCE,
+    _SENTENCE_GAP,
+    _SEPARATOR,
+    LONG_LINE,
+    _line_spans,
+    _pieces,
+    line_ranges,
+    line_ranges_many,
+    lines_of,
+    lines_of_many,
+)
+from dedup.engine.normalize import tokenize_many
+from dedup.engine.verify import Verifier
+from dedup.settings import Settings
+from tests.newsgen import generate_corpus, story
 
 
 def reference(text: str) -> list[tuple[int, int]]:
@@ -79,3 +94,52 @@ def test_news_and_pages() -> None:
     one = texts[0].replace("\n", " ")
     assert len(one) > LONG_LINE
     assert len(_line_spans(one)) == len(regex.findall(r"[.!?] +(?=[A-Z])", one)) + 1
+
+
+def _texts(rng: random.Random, pieces: list[str]) -> list[str]:
+    """News, pages with separators and sentences run together, short and empty texts, odd scripts."""
+    page = " ### ".join(story(rng, 60) for _ in range(4))
+    return [
+        story(rng, 200),
+        _long(rng, pieces),
+        "",
+        "...",
+        "One line only",
+        f"Home | News | Sport\n{page}\nRead more: www.example.com\n© 2024 AFP. All rights reserved.",
+        "ISLAMABAD, November 20. /TASS/. Русский текст и 字 and a plane four \U00040000 letter.\n\n",
+        "".join(pieces),
+    ]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(0, 1_000_000))
+def test_many_at_once_as_one_by_one(pieces: list[str], seed: int) -> None:
+    texts = _texts(random.Random(seed), pieces)
+    tokens = tokenize_many(texts)
+    ranges = line_ranges_many(texts, tokens)
+    assert ranges == [line_ranges(x, t) for x, t in zip(texts, tokens, strict=True)]
+    many = lines_of_many(texts, tokens, ranges)
+    assert many == [lines_of(x, t) for x, t in zip(texts, tokens, strict=True)]
+    assert line_ranges_many([], []) == []
+    assert lines_of_many([], [], []) == []
+
+
+def test_prepare_many_as_prepare() -> None:
+    rng = random.Random(11)
+    texts = _texts(rng, PIECES) + [t.text for t in generate_corpus(60, seed=3)[0]]
+    footer = "Subscribe to our newsletter for the latest news from the region and beyond."
+    texts = [f"{t}\n{footer}" if i % 3 == 0 else t for i, t in enumerate(texts)]
+    verifier = Verifier(Settings())
+    learned = {line.key: 5 for line in verifier.prepare(f"x\n{footer}")[2]}
+    assert learned
+    for boilerplate in (None, learned):
+        many = verifier.prepare_many(texts, boilerplate)
+        assert len(many) == len(texts)
+        masked = 0
+        for text, (tokens, mask, lines) in zip(texts, many, strict=True):
+            one_tokens, one_mask, one_lines = verifier.prepare(text, boilerplate)
+            assert tokens.hashes.tolist() == one_tokens.hashes.tolist()
+            assert tokens.starts.tolist() == one_tokens.starts.tolist()
+            assert mask.tolist() == one_mask.tolist()
+            assert lines == one_lines
+            masked += int(mask.sum())
+        assert masked > 0

@@ -55,7 +55,9 @@ __all__ = [
     "learn_boilerplate_arrays",
     "learned_lines",
     "line_ranges",
+    "line_ranges_many",
     "lines_of",
+    "lines_of_many",
     "mask_lines",
     "related_beyond",
     "static_mask",
@@ -373,6 +375,42 @@ def line_ranges(text: str, tokens: Tokens) -> LineRanges:
     return spans, list(zip(lo, hi, strict=True))
 
 
+def _offsets(counts: Sequence[int]) -> list[int]:
+    """Where each of consecutive runs of these lengths starts."""
+    out = [0]
+    for n in counts[:-1]:
+        out.append(out[-1] + n)
+    return out
+
+
+def line_ranges_many(texts: Sequence[str], tokens: Sequence[Tokens]) -> list[LineRanges]:
+    """:func:`line_ranges` of each text, the word ranges of all of them looked up at once.
+
+    Texts and their words are laid end to end (a text's characters moved by the lengths of the texts
+    before it, plus one each: a line's end, at most the text's length, stays before the next text's
+    first word); a line's words are those before its bounds there, less the words of the texts
+    before it.
+    """
+    if not texts:
+        return []
+    spans = [_line_spans(text) for text in texts]
+    chars = _offsets([len(text) + 1 for text in texts])
+    words = _offsets([len(t) for t in tokens])
+    starts = np.concatenate([t.starts + c for t, c in zip(tokens, chars, strict=True)])
+    bounds = np.concatenate(
+        [np.asarray(s, dtype=np.int64).reshape(-1, 2) + c for s, c in zip(spans, chars, strict=True)]
+    )
+    lo = np.searchsorted(starts, bounds[:, 0], side="left").tolist()
+    hi = np.searchsorted(starts, bounds[:, 1], side="left").tolist()
+    out: list[LineRanges] = []
+    first = 0
+    for s, w in zip(spans, words, strict=True):
+        last = first + len(s)
+        out.append((s, [(a - w, b - w) for a, b in zip(lo[first:last], hi[first:last], strict=True)]))
+        first = last
+    return out
+
+
 #: The next match of a pattern in a text from a position, or None.
 _Search = Callable[[int], "regex.Match[str] | None"]
 
@@ -636,25 +674,47 @@ def lines_of(text: str, tokens: Tokens, lines: LineRanges | None = None) -> list
 
     ``lines``: the text's :func:`line_ranges`, when already computed.
     """
-    spans, ranges = lines if lines is not None else line_ranges(text, tokens)
+    chosen = _learnable(text, lines if lines is not None else line_ranges(text, tokens))
+    if not chosen:
+        return []
+    bounds = np.array([(first, last) for first, last, _ in chosen], dtype=np.int64)
+    keys = segment_keys(tokens.hashes, bounds[:, 0], bounds[:, 1]).tolist()
+    return [Line(first, last, key, edge) for (first, last, edge), key in zip(chosen, keys, strict=True)]
+
+
+def _learnable(text: str, lines: LineRanges) -> list[tuple[int, int, bool]]:
+    """The word range of each line long enough to be learned, and whether it lies at the head or foot."""
+    spans, ranges = lines
     nonempty = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
     head = set(nonempty[:2])
     foot = set(nonempty[-4:])
     tail_start = int(len(text) * 0.8)
-    kept = [i for i in nonempty if ranges[i][1] - ranges[i][0] >= MIN_LINE_WORDS]
-    if not kept:
-        return []
-    bounds = np.array([ranges[i] for i in kept], dtype=np.int64)
-    keys = segment_keys(tokens.hashes, bounds[:, 0], bounds[:, 1]).tolist()
     return [
-        Line(
-            first=ranges[i][0],
-            last=ranges[i][1],
-            key=key,
-            edge=i in head or i in foot or spans[i][0] >= tail_start,
-        )
-        for i, key in zip(kept, keys, strict=True)
+        (ranges[i][0], ranges[i][1], i in head or i in foot or spans[i][0] >= tail_start)
+        for i in nonempty
+        if ranges[i][1] - ranges[i][0] >= MIN_LINE_WORDS
     ]
+
+
+def lines_of_many(
+    texts: Sequence[str], tokens: Sequence[Tokens], lines: Sequence[LineRanges]
+) -> list[list[Line]]:
+    """:func:`lines_of` of each text, the keys of all their lines computed at once.
+
+    A line's key does not depend on where its words lie (:func:`segment_keys`): the texts' words are
+    laid end to end and each line's range moved by the words of the texts before it.
+    """
+    chosen = [_learnable(text, ranges) for text, ranges in zip(texts, lines, strict=True)]
+    if not any(chosen):
+        return [[] for _ in texts]
+    words = _offsets([len(t) for t in tokens])
+    bounds = np.array(
+        [(first + w, last + w) for c, w in zip(chosen, words, strict=True) for first, last, _ in c],
+        dtype=np.int64,
+    )
+    hashes = np.concatenate([t.hashes for t in tokens])
+    keys = iter(segment_keys(hashes, bounds[:, 0], bounds[:, 1]).tolist())
+    return [[Line(first, last, next(keys), edge) for first, last, edge in c] for c in chosen]
 
 
 #: Two articles are related when, beyond the line in question, they share at least this fraction of

@@ -18,7 +18,16 @@ import numpy.typing as npt
 
 from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
-from dedup.engine.boilerplate import Line, junk_spans_many, line_ranges, lines_of, mask_lines, static_mask
+from dedup.engine.boilerplate import (
+    Line,
+    junk_spans_many,
+    line_ranges,
+    line_ranges_many,
+    lines_of,
+    lines_of_many,
+    mask_lines,
+    static_mask,
+)
 from dedup.engine.evidence import Side, ordinary_words, strength
 from dedup.engine.normalize import Tokens, tokenize, tokenize_many
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
@@ -134,24 +143,29 @@ class Verifier:
     def prepare_many(
         self, texts: Sequence[str], boilerplate: Mapping[int, int] | None = None
     ) -> list[tuple[Tokens, npt.NDArray[np.bool_], list[Line]]]:
-        """:meth:`prepare` of each text, the texts tokenised and searched for junk together.
+        """:meth:`prepare` of each text, the texts tokenised, searched for junk and keyed together.
 
-        The same results as one by one (:func:`tokenize_many`, :func:`junk_spans_many`).
+        Their lines' word ranges are looked up at once too. The same results as one by one
+        (:func:`tokenize_many`, :func:`junk_spans_many`, :func:`line_ranges_many`,
+        :func:`lines_of_many`).
         """
-        return [
-            self._masked(text, tokens, boilerplate, junk)
-            for text, tokens, junk in zip(texts, tokenize_many(texts), junk_spans_many(texts), strict=True)
+        tokens = tokenize_many(texts)
+        ranges = line_ranges_many(texts, tokens)
+        masks = [
+            static_mask(text, t, r, junk)
+            for text, t, r, junk in zip(texts, tokens, ranges, junk_spans_many(texts), strict=True)
         ]
+        lines = lines_of_many(texts, tokens, ranges)
+        if boilerplate:
+            for t, mask, ln in zip(tokens, masks, lines, strict=True):
+                mask_lines(ln, boilerplate, mask, t.hashes)
+        return list(zip(tokens, masks, lines, strict=True))
 
     def _masked(
-        self,
-        text: str,
-        tokens: Tokens,
-        boilerplate: Mapping[int, int] | None,
-        junk: list[tuple[int, int]] | None = None,
+        self, text: str, tokens: Tokens, boilerplate: Mapping[int, int] | None
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         ranges = line_ranges(text, tokens)
-        mask = static_mask(text, tokens, ranges, junk)
+        mask = static_mask(text, tokens, ranges)
         lines = lines_of(text, tokens, ranges)
         if boilerplate:
             mask_lines(lines, boilerplate, mask, tokens.hashes)
