@@ -351,14 +351,15 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
     for part in text.split("\n"):
         end = pos + len(part)
         if marks and len(part) > 2 and any(c in part for c in marks):
-            pieces = _pieces(text, pos, end, _SEPARATOR)
+            for lo, hi in _pieces(text, pos, end, _SEPARATOR):
+                if hi - lo > LONG_LINE:
+                    spans.extend(_pieces(text, lo, hi, _SENTENCE_GAP, 1))
+                else:
+                    spans.append((lo, hi))
+        elif end - pos > LONG_LINE:
+            spans.extend(_pieces(text, pos, end, _SENTENCE_GAP, 1))
         else:
-            pieces = [(pos, end)]
-        for lo, hi in pieces:
-            if hi - lo > LONG_LINE:
-                spans.extend(_pieces(text, lo, hi, _SENTENCE_GAP, 1))
-            else:
-                spans.append((lo, hi))
+            spans.append((pos, end))
         pos = end + 1
     return spans
 

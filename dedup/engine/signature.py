@@ -410,11 +410,11 @@ def _permuted_minima(
     """
     out = np.empty((len(a), len(indices)), dtype=np.uint32)
     row = np.empty(len(mixed), dtype=np.uint32)
+    emptied = np.flatnonzero(invalid) if invalid is not None else np.zeros(0, dtype=np.intp)
     for j in range(len(a)):
         np.multiply(mixed, a[j], out=row)
         row += b[j]
-        if invalid is not None:
-            row[invalid] = EMPTY
+        row[emptied] = EMPTY
         np.minimum.reduceat(row, indices, out=out[j])
     return out
 
