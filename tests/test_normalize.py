@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.engine import normalize
-from dedup.engine.normalize import normalize_word, tokenize, word_hash
+from dedup.engine.normalize import Tokens, normalize_word, tokenize, tokenize_many, word_hash
 
 
 def test_offsets_point_into_original_text() -> None:
@@ -82,3 +84,42 @@ def test_words_are_normalised_on_demand() -> None:
     tokens = tokenize(text)
     assert tokens.words == ("the", "defense", "ministry", "statement")
     assert tokens.words is tokens.words  # computed once
+
+
+def _same(a: Tokens, b: Tokens) -> bool:
+    return (
+        a.hashes.dtype == b.hashes.dtype
+        and a.starts.dtype == b.starts.dtype
+        and a.hashes.tolist() == b.hashes.tolist()
+        and a.starts.tolist() == b.starts.tolist()
+        and a.ends.tolist() == b.ends.tolist()
+    )
+
+
+MANY_TEXTS = [
+    *HASH_TEXTS,
+    "",
+    "\n",
+    "don't\nstop",
+    "plane four \U00040000 and private \U000f0000 letters",
+    "a lone \ud800 surrogate",
+    "ASCII only, it's plain.",
+    "été à Paris’s",
+]
+
+
+@pytest.mark.parametrize("batch", [1, 16, normalize.BATCH_POINTS])
+def test_tokenize_many_gives_the_tokens_of_each_text(monkeypatch: pytest.MonkeyPatch, batch: int) -> None:
+    monkeypatch.setattr(normalize, "BATCH_POINTS", batch)
+    texts = MANY_TEXTS + [t for t in MANY_TEXTS if "\U00040000" not in t]
+    many = tokenize_many(texts)
+    assert len(many) == len(texts)
+    for text, tokens in zip(texts, many, strict=True):
+        assert tokens.words == tokenize(text).words
+        assert _same(tokens, tokenize(text)), text
+
+
+@given(st.lists(st.text(st.sampled_from(list("ab Z’'\n-éд字\u0301🙂\U00040000 ")), max_size=30), max_size=8))
+def test_tokenize_many_on_any_texts(texts: list[str]) -> None:
+    for text, tokens in zip(texts, tokenize_many(texts), strict=True):
+        assert _same(tokens, tokenize(text))

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+import random
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dedup.engine.origin import (
+    _PATTERNS,
     MemberInfo,
+    _find_credits,
     choose_origin,
     find_credits,
     identity,
@@ -13,6 +19,7 @@ from dedup.engine.origin import (
     time_key,
 )
 from dedup.model import Provenance
+from tests.newsgen import story
 
 
 def credits(text: str) -> list[tuple[str, str, str]]:
@@ -158,3 +165,53 @@ def test_the_whole_longest_copy_decides_last_and_only_with_a_margin() -> None:
 
 def test_one_article_has_no_origin() -> None:
     assert choose_origin([member("a"), member("a")]).confidence == "none"
+
+
+CREDIT_SNIPPETS = [
+    "ISLAMABAD, November 20. /TASS/.",
+    "LONDON (Reuters) -",
+    "(AP) —",
+    "Source: Tass",
+    "Sources - Reuters",
+    "according to the Interior Ministry",
+    "According to data from the SIPRI",
+    "told the BBC",
+    "told The Moscow Times",
+    "TASS quoted Shoigu",
+    "Reuters reported",
+    "The\u00a0Ministry reports",
+    "Interfax cited",
+    "The Kremlin said in a statement",
+    "First published by The Moscow Times",
+    "originally appeared in Foreign Policy",
+    "Reprinted with permission from the Nation",
+    "© 2024 The Associated Press",
+    "(c) Example Media",
+    "Copyright 2019 AFP",
+    "Source",
+    "told",
+    "published",
+    "(C)",
+    "he said.",
+    "\n",
+]
+
+
+@given(st.lists(st.sampled_from(CREDIT_SNIPPETS), max_size=25), st.integers(0, 10_000))
+def test_credits_found_with_and_without_the_literals_test(pieces: list[str], seed: int) -> None:
+    text = story(random.Random(seed), 80) if seed % 2 else ""
+    words = text.split(" ")
+    for n, piece in enumerate(pieces):
+        words.insert((seed + 11 * n) % (len(words) + 1), piece)
+    joined = " ".join(words)
+    assert _find_credits(joined) == _find_credits(joined, anchored=False)
+
+
+def test_every_match_holds_a_literal_of_its_pattern() -> None:
+    text = " ".join(CREDIT_SNIPPETS) + " " + story(random.Random(2), 300)
+    for _, pattern, literals in _PATTERNS:
+        found = list(pattern.finditer(text))
+        assert found, pattern.pattern
+        for m in found:
+            assert not literals or any(x in m.group() for x in literals), m.group()
+    assert _find_credits(text) == _find_credits(text, anchored=False) != ()

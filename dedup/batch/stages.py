@@ -104,7 +104,7 @@ def verifier(settings: Settings) -> Verifier:
 def fingerprint(settings: Settings, texts: Sequence[str], boilerplate: Mapping[int, int] | None) -> Summaries:
     """Tokenise, mask boilerplate (known, and the learned ``boilerplate`` lines) and fingerprint texts."""
     v = verifier(settings)
-    prepared = [v.prepare(text, boilerplate) for text in texts]
+    prepared = v.prepare_many(texts, boilerplate)
     prints = v.signer.fingerprint_many([p[0] for p in prepared], [p[1] for p in prepared])
 
     def counts(arrays: list[npt.NDArray[Any]]) -> I64:

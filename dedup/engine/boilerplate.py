@@ -27,6 +27,7 @@ matches and as words to cover.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,11 +50,14 @@ __all__ = [
     "independent_groups",
     "is_boilerplate",
     "junk_spans",
+    "junk_spans_many",
     "learn_boilerplate",
     "learn_boilerplate_arrays",
     "learned_lines",
     "line_ranges",
+    "line_ranges_many",
     "lines_of",
+    "lines_of_many",
     "mask_lines",
     "related_beyond",
     "static_mask",
@@ -93,16 +97,57 @@ _FORMULAIC_START = regex.compile(
 _FORMULAIC_ANYWHERE = regex.compile(r"all rights reserved|©", regex.IGNORECASE)
 
 # Scraper junk, site widgets and legal notices, masked wherever they sit (inside a long line too).
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    """What every match of a junk pattern holds, to search a text for it only where it may match.
+
+    The literals are in lower case and are looked for in the text folded by :func:`_fold`, which maps
+    every character that a pattern's letter matches (case ignored) to that letter in lower case, and
+    keeps every character at its index.
+    """
+
+    #: Every match holds one of these (a text holding none of them is not searched).
+    holds: tuple[str, ...] = ()
+    #: Every match starts with one of these (the pattern is tried only where one of them starts).
+    starts: tuple[str, ...] = ()
+    #: (literal, offset, pattern): every match holds a match of the pattern that starts ``offset``
+    #: characters from where the literal starts (a text without one is not searched).
+    fragment: tuple[str, int, regex.Pattern[str]] | None = None
+    #: Every match holds two of :data:`_MENU_SEPARATOR` (a text with fewer is not searched).
+    menu: bool = False
+
+
+def _fold(text: str) -> str:
+    """``text`` with every character that an ASCII letter matches, case ignored, as that letter in lower case.
+
+    Besides the ASCII letters, three characters match one (``regex``'s simple case folding): the dotted
+    capital I, the long s and the Kelvin sign (``tests/test_junk_spans.py`` checks every code point).
+    The result has the length of ``text``, character for character: ``str.lower`` keeps every
+    character's length but the dotted capital I's, which is replaced first.
+    """
+    if not text.isascii():
+        if "\u0130" in text:
+            text = text.replace("\u0130", "i")
+        if "\u017f" in text:
+            text = text.replace("\u017f", "s")
+    return text.lower()
+
+
 #: After the first statement of code: more statements, each ending in ``;``, ``{`` or ``}`` within a
 #: short reach, and the brackets that close them (prose runs on; code stops there).
 _CODE_TAIL = r"(?:[^;{}\n]{0,160}[;{}])*[ \t)\];]*"
-#: How code run into the text starts.
-_CODE_STARTS = (
-    r"\(function\s*\([^)\n]{0,60}\)\s*\{",
-    r"\bfunction\s*\([^)\n]{0,60}\)\s*\{",
-    r"\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\s*\(\s*(?:function\b|['\"\[{])",
-    r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;]",
-    r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=]",
+#: How code run into the text starts, each with what every match of it holds (:class:`_Anchor`).
+_CODE_STARTS: tuple[tuple[str, _Anchor], ...] = (
+    (r"\(function\s*\([^)\n]{0,60}\)\s*\{", _Anchor(starts=("(function",))),
+    (r"\bfunction\s*\([^)\n]{0,60}\)\s*\{", _Anchor(starts=("function",))),
+    (
+        r"\b[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\s*\(\s*(?:function\b|['\"\[{])",
+        _Anchor(fragment=("(", 0, regex.compile(r"\(\s*(?:function\b|['\"\[{])", regex.IGNORECASE))),
+    ),
+    (r"\b(?:var|let|const)\s+[A-Za-z_$][\w$]*\s*[=,;]", _Anchor(starts=("var", "let", "const"))),
+    (r"\b(?:document|window)\.[A-Za-z_$][\w$.]*\s*[(=]", _Anchor(starts=("document.", "window."))),
 )
 #: A navigation menu: three or more short items between separators (on one line).
 _MENU = (
@@ -111,66 +156,135 @@ _MENU = (
 )
 #: What every match of :data:`_MENU` holds twice: a separator with a space or tab on either side.
 _MENU_SEPARATOR = regex.compile(r"(?<=[ \t])[|•·»›](?=[ \t])")
-_JUNK_PATTERNS = (
-    *(f"(?:{start}){_CODE_TAIL}" for start in _CODE_STARTS),
-    r"<script\b[^<]{0,3000}</script>",
-    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>",
-    r"\{\{[^}\n]{0,200}\}\}",
+_MENU_SEPARATORS = "|•·»›"
+_JUNK_RULES: tuple[tuple[str, _Anchor], ...] = (
+    *((f"(?:{start}){_CODE_TAIL}", anchor) for start, anchor in _CODE_STARTS),
+    (r"<script\b[^<]{0,3000}</script>", _Anchor(starts=("<script",))),
+    (r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>\n]{0,300})?/?>", _Anchor(starts=("<",))),
+    (r"\{\{[^}\n]{0,200}\}\}", _Anchor(starts=("{{",))),
     # players, browsers, cookies, share and follow prompts
-    r"please enable javascript[^.\n]{0,80}\.?",
-    r"(?:your browser|this browser) does not support[^.\n]{0,120}\.?",
-    r"(?:we|this (?:web)?site) uses? cookies[^.\n]{0,200}\.?",
-    r"(?:on a mobile device\?\s*)?click here to[^.\n!]{0,120}[.!]?",
-    r"\bshare this(?: story| article| post| page)?(?: on \w+| with \w+)?\s*:?",
-    r"\bfollow us(?: on| at|:)[^.!?\n]{0,160}",
-    r"\bkeep in touch![^.!?\n]{0,200}[.!]?",
-    r"\bfor more stories,? like [^.!?\n]{0,160}",
-    r"\bsign up (?:for|to) (?:our|the) [^.\n!]{0,80}newsletter[^.\n!]{0,40}[.!]?",
-    r"\b(?:image|photo|video) (?:via|credit|courtesy)\b[^.\n\]]{0,80}",
-    r"\bmedia playback is (?:not supported|unsupported) on (?:this|your) device[^.\n]{0,80}\.?",
-    r"\bupdate your (?:player|browser|flash player)\b[^.\n]{0,80}\.?",
-    r"\bthis video is (?:not|no longer) available\b[^.\n]{0,120}\.?",
-    r"\b(?:advertisement\s+)?continue reading the main story",
-    r"\bvideo loading\b|\bwatch next\b|\bwatch this video again\b",
-    r"\bshare (?:on|via) (?:facebook|twitter|e-?mail|whatsapp|linkedin|pinterest|reddit)\b",
-    r"\b(?:print|e-?mail) this (?:page|article|story)\b",
-    r"\bby continuing to (?:browse|use)\b[^.\n]{0,150}\.?",
-    r"\bhave something to add to this story\?",
-    r"\btell us in the comments(?: below)?\.?",
-    r"\bcomments are moderated\b[^.\n]{0,120}\.?",
-    r"\b(?:sorry,? )?we are not currently accepting comments\b[^.\n]{0,60}\.?",
-    r"\b(?:advertise with us|terms (?:of|and) (?:use|service|conditions))\b",
-    r"\b(?:privacy|cookie) policy\b",
-    _MENU,
-    r"#ixzz\w+",
-    r"\bhttps?://\S+",
-    r"\bwww\.\S+",
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    (r"please enable javascript[^.\n]{0,80}\.?", _Anchor(starts=("please enable javascript",))),
+    (
+        r"(?:your browser|this browser) does not support[^.\n]{0,120}\.?",
+        _Anchor(starts=("your browser does not support", "this browser does not support")),
+    ),
+    (r"(?:we|this (?:web)?site) uses? cookies[^.\n]{0,200}\.?", _Anchor(holds=(" cookies",))),
+    (r"(?:on a mobile device\?\s*)?click here to[^.\n!]{0,120}[.!]?", _Anchor(holds=("click here to",))),
+    (
+        r"\bshare this(?: story| article| post| page)?(?: on \w+| with \w+)?\s*:?",
+        _Anchor(starts=("share this",)),
+    ),
+    (r"\bfollow us(?: on| at|:)[^.!?\n]{0,160}", _Anchor(starts=("follow us",))),
+    (r"\bkeep in touch![^.!?\n]{0,200}[.!]?", _Anchor(starts=("keep in touch!",))),
+    (r"\bfor more stories,? like [^.!?\n]{0,160}", _Anchor(starts=("for more stories",))),
+    (
+        r"\bsign up (?:for|to) (?:our|the) [^.\n!]{0,80}newsletter[^.\n!]{0,40}[.!]?",
+        _Anchor(starts=("sign up ",)),
+    ),
+    (
+        r"\b(?:image|photo|video) (?:via|credit|courtesy)\b[^.\n\]]{0,80}",
+        _Anchor(starts=("image ", "photo ", "video ")),
+    ),
+    (
+        r"\bmedia playback is (?:not supported|unsupported) on (?:this|your) device[^.\n]{0,80}\.?",
+        _Anchor(starts=("media playback is ",)),
+    ),
+    (
+        r"\bupdate your (?:player|browser|flash player)\b[^.\n]{0,80}\.?",
+        _Anchor(starts=("update your ",)),
+    ),
+    (
+        r"\bthis video is (?:not|no longer) available\b[^.\n]{0,120}\.?",
+        _Anchor(starts=("this video is ",)),
+    ),
+    (
+        r"\b(?:advertisement\s+)?continue reading the main story",
+        _Anchor(holds=("continue reading the main story",)),
+    ),
+    (
+        r"\bvideo loading\b|\bwatch next\b|\bwatch this video again\b",
+        _Anchor(starts=("video loading", "watch next", "watch this video again")),
+    ),
+    (
+        r"\bshare (?:on|via) (?:facebook|twitter|e-?mail|whatsapp|linkedin|pinterest|reddit)\b",
+        _Anchor(starts=("share on ", "share via ")),
+    ),
+    (
+        r"\b(?:print|e-?mail) this (?:page|article|story)\b",
+        _Anchor(starts=("print this ", "email this ", "e-mail this ")),
+    ),
+    (r"\bby continuing to (?:browse|use)\b[^.\n]{0,150}\.?", _Anchor(starts=("by continuing to ",))),
+    (r"\bhave something to add to this story\?", _Anchor(starts=("have something to add to this story?",))),
+    (r"\btell us in the comments(?: below)?\.?", _Anchor(starts=("tell us in the comments",))),
+    (r"\bcomments are moderated\b[^.\n]{0,120}\.?", _Anchor(starts=("comments are moderated",))),
+    (
+        r"\b(?:sorry,? )?we are not currently accepting comments\b[^.\n]{0,60}\.?",
+        _Anchor(holds=("we are not currently accepting comments",)),
+    ),
+    (
+        r"\b(?:advertise with us|terms (?:of|and) (?:use|service|conditions))\b",
+        _Anchor(starts=("advertise with us", "terms of ", "terms and ")),
+    ),
+    (r"\b(?:privacy|cookie) policy\b", _Anchor(starts=("privacy policy", "cookie policy"))),
+    (_MENU, _Anchor(menu=True)),
+    (r"#ixzz\w+", _Anchor(starts=("#ixzz",))),
+    (r"\bhttps?://\S+", _Anchor(starts=("http",))),
+    (r"\bwww\.\S+", _Anchor(starts=("www.",))),
+    (
+        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        _Anchor(fragment=("@", -1, regex.compile(r"[\w.+-]@[\w-]+\.[\w-]", regex.IGNORECASE))),
+    ),
     # the wire services' legal notices
-    r"(?:copyright\s*)?(?:©\s*)?(?:\d{4}\s+)?(?:the\s+)?associated press\.\s*all rights reserved\.?",
-    r"this material may not be published,? broadcast,? rewritten,? or redistributed"
-    r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
-    r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
-    r"(?:copyright|©)\s*(?:\d{4}\s*)?thomson reuters(?:\s*\d{4})?\.?(?:\s*click for restrictions\.?)?",
-    r"users may download and print extracts of content from this website for their own personal and"
-    r" non-commercial use only\.?",
-    r"republication or redistribution of (?:[\w&'’-]+\s+){0,4}content,? including by framing or similar"
-    r" means,? is expressly prohibited without the prior written consent of [\w&'’-]+(?:\s+[\w&'’-]+){0,4}"
-    r"\.?",
-    r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
-    r"all information displayed in this section \([^)\n]{0,80}\) (?:is|are) protected by intellectual"
-    r" property rights owned by agence france-presse\.?",
-    r"(?:as a consequence,?\s*)?you may not copy,? reproduce,? modify,? transmit,? publish,? display,? or"
-    r" in any way commercially exploit any of the content of this section without the prior written"
-    r" consent of agence france-presse\.?",
-    r"all rights reserved\.?",
+    (
+        r"(?:copyright\s*)?(?:©\s*)?(?:\d{4}\s+)?(?:the\s+)?associated press\.\s*all rights reserved\.?",
+        _Anchor(holds=("associated press.",)),
+    ),
+    (
+        r"this material may not be published,? broadcast,? rewritten,? or redistributed"
+        r"(?: in whole or in part)?(?: without [^.\n]{0,60})?\.?",
+        _Anchor(starts=("this material may not be published",)),
+    ),
+    (
+        r"(?:our standards:\s*)?the thomson reuters trust principles\.?",
+        _Anchor(holds=("the thomson reuters trust principles",)),
+    ),
+    (
+        r"(?:copyright|©)\s*(?:\d{4}\s*)?thomson reuters(?:\s*\d{4})?\.?(?:\s*click for restrictions\.?)?",
+        _Anchor(holds=("thomson reuters",)),
+    ),
+    (
+        r"users may download and print extracts of content from this website for their own personal and"
+        r" non-commercial use only\.?",
+        _Anchor(starts=("users may download and print extracts",)),
+    ),
+    (
+        r"republication or redistribution of (?:[\w&'’-]+\s+){0,4}content,? including by framing or similar"
+        r" means,? is expressly prohibited without the prior written consent of"
+        r" [\w&'’-]+(?:\s+[\w&'’-]+){0,4}\.?",
+        _Anchor(starts=("republication or redistribution of ",)),
+    ),
+    (
+        r"(?:copyright|©)\s*\d{4}\s*(?:agence france-presse|afp)\b[^.\n]{0,80}\.?",
+        _Anchor(holds=("copyright", "©")),
+    ),
+    (
+        r"all information displayed in this section \([^)\n]{0,80}\) (?:is|are) protected by intellectual"
+        r" property rights owned by agence france-presse\.?",
+        _Anchor(starts=("all information displayed in this section (",)),
+    ),
+    (
+        r"(?:as a consequence,?\s*)?you may not copy,? reproduce,? modify,? transmit,? publish,? display,? or"
+        r" in any way commercially exploit any of the content of this section without the prior written"
+        r" consent of agence france-presse\.?",
+        _Anchor(holds=("you may not copy",)),
+    ),
+    (r"all rights reserved\.?", _Anchor(starts=("all rights reserved",))),
 )
+_JUNK_PATTERNS = tuple(p for p, _ in _JUNK_RULES)
 #: All of them as one alternation: the reference for :func:`junk_spans`, which gives the same spans.
 _JUNK = regex.compile("|".join(f"(?:{p})" for p in _JUNK_PATTERNS), regex.IGNORECASE)
-#: Each of them on its own, in the same order (:func:`junk_spans`).
-_JUNK_PARTS = tuple((p, regex.compile(p, regex.IGNORECASE)) for p in _JUNK_PATTERNS)
-#: The code patterns whose every match holds a "(" (the first three starts).
-_PAREN_CODE = frozenset(f"(?:{start}){_CODE_TAIL}" for start in _CODE_STARTS[:3])
+#: Each of them on its own, in the same order, with its anchor (:func:`junk_spans`).
+_JUNK_PARTS = tuple((regex.compile(p, regex.IGNORECASE), anchor) for p, anchor in _JUNK_RULES)
 _MAX_FORMULAIC_WORDS = 30
 #: Lines shorter than this are never learned as boilerplate (they are too short to be evidence anyway).
 MIN_LINE_WORDS = 4
@@ -199,30 +313,53 @@ def _word_range(tokens: Tokens, start: int, end: int) -> tuple[int, int]:
 
 #: Separators that join a page's pieces into one line (navigation, a scraper's paragraph marks).
 _SEPARATOR = regex.compile(r"[ \t]+(?:###+|\|+|•|·|»|›)[ \t]+")
+#: A character that every match of :data:`_SEPARATOR` holds.
+_SEPARATOR_CHARS = "#|•·»›"
 #: A line longer than this (in characters) is a run of paragraphs joined without line breaks: it is
 #: cut into sentences, so that a site's recurring sentence can be learned as one line.
 LONG_LINE = 400
+#: Where a long line is cut: the spaces after a sentence's end, before its successor's start.
 _SENTENCE = regex.compile(r"(?<=[.!?][\"”’']?)[ \t]+(?=[\p{Lu}\"“‘(\[])")
+#: The same spaces as :data:`_SENTENCE`'s matches, as group 1 of a match that also takes the
+#: sentence's end (``regex`` finds these several times faster than the look-behind; the same spans:
+#: ``tests/test_line_spans.py``).
+_SENTENCE_GAP = regex.compile(r"[.!?][\"”’']?([ \t]+)(?=[\p{Lu}\"“‘(\[])")
 
 
-def _pieces(text: str, start: int, end: int, pattern: regex.Pattern[str]) -> list[tuple[int, int]]:
+def _pieces(
+    text: str, start: int, end: int, pattern: regex.Pattern[str], group: int = 0
+) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut where ``pattern`` (its ``group``) matches, without what it matches."""
     out = []
     pos = start
     for m in pattern.finditer(text, start, end):
-        out.append((pos, m.start()))
-        pos = m.end()
+        out.append((pos, m.start(group)))
+        pos = m.end(group)
     out.append((pos, end))
     return out
 
 
 def _line_spans(text: str) -> list[tuple[int, int]]:
-    """The lines of a text; a line is also cut at separators (``|``, ``###``) and, when long, at sentences."""
-    spans = []
+    """The lines of a text; a line is also cut at separators (``|``, ``###``) and, when long, at sentences.
+
+    A line is searched for separators only when it holds one of their characters, and a long piece
+    cut at :data:`_SENTENCE_GAP`'s spaces, which are :data:`_SENTENCE`'s.
+    """
+    spans: list[tuple[int, int]] = []
     pos = 0
+    marks = [c for c in (_SEPARATOR_CHARS if not text.isascii() else "#|") if c in text]
     for part in text.split("\n"):
         end = pos + len(part)
-        for lo, hi in _pieces(text, pos, end, _SEPARATOR) if len(part) > 2 else [(pos, end)]:
-            spans.extend(_pieces(text, lo, hi, _SENTENCE) if hi - lo > LONG_LINE else [(lo, hi)])
+        if marks and len(part) > 2 and any(c in part for c in marks):
+            for lo, hi in _pieces(text, pos, end, _SEPARATOR):
+                if hi - lo > LONG_LINE:
+                    spans.extend(_pieces(text, lo, hi, _SENTENCE_GAP, 1))
+                else:
+                    spans.append((lo, hi))
+        elif end - pos > LONG_LINE:
+            spans.extend(_pieces(text, pos, end, _SENTENCE_GAP, 1))
+        else:
+            spans.append((pos, end))
         pos = end + 1
     return spans
 
@@ -239,33 +376,223 @@ def line_ranges(text: str, tokens: Tokens) -> LineRanges:
     return spans, list(zip(lo, hi, strict=True))
 
 
-def junk_spans(text: str) -> list[tuple[int, int]]:
+def _offsets(counts: Sequence[int]) -> list[int]:
+    """Where each of consecutive runs of these lengths starts."""
+    out = [0]
+    for n in counts[:-1]:
+        out.append(out[-1] + n)
+    return out
+
+
+def line_ranges_many(texts: Sequence[str], tokens: Sequence[Tokens]) -> list[LineRanges]:
+    """:func:`line_ranges` of each text, the word ranges of all of them looked up at once.
+
+    Texts and their words are laid end to end (a text's characters moved by the lengths of the texts
+    before it, plus one each: a line's end, at most the text's length, stays before the next text's
+    first word); a line's words are those before its bounds there, less the words of the texts
+    before it.
+    """
+    if not texts:
+        return []
+    spans = [_line_spans(text) for text in texts]
+    chars = _offsets([len(text) + 1 for text in texts])
+    words = _offsets([len(t) for t in tokens])
+    starts = np.concatenate([t.starts + c for t, c in zip(tokens, chars, strict=True)])
+    bounds = np.concatenate(
+        [np.asarray(s, dtype=np.int64).reshape(-1, 2) + c for s, c in zip(spans, chars, strict=True)]
+    )
+    lo = np.searchsorted(starts, bounds[:, 0], side="left").tolist()
+    hi = np.searchsorted(starts, bounds[:, 1], side="left").tolist()
+    out: list[LineRanges] = []
+    first = 0
+    for s, w in zip(spans, words, strict=True):
+        last = first + len(s)
+        out.append((s, [(a - w, b - w) for a, b in zip(lo[first:last], hi[first:last], strict=True)]))
+        first = last
+    return out
+
+
+#: The next match of a pattern in a text from a position, or None.
+_Search = Callable[[int], "regex.Match[str] | None"]
+
+
+def _literal_starts(folded: str, literals: tuple[str, ...]) -> list[int]:
+    """Every index of ``folded`` where one of ``literals`` starts, ascending."""
+    found: list[int] = []
+    for literal in literals:
+        i = folded.find(literal)
+        while i >= 0:
+            found.append(i)
+            i = folded.find(literal, i + 1)
+    if len(literals) > 1:
+        found.sort()
+    return found
+
+
+def _two_menu_separators(text: str) -> bool:
+    """Whether ``text`` holds two matches of :data:`_MENU_SEPARATOR` (found with ``str.find``)."""
+    seen = 0
+    last = len(text) - 1
+    for separator in _MENU_SEPARATORS if not text.isascii() else "|":
+        i = text.find(separator, 1)
+        while 0 < i < last:
+            if text[i - 1] in " \t" and text[i + 1] in " \t":
+                seen += 1
+                if seen == 2:
+                    return True
+            i = text.find(separator, i + 1)
+    return False
+
+
+class _LiteralFinder:
+    """Where each of a set of literals starts in a folded text, all found in one pass with numpy.
+
+    The text's characters as bytes (those above 255 as 255; no literal holds one) are read as the
+    32-bit and the 64-bit integer at every position (strided views, no copy): the position's next
+    four and eight characters. Those are looked up, hashed, in a table of the literals' first four
+    characters (literals of four to seven characters) or first eight (longer ones), and each position
+    found is checked with ``str.startswith``; shorter literals are found with ``str.find``. The same
+    positions as :func:`_literal_starts` (``tests/test_junk_spans.py``).
+    """
+
+    bits = 16
+
+    def __init__(self, literals: Iterable[str]) -> None:
+        chosen = sorted(set(literals))
+        for literal in chosen:
+            if len(literal) >= 4 and (not literal.isascii() or "\0" in literal):
+                raise ValueError(f"a literal of four characters or more is ASCII without NUL: {literal!r}")
+        self.short = [x for x in chosen if len(x) < 4]
+        self.by_four: dict[str, list[str]] = defaultdict(list)
+        self.by_eight: dict[str, list[str]] = defaultdict(list)
+        self.table4 = np.zeros(1 << self.bits, dtype=np.bool_)
+        self.table8 = np.zeros(1 << self.bits, dtype=np.bool_)
+        for x in chosen:
+            if 4 <= len(x) < 8:
+                self.by_four[x[:4]].append(x)
+                self.table4[self._slots4(self._grams(x)[0][:1])] = True
+            elif len(x) >= 8:
+                self.by_eight[x[:8]].append(x)
+                self.table8[self._slots8(self._grams(x)[1][:1])] = True
+
+    @staticmethod
+    def _grams(folded: str) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
+        """The next four and the next eight characters at every position, as little-endian integers."""
+        if folded.isascii():
+            data = folded.encode("ascii")
+        else:
+            codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            data = np.minimum(codes, np.uint32(255)).astype(np.uint8).tobytes()
+        data += bytes(7)  # NUL bytes past the end: no literal holds one
+        n = len(folded)
+        four = np.ndarray((n,), dtype="<u4", buffer=data, strides=(1,))
+        eight = np.ndarray((n,), dtype="<u8", buffer=data, strides=(1,))
+        return four, eight
+
+    def _slots4(self, keys: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+        return (keys * np.uint32(0x9E3779B1)) >> np.uint32(32 - self.bits)
+
+    def _slots8(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        return (keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - self.bits)
+
+    def find(self, folded: str) -> dict[str, list[int]]:
+        """Each literal that occurs in ``folded``, with the indices where it starts (ascending)."""
+        found = {x: starts for x in self.short if (starts := _literal_starts(folded, (x,)))}
+        if not folded:
+            return found
+        four, eight = self._grams(folded)
+        hits = np.flatnonzero(self.table4[self._slots4(four)] | self.table8[self._slots8(eight)]).tolist()
+        for i in hits:
+            for literal in (
+                *self.by_four.get(folded[i : i + 4], ()),
+                *self.by_eight.get(folded[i : i + 8], ()),
+            ):
+                if folded.startswith(literal, i):
+                    found.setdefault(literal, []).append(i)
+        return found
+
+
+def _searcher(
+    text: str, found: Mapping[str, list[int]], pattern: regex.Pattern[str], anchor: _Anchor
+) -> _Search | None:
+    """The next match of ``pattern`` in ``text`` from a position (None when it matches nowhere in it).
+
+    ``found``: where each literal of the anchors occurs in the folded text (:class:`_LiteralFinder`).
+    """
+    if anchor.menu and not _two_menu_separators(text):
+        return None
+    if anchor.holds and not any(literal in found for literal in anchor.holds):
+        return None
+    if anchor.fragment is not None:
+        literal, offset, fragment = anchor.fragment
+        if not any(i + offset >= 0 and fragment.match(text, i + offset) for i in found.get(literal, ())):
+            return None
+    if not anchor.starts:
+        return lambda pos: pattern.search(text, pos)
+    lists = [found[x] for x in anchor.starts if x in found]
+    if not lists:
+        return None
+    starts = lists[0] if len(lists) == 1 else sorted(i for x in lists for i in x)
+
+    def search(pos: int) -> regex.Match[str] | None:
+        # the search's next match is the match at the first position from ``pos`` where there is one
+        for i in range(bisect_left(starts, pos), len(starts)):
+            m = pattern.match(text, starts[i])
+            if m is not None:
+                return m
+        return None
+
+    return search
+
+
+def _anchor_literals(anchor: _Anchor) -> tuple[str, ...]:
+    return (*anchor.starts, *anchor.holds, *((anchor.fragment[0],) if anchor.fragment is not None else ()))
+
+
+#: Every literal of the junk patterns' anchors.
+_LITERALS = _LiteralFinder(x for _, a in _JUNK_RULES for x in _anchor_literals(a))
+#: The junk patterns (their indices) whose anchor has each literal: the only ones that may match
+#: a text without that literal are the others.
+_PATTERNS_OF: dict[str, list[int]] = defaultdict(list)
+for _i, (_, _a) in enumerate(_JUNK_RULES):
+    for _x in _anchor_literals(_a):
+        _PATTERNS_OF[_x].append(_i)
+#: The junk patterns whose anchor has no literal (searched in every text, their anchor permitting).
+_UNANCHORED = frozenset(i for i, (_, a) in enumerate(_JUNK_RULES) if not _anchor_literals(a))
+
+
+def junk_spans(text: str, literals: Mapping[str, list[int]] | None = None) -> list[tuple[int, int]]:
     """The character spans of the junk in ``text``: exactly those of ``_JUNK.finditer(text)``, faster.
 
     The alternation tries its forty-odd patterns at every character, which costs milliseconds per
     article; each pattern on its own finds its next match with a quick scan. The alternation's next
     match from a position is the earliest next match of any pattern, the first pattern winning a tie
     (every pattern matches at least one character, so no empty match needs stepping over). A
-    pattern's next match is searched again only once the scan has passed its start. A pattern that
-    can match nowhere in the text is left out: the menu (slow to scan) when the text does not hold
-    two separators with a space or tab on either side, which each of its matches holds, and the code
-    patterns that hold a "(" when the text has none.
+    pattern's next match is searched again only once the scan has passed its start.
+
+    Most patterns match nowhere in a given text, and most of them scan slowly (``regex`` tries them
+    at every character). Each comes with what every one of its matches holds (:class:`_Anchor`): a
+    literal, found in the text folded to lower case (:func:`_fold`, :class:`_LiteralFinder`); a pattern
+    whose matches all start with a literal is tried only where that literal starts (the first of
+    those positions, from the search's start, where it matches is where the search would find it);
+    one whose matches all hold a literal, a fragment or two menu separators is left out when the
+    text has none. The literals of all anchors are found at once (:class:`_LiteralFinder`), and only
+    the patterns of those found are looked at.
+
+    ``literals``: where the anchors' literals occur in the text (:func:`junk_spans_many`), when known.
     """
-    separators = 0
-    for _ in _MENU_SEPARATOR.finditer(text):
-        separators += 1
-        if separators == 2:
-            break
-    paren = "(" in text
-    parts = [r for p, r in _JUNK_PARTS if (p != _MENU or separators == 2) and (paren or p not in _PAREN_CODE)]
-    found: list[regex.Match[str] | None] = [p.search(text) for p in parts]
+    if literals is None:
+        literals = _LITERALS.find(_fold(text))
+    tried = sorted({i for literal in literals for i in _PATTERNS_OF[literal]}.union(_UNANCHORED))
+    parts = [s for i in tried if (s := _searcher(text, literals, *_JUNK_PARTS[i])) is not None]
+    found: list[regex.Match[str] | None] = [search(0) for search in parts]
     spans: list[tuple[int, int]] = []
     pos = 0
     while True:
         best: regex.Match[str] | None = None
         for i, m in enumerate(found):
             if m is not None and m.start() < pos:
-                m = found[i] = parts[i].search(text, pos)
+                m = found[i] = parts[i](pos)
             if m is not None and (best is None or m.start() < best.start()):
                 best = m
         if best is None:
@@ -274,15 +601,56 @@ def junk_spans(text: str) -> list[tuple[int, int]]:
         pos = best.end()
 
 
-def static_mask(text: str, tokens: Tokens, lines: LineRanges | None = None) -> BoolArray:
+#: Characters of texts whose anchors' literals :func:`junk_spans_many` finds at once.
+BATCH_CHARACTERS = 1 << 20
+
+
+def junk_spans_many(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+    """:func:`junk_spans` of each text; the anchors' literals are found in all of them at once.
+
+    The texts, joined with NUL characters (no literal holds one, so none runs across two texts), are
+    folded and searched as one text (:class:`_LiteralFinder`), a megabyte at a time; each literal
+    found belongs to the text it lies in. numpy's work per call was most of the search's cost.
+    """
+    out: list[list[tuple[int, int]]] = []
+    group: list[str] = []
+    size = 0
+    for text in [*texts, None]:
+        if text is not None:
+            group.append(text)
+            size += len(text) + 1
+            if size < BATCH_CHARACTERS:
+                continue
+        if not group:
+            break
+        starts = [0]
+        for t in group[:-1]:
+            starts.append(starts[-1] + len(t) + 1)
+        per_text: list[dict[str, list[int]]] = [{} for _ in group]
+        for literal, positions in _LITERALS.find(_fold("\0".join(group))).items():
+            for p in positions:
+                k = bisect_right(starts, p) - 1
+                per_text[k].setdefault(literal, []).append(p - starts[k])
+        out.extend(junk_spans(t, literals) for t, literals in zip(group, per_text, strict=True))
+        group, size = [], 0
+    return out
+
+
+def static_mask(
+    text: str,
+    tokens: Tokens,
+    lines: LineRanges | None = None,
+    junk: Sequence[tuple[int, int]] | None = None,
+) -> BoolArray:
     """Mask the words of datelines and formulaic lines (known boilerplate).
 
-    ``lines``: the text's :func:`line_ranges`, when already computed.
+    ``lines``: the text's :func:`line_ranges`, when already computed; ``junk``: its
+    :func:`junk_spans`, likewise.
     """
     mask = np.zeros(len(tokens), dtype=np.bool_)
     if not len(tokens):
         return mask
-    for start, end in junk_spans(text):
+    for start, end in junk if junk is not None else junk_spans(text):
         lo, hi = _word_range(tokens, start, end)
         mask[lo:hi] = True
     spans, ranges = lines if lines is not None else line_ranges(text, tokens)
@@ -307,25 +675,47 @@ def lines_of(text: str, tokens: Tokens, lines: LineRanges | None = None) -> list
 
     ``lines``: the text's :func:`line_ranges`, when already computed.
     """
-    spans, ranges = lines if lines is not None else line_ranges(text, tokens)
+    chosen = _learnable(text, lines if lines is not None else line_ranges(text, tokens))
+    if not chosen:
+        return []
+    bounds = np.array([(first, last) for first, last, _ in chosen], dtype=np.int64)
+    keys = segment_keys(tokens.hashes, bounds[:, 0], bounds[:, 1]).tolist()
+    return [Line(first, last, key, edge) for (first, last, edge), key in zip(chosen, keys, strict=True)]
+
+
+def _learnable(text: str, lines: LineRanges) -> list[tuple[int, int, bool]]:
+    """The word range of each line long enough to be learned, and whether it lies at the head or foot."""
+    spans, ranges = lines
     nonempty = [i for i, (lo, hi) in enumerate(ranges) if hi > lo]
     head = set(nonempty[:2])
     foot = set(nonempty[-4:])
     tail_start = int(len(text) * 0.8)
-    kept = [i for i in nonempty if ranges[i][1] - ranges[i][0] >= MIN_LINE_WORDS]
-    if not kept:
-        return []
-    bounds = np.array([ranges[i] for i in kept], dtype=np.int64)
-    keys = segment_keys(tokens.hashes, bounds[:, 0], bounds[:, 1]).tolist()
     return [
-        Line(
-            first=ranges[i][0],
-            last=ranges[i][1],
-            key=key,
-            edge=i in head or i in foot or spans[i][0] >= tail_start,
-        )
-        for i, key in zip(kept, keys, strict=True)
+        (ranges[i][0], ranges[i][1], i in head or i in foot or spans[i][0] >= tail_start)
+        for i in nonempty
+        if ranges[i][1] - ranges[i][0] >= MIN_LINE_WORDS
     ]
+
+
+def lines_of_many(
+    texts: Sequence[str], tokens: Sequence[Tokens], lines: Sequence[LineRanges]
+) -> list[list[Line]]:
+    """:func:`lines_of` of each text, the keys of all their lines computed at once.
+
+    A line's key does not depend on where its words lie (:func:`segment_keys`): the texts' words are
+    laid end to end and each line's range moved by the words of the texts before it.
+    """
+    chosen = [_learnable(text, ranges) for text, ranges in zip(texts, lines, strict=True)]
+    if not any(chosen):
+        return [[] for _ in texts]
+    words = _offsets([len(t) for t in tokens])
+    bounds = np.array(
+        [(first + w, last + w) for c, w in zip(chosen, words, strict=True) for first, last, _ in c],
+        dtype=np.int64,
+    )
+    hashes = np.concatenate([t.hashes for t in tokens])
+    keys = iter(segment_keys(hashes, bounds[:, 0], bounds[:, 1]).tolist())
+    return [[Line(first, last, next(keys), edge) for first, last, edge in c] for c in chosen]
 
 
 #: Two articles are related when, beyond the line in question, they share at least this fraction of

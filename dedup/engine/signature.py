@@ -352,10 +352,7 @@ class Signer:
                 mixed, valid, starts[has], text_ends[has], self.a, self.b
             )
         elif has.any():
-            matrix = np.multiply(self.a[:, None], mixed[valid][None, :])
-            matrix += self.b[:, None]
-            signatures[has] = np.minimum.reduceat(matrix, _segment_starts(n_valid)[has], axis=1).T
-            del matrix
+            signatures[has] = _permuted_minima(mixed[valid], _segment_starts(n_valid)[has], self.a, self.b).T
         # windows: every start of every text, as [start, end) column ranges of one permuted matrix
         width = s.window_shingles
         window_starts = [self.window_starts(int(c)) + int(o) for c, o in zip(counts, starts, strict=True)]
@@ -368,12 +365,12 @@ class Signer:
             bounds = np.empty(2 * len(first), dtype=np.int64)
             bounds[0::2] = first
             bounds[1::2] = last
-            wmatrix = np.empty((s.window_num_perm, len(shingles) + 1), dtype=np.uint32)
-            np.multiply(self.wa[:, None], mixed[None, :], out=wmatrix[:, :-1])
-            wmatrix[:, :-1] += self.wb[:, None]
-            wmatrix[:, :-1][:, ~valid] = EMPTY
-            wmatrix[:, -1] = EMPTY
-            windows = np.minimum.reduceat(wmatrix, bounds, axis=1)[:, 0::2].T
+            # a last value EMPTY, for the windows that end with the last shingle; invalid ones EMPTY too
+            padded = np.append(mixed, np.uint32(0))
+            invalid = np.append(~valid, True)
+            windows = np.ascontiguousarray(
+                _permuted_minima(padded, bounds, self.wa, self.wb, invalid=invalid)[:, 0::2].T
+            )
         kept = (windows != EMPTY).any(axis=1)
         wb, wr = self.window_bands
         window_keys = band_keys(windows[kept], wb, wr, salt=WINDOW_SALT)
@@ -394,6 +391,32 @@ class Signer:
                 Prints(shingles[lo:hi], valid[lo:hi], signatures[i], document_keys[i], unique_sorted(keys))
             )
         return out
+
+
+def _permuted_minima(
+    mixed: U32,
+    indices: npt.NDArray[np.int64],
+    a: U32,
+    b: U32,
+    *,
+    invalid: npt.NDArray[np.bool_] | None = None,
+) -> U32:
+    """``np.minimum.reduceat`` of every permutation's values ``a[j] * mixed + b[j]`` over ``indices``.
+
+    Shape (permutations, indices); values where ``invalid`` is True count as EMPTY. One permutation at
+    a time: its row of values stays in the processor's cache, where the matrix of all the
+    permutations' values (tens of megabytes for a chunk) did not, and costs a few times more to
+    write and read back. The same values as the matrix's reduction.
+    """
+    out = np.empty((len(a), len(indices)), dtype=np.uint32)
+    row = np.empty(len(mixed), dtype=np.uint32)
+    emptied = np.flatnonzero(invalid) if invalid is not None else np.zeros(0, dtype=np.intp)
+    for j in range(len(a)):
+        np.multiply(mixed, a[j], out=row)
+        row += b[j]
+        row[emptied] = EMPTY
+        np.minimum.reduceat(row, indices, out=out[j])
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ incremental index verify through this one class.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,9 +18,18 @@ import numpy.typing as npt
 
 from dedup.engine.align import Match, align_pair, headline_match
 from dedup.engine.arrays import intersect, unique
-from dedup.engine.boilerplate import Line, line_ranges, lines_of, mask_lines, static_mask
+from dedup.engine.boilerplate import (
+    Line,
+    junk_spans_many,
+    line_ranges,
+    line_ranges_many,
+    lines_of,
+    lines_of_many,
+    mask_lines,
+    static_mask,
+)
 from dedup.engine.evidence import Side, ordinary_words, strength
-from dedup.engine.normalize import Tokens, tokenize
+from dedup.engine.normalize import Tokens, tokenize, tokenize_many
 from dedup.engine.signature import Fingerprint, Signer, estimate_jaccard
 from dedup.model import Article, Pair, Passage, Relation
 from dedup.settings import Settings
@@ -129,7 +138,32 @@ class Verifier:
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         """Tokenise and mask boilerplate: the words, boilerplate mask and lines of an article (or text)."""
         text = article if isinstance(article, str) else article.text
-        tokens = tokenize(text)
+        return self._masked(text, tokenize(text), boilerplate)
+
+    def prepare_many(
+        self, texts: Sequence[str], boilerplate: Mapping[int, int] | None = None
+    ) -> list[tuple[Tokens, npt.NDArray[np.bool_], list[Line]]]:
+        """:meth:`prepare` of each text, the texts tokenised, searched for junk and keyed together.
+
+        Their lines' word ranges are looked up at once too. The same results as one by one
+        (:func:`tokenize_many`, :func:`junk_spans_many`, :func:`line_ranges_many`,
+        :func:`lines_of_many`).
+        """
+        tokens = tokenize_many(texts)
+        ranges = line_ranges_many(texts, tokens)
+        masks = [
+            static_mask(text, t, r, junk)
+            for text, t, r, junk in zip(texts, tokens, ranges, junk_spans_many(texts), strict=True)
+        ]
+        lines = lines_of_many(texts, tokens, ranges)
+        if boilerplate:
+            for t, mask, ln in zip(tokens, masks, lines, strict=True):
+                mask_lines(ln, boilerplate, mask, t.hashes)
+        return list(zip(tokens, masks, lines, strict=True))
+
+    def _masked(
+        self, text: str, tokens: Tokens, boilerplate: Mapping[int, int] | None
+    ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
         ranges = line_ranges(text, tokens)
         mask = static_mask(text, tokens, ranges)
         lines = lines_of(text, tokens, ranges)
