@@ -441,13 +441,22 @@ class _LocalRun:
         return kept
 
     def provenance(self, pairs: Iterable[Pair]) -> dict[str, Provenance]:
-        """The dates, sources and credits of the paired articles (texts read back for their credits)."""
+        """The dates, sources and credits of the paired articles (texts read back for their credits).
+
+        Their words are those counted outside boilerplate by the map stage, which the report's
+        provenance holds (:func:`~dedup.batch.assemble.assemble_report`): not counted again.
+        """
         at = {a: n for n, a in enumerate(self.stored.ids)}
         out = {}
         for a in sorted({a for p in pairs for a in (p.a, p.b)}):
-            stub = self.stored.stubs[at[a]]
+            n = at[a]
+            stub = self.stored.stubs[n]
             out[a] = article_provenance(
-                self.stored.text(at[a]), source=stub.source, published=stub.published, url=stub.url
+                self.stored.text(n),
+                source=stub.source,
+                published=stub.published,
+                url=stub.url,
+                words=self.words[n],
             )
         return out
 
