@@ -59,10 +59,10 @@ Progress = Callable[[str, int, int], None]
 
 T = TypeVar("T")
 
-#: Articles per map task and pairs per verify task.
+#: Articles per map task, pairs per verify task and per screen task (a few tasks per worker).
 CHUNK_ARTICLES = 256
 CHUNK_PAIRS = 512
-CHUNK_SCREEN = 8192
+CHUNK_SCREEN = 2048
 #: Below this many articles the work is done in-process (starting workers costs more than it saves).
 PARALLEL_MIN_ARTICLES = 2000
 
