@@ -9,13 +9,17 @@ import numpy.typing as npt
 
 from dedup import Article, Detector
 from dedup.engine.boilerplate import (
+    MIN_LINE_WORDS,
+    Line,
     cardinality,
     independent_groups,
     learn_boilerplate,
     learn_boilerplate_arrays,
+    lines_of,
+    mask_lines,
     related_beyond,
 )
-from dedup.engine.normalize import tokenize
+from dedup.engine.normalize import segment_keys, tokenize
 from dedup.engine.signature import Signer
 from dedup.settings import Settings
 from tests.newsgen import story
@@ -105,3 +109,54 @@ def test_learning_from_arrays_equals_learning_from_lines() -> None:
             )
             assert list(got.items()) == list(expected.items())  # same lines, counts and order
             assert expected
+
+
+def _mask_lines_one_by_one(
+    lines: list[Line],
+    boilerplate: dict[int, int],
+    mask: npt.NDArray[np.bool_],
+    hashes: npt.NDArray[np.uint64],
+) -> bool:
+    """mask_lines as a loop over every line and every run of a line's words it tries."""
+    changed = False
+    for line in lines:
+        if line.key in boilerplate and not mask[line.first : line.last].all():
+            mask[line.first : line.last] = True
+            changed = True
+    for line in lines:
+        if line.key in boilerplate or line.last - line.first <= MIN_LINE_WORDS:
+            continue
+        runs = [(a, line.last) for a in range(line.first + 1, line.last - MIN_LINE_WORDS + 1)]
+        runs += [(line.first, b) for b in range(line.first + MIN_LINE_WORDS, line.last)]
+        for a, b in runs:
+            key = int(segment_keys(hashes, np.array([a]), np.array([b]))[0])
+            if key in boilerplate and not mask[a:b].all():
+                mask[a:b] = True
+                changed = True
+    return changed
+
+
+def test_mask_lines_glued_runs_as_one_by_one() -> None:
+    rng = random.Random(5)
+    credit = "Reporting by Jane Doe; editing by John Smith"
+    texts = [
+        f"{story(rng, 120)}\n{FOOTER}",
+        f"{story(rng, 120)} Read more {FOOTER}",  # the footer glued to the last paragraph
+        f"{FOOTER} {story(rng, 60)}",  # glued to the start of a line
+        f"{story(rng, 60)}\n{credit}. {QUOTE}\n{story(rng, 60)}",
+        story(rng, 120),
+        "",
+    ]
+    learned = {line.key: 7 for text in (FOOTER, credit, QUOTE) for line in lines_of(text, tokenize(text))}
+    for boilerplate in (learned, {}, {next(iter(learned)): 1}):
+        masked = 0
+        for text in texts:
+            tokens = tokenize(text)
+            lines = lines_of(text, tokens)
+            mask = np.zeros(len(tokens), dtype=np.bool_)
+            expected = mask.copy()
+            changed = mask_lines(lines, boilerplate, mask, tokens.hashes)
+            assert changed == _mask_lines_one_by_one(lines, boilerplate, expected, tokens.hashes)
+            assert mask.tolist() == expected.tolist()
+            masked += int(mask.sum())
+        assert masked > 0 or not boilerplate

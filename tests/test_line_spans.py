@@ -28,6 +28,7 @@ from dedup.engine.boilerplate import (
 )
 from dedup.engine.normalize import tokenize_many
 from dedup.engine.verify import Verifier
+from dedup.model import Article
 from dedup.settings import Settings
 from tests.newsgen import generate_corpus, story
 
@@ -143,3 +144,30 @@ def test_prepare_many_as_prepare() -> None:
             assert lines == one_lines
             masked += int(mask.sum())
         assert masked > 0
+
+
+def test_documents_as_document() -> None:
+    articles = [
+        Article(id=a.id, text=f"{a.text}\nSubscribe to our newsletter." if n % 4 == 0 else a.text)
+        for n, a in enumerate(generate_corpus(40, seed=5)[0])
+    ] + [Article(id="short", text="Two words."), Article(id="empty", text="")]
+    verifier = Verifier(Settings())
+    learned = {line.key: 3 for line in verifier.prepare("x\nSubscribe to our newsletter.")[2]}
+    for boilerplate in (None, learned):
+        ones = [verifier.document(a, boilerplate, keys=False) for a in articles]
+        given = [d.fingerprint.signature for d in ones]
+        for signatures in (None, given):
+            many = verifier.documents(articles, boilerplate, signatures=signatures)
+            assert len(many) == len(articles)
+            for one, doc in zip(ones, many, strict=True):
+                assert doc.article.id == one.article.id
+                assert doc.mask.tolist() == one.mask.tolist()
+                assert doc.lines == one.lines
+                fa, fb = doc.fingerprint, one.fingerprint
+                assert fa.tokens.hashes.tolist() == fb.tokens.hashes.tolist()
+                assert fa.tokens.starts.tolist() == fb.tokens.starts.tolist()
+                assert fa.shingles.tolist() == fb.shingles.tolist()
+                assert fa.valid.tolist() == fb.valid.tolist()
+                assert fa.signature.tolist() == fb.signature.tolist()
+                assert fa.distinct.tolist() == fb.distinct.tolist()
+    assert verifier.documents([]) == []

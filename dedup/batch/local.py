@@ -59,10 +59,10 @@ Progress = Callable[[str, int, int], None]
 
 T = TypeVar("T")
 
-#: Articles per map task and pairs per verify task.
+#: Articles per map task, pairs per verify task and per screen task (a few tasks per worker).
 CHUNK_ARTICLES = 256
 CHUNK_PAIRS = 512
-CHUNK_SCREEN = 8192
+CHUNK_SCREEN = 2048
 #: Below this many articles the work is done in-process (starting workers costs more than it saves).
 PARALLEL_MIN_ARTICLES = 2000
 
@@ -441,13 +441,22 @@ class _LocalRun:
         return kept
 
     def provenance(self, pairs: Iterable[Pair]) -> dict[str, Provenance]:
-        """The dates, sources and credits of the paired articles (texts read back for their credits)."""
+        """The dates, sources and credits of the paired articles (texts read back for their credits).
+
+        Their words are those counted outside boilerplate by the map stage, which the report's
+        provenance holds (:func:`~dedup.batch.assemble.assemble_report`): not counted again.
+        """
         at = {a: n for n, a in enumerate(self.stored.ids)}
         out = {}
         for a in sorted({a for p in pairs for a in (p.a, p.b)}):
-            stub = self.stored.stubs[at[a]]
+            n = at[a]
+            stub = self.stored.stubs[n]
             out[a] = article_provenance(
-                self.stored.text(at[a]), source=stub.source, published=stub.published, url=stub.url
+                self.stored.text(n),
+                source=stub.source,
+                published=stub.published,
+                url=stub.url,
+                words=self.words[n],
             )
         return out
 

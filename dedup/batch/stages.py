@@ -203,5 +203,9 @@ def verify(
 ) -> list[Pair | None]:
     """Align and classify candidate pairs (whole-document signatures given, not computed again)."""
     v = verifier(settings)
-    docs = {i: v.document(a, boilerplate, keys=False, signature=signatures[i]) for i, a in articles.items()}
+    order = list(articles)
+    prepared = v.documents(
+        [articles[i] for i in order], boilerplate, signatures=[signatures[i] for i in order]
+    )
+    docs = dict(zip(order, prepared, strict=True))
     return [v.pair(docs[x], docs[y]) for x, y in pairs]

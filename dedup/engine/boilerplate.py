@@ -37,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import regex
 
+from dedup.engine.arrays import isin, unique
 from dedup.engine.normalize import Tokens, segment_keys
 
 __all__ = [
@@ -1065,17 +1066,21 @@ def mask_lines(
         elif hashes is not None and line.last - line.first > MIN_LINE_WORDS:
             glued.append(line)
     if glued and boilerplate and hashes is not None:
-        # every suffix and prefix of at least MIN_LINE_WORDS words of each line, as a run of words
-        starts: list[npt.NDArray[np.int64]] = []
-        ends: list[npt.NDArray[np.int64]] = []
-        for line in glued:
-            tails = np.arange(line.first + 1, line.last - MIN_LINE_WORDS + 1, dtype=np.int64)
-            heads = np.arange(line.first + MIN_LINE_WORDS, line.last, dtype=np.int64)
-            starts += [tails, np.full(len(heads), line.first, dtype=np.int64)]
-            ends += [np.full(len(tails), line.last, dtype=np.int64), heads]
-        lo, hi = np.concatenate(starts), np.concatenate(ends)
-        for key, a, b in zip(segment_keys(hashes, lo, hi).tolist(), lo.tolist(), hi.tolist(), strict=True):
-            if key in boilerplate and not mask[a:b].all():
+        # every suffix and prefix of at least MIN_LINE_WORDS words of each line, as a run of words:
+        # per line its suffixes [first + 1 + j, last), then its prefixes [first, first + MIN_LINE_WORDS + j)
+        firsts = np.fromiter((line.first for line in glued), dtype=np.int64, count=len(glued))
+        lasts = np.fromiter((line.last for line in glued), dtype=np.int64, count=len(glued))
+        runs = lasts - firsts - MIN_LINE_WORDS  # suffixes (and prefixes) per line
+        of = np.repeat(np.arange(len(glued)), 2 * runs)
+        j = np.arange(len(of), dtype=np.int64) - np.repeat(np.cumsum(2 * runs) - 2 * runs, 2 * runs)
+        tail = j < runs[of]
+        lo = np.where(tail, firsts[of] + 1 + j, firsts[of])
+        hi = np.where(tail, lasts[of], firsts[of] + MIN_LINE_WORDS + j - runs[of])
+        # the runs that are learned lines (few, mostly none), tested at once, then masked in order
+        learned = unique(np.fromiter(boilerplate, dtype=np.uint64, count=len(boilerplate)))
+        found = np.flatnonzero(isin(segment_keys(hashes, lo, hi), learned))
+        for a, b in zip(lo[found].tolist(), hi[found].tolist(), strict=True):
+            if not mask[a:b].all():
                 mask[a:b] = True
                 changed = True
     return changed

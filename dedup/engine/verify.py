@@ -133,6 +133,27 @@ class Verifier:
         fingerprint = self.signer.fingerprint(tokens, mask, keys=keys, signature=signature)
         return Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines)
 
+    def documents(
+        self,
+        articles: Sequence[Article],
+        boilerplate: Mapping[int, int] | None = None,
+        *,
+        signatures: Sequence[npt.NDArray[np.uint32]] | None = None,
+    ) -> list[Document]:
+        """:meth:`document` of each article with ``keys=False``, the texts prepared together.
+
+        The texts are tokenised, masked and keyed as :meth:`prepare_many` does (the same results as one
+        by one, at a fraction of the cost per text); ``signatures``: their whole-document signatures,
+        when already computed (with the same masks).
+        """
+        prepared = self.prepare_many([a.text for a in articles], boilerplate)
+        out = []
+        for n, (article, (tokens, mask, lines)) in enumerate(zip(articles, prepared, strict=True)):
+            signature = None if signatures is None else signatures[n]
+            fingerprint = self.signer.fingerprint(tokens, mask, keys=False, signature=signature)
+            out.append(Document(article=article, fingerprint=fingerprint, mask=mask, lines=lines))
+        return out
+
     def prepare(
         self, article: Article | str, boilerplate: Mapping[int, int] | None = None
     ) -> tuple[Tokens, npt.NDArray[np.bool_], list[Line]]:
