@@ -337,22 +337,30 @@ def stages(path: Path, calls_file: Path) -> dict[str, Any]:
     }
 
 
+def timed_calls(path: Path, count: int, gen: NewsGenerator, warm: str, tag: str) -> list[Article]:
+    """Calls against the index at ``path``: ``warm`` first (it opens the index), then ``count`` more.
+
+    New stories, every tenth a reprint of one of the index's generated (``stored-``) articles.
+    """
+    with Index.open(path) as index:
+        real = [i for i in index.ids() if i.startswith("stored-")]
+        picks = [real[gen.rng.randrange(len(real))] for _ in range(count // 10 + 1)]
+        sample = [found.article for p in picks if (found := index.get(p)) is not None]
+    calls = [gen.article(warm)]
+    for i in range(count):
+        if i % 10 == 9:
+            calls.append(gen.reprint(sample[i // 10], f"reprint-{tag}-{i:07d}"))
+        else:
+            calls.append(gen.article(f"new-{tag}-{i:07d}"))
+    return calls
+
+
 def make_calls(path: Path, count: int, out: Path, seed: int) -> None:
     """Write ``count`` calls for ``--measure`` and ``--stages`` against the index at ``path``.
 
     New stories, a tenth reprints of its generated articles, and a first one (which opens the index).
     """
-    gen = NewsGenerator(seed + 11)
-    with Index.open(path) as index:
-        real = [i for i in index.ids() if i.startswith("stored-")]
-        picks = [real[gen.rng.randrange(len(real))] for _ in range(count // 10 + 1)]
-        sample = [found.article for p in picks if (found := index.get(p)) is not None]
-    calls = [gen.article(f"warm-c{seed}")]
-    for i in range(count):
-        if i % 10 == 9:
-            calls.append(gen.reprint(sample[i // 10], f"reprint-c{seed}-{i:07d}"))
-        else:
-            calls.append(gen.article(f"new-c{seed}-{i:07d}"))
+    calls = timed_calls(path, count, NewsGenerator(seed + 11), f"warm-c{seed}", f"c{seed}")
     out.write_text("".join(json.dumps({"id": a.id, "text": a.text}) + "\n" for a in calls), "utf-8")
 
 
@@ -543,17 +551,7 @@ def replicate(path: Path, target: int, *, batch: int = 10_000) -> dict[str, Any]
 def grow_and_measure(path: Path, level: int, queries: int, seed: int) -> dict[str, Any]:
     """Replicate the index at ``path`` to ``level`` articles, then measure it as :func:`run` does."""
     grown = replicate(path, level)
-    gen = NewsGenerator(seed + 7)
-    with Index.open(path) as index:
-        real = [i for i in index.ids() if i.startswith("stored-")]
-        picks = [real[gen.rng.randrange(len(real))] for _ in range(queries // 10 + 1)]
-        sample = [found.article for p in picks if (found := index.get(p)) is not None]
-    calls = [gen.article(f"warm-{level}-s{seed}")]
-    for i in range(queries):
-        if i % 10 == 9:
-            calls.append(gen.reprint(sample[i // 10], f"reprint-g{level}-s{seed}-{i:07d}"))
-        else:
-            calls.append(gen.article(f"new-g{level}-s{seed}-{i:07d}"))
+    calls = timed_calls(path, queries, NewsGenerator(seed + 7), f"warm-{level}-s{seed}", f"g{level}-s{seed}")
     got, decisions, stats = measure_in_child(path, calls, path.with_name("calls.jsonl"))
     reprints = [c.id.startswith("reprint-") for c in calls[1:]]
     row: dict[str, Any] = {
