@@ -70,7 +70,9 @@ def spark_child(corpus: Path, master: str, out: Path, figures: Path, partitions:
             "spark.ui.enabled": "true",
             "spark.ui.port": "0",
             "spark.sql.shuffle.partitions": str(partitions),
-            "spark.driver.memory": "4g",
+            "spark.driver.memory": "6g",
+            # the report is collected on the driver: about 1.4 GB of pairs at 1,000,000 articles
+            "spark.driver.maxResultSize": "0",
         },
     )
     sc = spark.sparkContext
