@@ -21,6 +21,12 @@ its passages carries some (:func:`strength`):
   either side (the same statement quoted by two reports, or quoted by one and run into the text of
   the other).
 
+A quotation, exact or edited, counts only when fewer than half its words are names on either side
+(:data:`QUOTED_NAMES`): a designation in quotation marks ("the Islamic State of Iraq and Syria
+(ISIS)", "sister of Omar Abdul Hamid al-Dulaimi, who is") is a name, whoever quotes it. A
+capitalised word joined to the word before it by a hyphen (al-*Baghdadi*, Jean-*Pierre*) is part of
+a name.
+
 Weak passages (a shared name, a stock phrase, a headline worded alike) are still reported inside a
 pair that has a strong one: the seed's "an important step in/towards strengthening ties between
 Moscow and Islamabad" rides on the shared quote. The rule has one home, here, and both paths
@@ -63,6 +69,7 @@ al el bin ibn bint abu abd de del der di da dos van von la le du
 """
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
 #: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
+_HYPHENS = frozenset("-\u2010\u2011")
 _SENTENCE_END = frozenset(".!?:;\n\"“”«»„'‘’([—–-•|#*")
 
 
@@ -93,10 +100,15 @@ class Side:
         return bool(self.quoted()[i]) or (self.tokens.words[i] not in _PARTICLES and not self.is_name(i))
 
     def is_name(self, i: int) -> bool:
-        """A capitalised word that does not start a sentence, a line or a quotation."""
+        """A capitalised word that does not start a sentence, a line or a quotation.
+
+        Joined to the word before it by a hyphen (al-Baghdadi, Jean-Pierre), it is part of a name.
+        """
         start = int(self.tokens.starts[i])
         if not self.text[start].isupper():
             return False
+        if start > 1 and self.text[start - 1] in _HYPHENS and not self.text[start - 2].isspace():
+            return True
         j = start - 1
         while j >= 0 and self.text[j] in " \t\r\xa0":
             j -= 1
@@ -107,6 +119,23 @@ def _plain_words(side: Side, first: int, count: int) -> int:
     """Words of a run that carry content: not function words, and not names unless quoted."""
     words = side.tokens.words
     return sum(1 for i in range(first, first + count) if words[i] not in STOPWORDS and side.is_ordinary(i))
+
+
+def _names(side: Side, runs: Sequence[tuple[int, int, int]], at: int) -> int:
+    """Words of the runs (their first word on this side at index ``at``) that are names or particles."""
+    words = side.tokens.words
+    return sum(
+        1
+        for run in runs
+        for i in range(run[at], run[at] + run[2])
+        if words[i] in _PARTICLES or side.is_name(i)
+    )
+
+
+def _not_names(runs: Sequence[tuple[int, int, int]], a: Side, b: Side) -> bool:
+    """Fewer than :data:`QUOTED_NAMES` of the runs' words are names, on both sides."""
+    total = sum(n for _, _, n in runs)
+    return max(_names(a, runs, 0), _names(b, runs, 1)) < QUOTED_NAMES * total
 
 
 def ordinary_words(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> int:
@@ -138,6 +167,8 @@ def _runs(blocks: Sequence[tuple[int, int, int]], a: Side, b: Side) -> list[tupl
 
 #: A passage is a quotation when at least this share of its words (on one side) stands inside quotes.
 QUOTED_SHARE = 0.8
+#: A quotation of which this share of words or more are names (quoted or not) is a designation.
+QUOTED_NAMES = 0.5
 
 
 def strength(
@@ -161,7 +192,8 @@ def strength(
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
             qa, qb = a.quoted(), b.quoted()
-            if bool(qa[x : x + n].all()) or bool(qb[y : y + n].all()):
+            quoted = bool(qa[x : x + n].all()) or bool(qb[y : y + n].all())
+            if quoted and _not_names([(x, y, n)], a, b):
                 best, longest = f"quotation of {n} words", n
                 continue
         if n >= s.evidence_run and n > longest:
@@ -177,6 +209,7 @@ def strength(
         # a quotation rendered in other words here and there (another translation, an edit)
         a0, b0 = blocks[0][0], blocks[0][1]
         a1, b1 = blocks[-1][0] + blocks[-1][2], blocks[-1][1] + blocks[-1][2]
-        if max(_quoted_share(a, a0, a1), _quoted_share(b, b0, b1)) >= QUOTED_SHARE:
+        quoted = max(_quoted_share(a, a0, a1), _quoted_share(b, b0, b1)) >= QUOTED_SHARE
+        if quoted and _not_names(_runs(blocks, a, b), a, b):
             return f"quotation of {matched} words, edited"
     return best
