@@ -72,6 +72,40 @@ def test_a_quotation_is_evidence_from_eight_words() -> None:
         assert (pair.passages[0].evidence if pair else None) == expected
 
 
+def test_a_quoted_designation_is_not_evidence() -> None:
+    # a name in quotation marks is still a name: "the Islamic State of Iraq and Syria (ISIS)" and an
+    # identification quoted by one report and written by the other are what independent reports share
+    for name in (
+        "the Islamic State of Iraq and Syria (ISIS)",
+        "sister of Omar Abdul Hamid al-Dulaimi, who is",
+    ):
+        a = f'{FILLER_A} Officials called her "{name}" on Monday.'
+        b = f'{FILLER_B} She is the "{name}" said to be held.'
+        assert compare(a, b) is None, name
+    # a quotation with a name or two in it is still a quotation
+    for quote, words in (
+        ("We can confirm this is not by Banksy", 8),
+        ("I have no doubt that Mohammed is Jihadi John", 9),
+    ):
+        pair = compare(f'{FILLER_A} "{quote}," he said.', f"{FILLER_B} He said {quote} at the time.")
+        assert pair is not None, quote
+        assert pair.passages[0].evidence == f"quotation of {words} words"
+
+
+def test_a_name_joined_by_a_hyphen_is_a_name() -> None:
+    # "al-Baghdadi", "al-Dulaimi": the capitalised part after the hyphen is no ordinary word, so
+    # "wife of Islamic State leader Abu Bakr al-Baghdadi" holds two content words, not three
+    name = "wife of Islamic State leader Abu Bakr al-Baghdadi"
+    assert (
+        compare(f"{FILLER_A} Police held the {name} in a raid.", f"{FILLER_B} The {name} was seen.") is None
+    )
+    text = "Police said the woman was the wife of Abu Bakr al-Baghdadi."
+    side = Side(text, tokenize(text), np.zeros(len(tokenize(text)), dtype=np.bool_))
+    words = list(side.tokens.words)
+    assert side.is_name(words.index("baghdadi"))
+    assert not side.is_name(words.index("woman"))
+
+
 def test_weak_passage_rides_along_with_a_strong_one() -> None:
     copied = "the bridge will close for eleven weeks while engineers replace corroded steel cables"
     name = "Transport Secretary Margaret Ellington of the Northern Regional Authority"

@@ -192,8 +192,9 @@ def strength(
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
             qa, qb = a.quoted(), b.quoted()
-            quoted = bool(qa[x : x + n].all()) or bool(qb[y : y + n].all())
-            if quoted and _not_names([(x, y, n)], a, b):
+            if bool(qa[x : x + n].all()) or bool(qb[y : y + n].all()):
+                if not _not_names([(x, y, n)], a, b):
+                    continue  # a designation in quotation marks
                 best, longest = f"quotation of {n} words", n
                 continue
         if n >= s.evidence_run and n > longest:
