@@ -57,9 +57,17 @@ class Settings:
         0.5, "Least word-level similarity (0..1) of the two sides of a passage."
     )
     evidence_run: int = _setting(
-        8,
+        11,
         "Evidence of copying: an exact run of at least this many words (outside boilerplate) shared by"
         " both sides. A pair is flagged only when one of its passages is evidence.",
+    )
+    evidence_short_run: int = _setting(
+        8,
+        "Evidence of copying: a shorter exact run, of at least this many words, inside a passage of"
+        " evidence_short_run_passage matched words or more (a sentence copied with an edit or two).",
+    )
+    evidence_short_run_passage: int = _setting(
+        14, "... the fewest matched words of the passage around such a shorter run."
     )
     evidence_plain_words: int = _setting(
         3,
@@ -122,6 +130,8 @@ class Settings:
             "min_window_hits": (1, 10_000),
             "min_passage_words": (1, 100000),
             "evidence_run": (1, 100000),
+            "evidence_short_run": (1, 100000),
+            "evidence_short_run_passage": (1, 100000),
             "evidence_plain_words": (0, 100000),
             "evidence_edited_words": (1, 100000),
             "evidence_quote_words": (1, 100000),
@@ -168,6 +178,11 @@ class Settings:
             raise SettingsError(
                 f"window_num_perm ({self.window_num_perm}) must not exceed num_perm ({self.num_perm}):"
                 " window signatures use the first permutations of the document's"
+            )
+        if self.evidence_short_run > self.evidence_run:
+            raise SettingsError(
+                f"evidence_short_run ({self.evidence_short_run}) must not exceed evidence_run"
+                f" ({self.evidence_run})"
             )
         if self.near_duplicate_coverage < self.containment_coverage:
             raise SettingsError(

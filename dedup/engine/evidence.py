@@ -10,7 +10,10 @@ its passages carries some (:func:`strength`):
   them boilerplate), of which at least ``evidence_plain_words`` are ordinary words, not names: a
   capitalised word that does not start a sentence counts as a name unless it stands inside a
   quotation, so "Islamic State militant known as Jihadi John" is mostly names while a copied
-  sentence about them is not;
+  sentence about them is not. A shorter run, from ``evidence_short_run`` words, counts inside a
+  passage of at least ``evidence_short_run_passage`` matched words (a sentence copied with an edit or
+  two): alone, eight to ten words are what independent reports share as stock phrases ("said the
+  official, who spoke on the condition of anonymity", "has a $10 million U.S. bounty on his head");
 * an **edited copy**: at least ``evidence_edited_words`` matched words at a word-level similarity of
   ``evidence_edited_similarity`` or more (a paragraph reworded here and there, OCR noise, a
   translation lightly edited), whatever its longest run;
@@ -19,11 +22,13 @@ its passages carries some (:func:`strength`):
   or more (the same statement in another translation, or edited);
 * a **quotation**: an exact run of at least ``evidence_quote_words`` words inside quotation marks on
   either side (the same statement quoted by two reports, or quoted by one and run into the text of
-  the other).
+  the other); a run that reaches a word or two past the closing mark ("... really ugly," he) is
+  still the quotation when :data:`QUOTED_SHARE` of its words stand inside it.
 
 A quotation, exact or edited, counts only when fewer than half its words are names on either side
 (:data:`QUOTED_NAMES`): a designation in quotation marks ("the Islamic State of Iraq and Syria
-(ISIS)", "sister of Omar Abdul Hamid al-Dulaimi, who is") is a name, whoever quotes it. A
+(ISIS)", "sister of Omar Abdul Hamid al-Dulaimi, who is") is a name, whoever quotes it, and is not
+evidence as an exact run either. A
 capitalised word joined to the word before it by a hyphen (al-*Baghdadi*, Jean-*Pierre*) is part of
 a name.
 
@@ -189,18 +194,20 @@ def strength(
         return f"edited copy of {matched} words"
     best: str | None = None
     longest = 0
+    shortest = s.evidence_run if matched < s.evidence_short_run_passage else s.evidence_short_run
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
-            qa, qb = a.quoted(), b.quoted()
-            if bool(qa[x : x + n].all()) or bool(qb[y : y + n].all()):
+            inside = max(int(a.quoted()[x : x + n].sum()), int(b.quoted()[y : y + n].sum()))
+            if inside >= s.evidence_quote_words and inside >= QUOTED_SHARE * n:
                 if not _not_names([(x, y, n)], a, b):
                     continue  # a designation in quotation marks
                 best, longest = f"quotation of {n} words", n
                 continue
-        if n >= s.evidence_run and n > longest:
+        if n >= shortest and n > longest:
             plain = min(_plain_words(a, x, n), _plain_words(b, y, n))
             if plain >= s.evidence_plain_words:
-                best, longest = f"exact run of {n} words", n
+                within = f", in {matched} matched words" if n < s.evidence_run else ""
+                best, longest = f"exact run of {n} words{within}", n
     if (
         best is None
         and blocks
