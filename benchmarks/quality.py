@@ -739,7 +739,7 @@ def bench_hardnews(
         f"hard negatives flagged (of {hard_total})",
         ours.hard,
         b(lambda x: x.hard),
-        f"<= {hard_total * 8 // 100}",
+        f"<= {hard_total * 2 // 100}",
     )
     section.add(
         f"  of them sharing a paraphrased quote (of {para_total})",
@@ -858,6 +858,8 @@ _STRATA = (">=50 same", ">=50 cross", "20-49 same", "20-49 cross", "8-19 same", 
 #: FNC-1 pairs flagged without an 8-word run, read and labelled: ``reuse`` where they share a reworded
 #: sentence or quote (benchmarks/labels/README.md).
 REWORDED_LABELS = Path(__file__).resolve().parent / "labels" / "fnc1-reworded.json"
+#: FNC-1 half-0 pairs of 8-19-word runs that an earlier rule flagged, read and labelled (the same README).
+HALF0_LABELS = Path(__file__).resolve().parent / "labels" / "fnc1-half0-flagged.json"
 
 
 def bench_fnc1(data: Path, options: Sequence[str], baseline: bool) -> list[Section]:
@@ -903,7 +905,7 @@ def bench_fnc1(data: Path, options: Sequence[str], baseline: bool) -> list[Secti
             f"labelled pairs: precision (of {ours.labelled['all'][2]})",
             ours.labelled["all"][0],
             base.labelled["all"][0] if base else None,
-            ">= 0.92" if target else None,
+            ">= 0.95" if target else None,
         )
         section.add(
             "labelled pairs: recall of reuse",
@@ -936,10 +938,25 @@ def bench_fnc1(data: Path, options: Sequence[str], baseline: bool) -> list[Secti
             ours.estimated_real,
             base.estimated_real if base else None,
         )
+        if half == 0:
+            extra = json.loads(HALF0_LABELS.read_text(encoding="utf-8"))
+            mine = fnc1_scores(ours_flags, claim, extra, runs, 0).labelled["all"]
+            theirs = fnc1_scores(base_flags, claim, extra, runs, 0).labelled["all"] if base_flags else None
+            section.add(
+                f"our labels of 8-19-word pairs an earlier rule flagged: precision (of {mine[2]})",
+                mine[0],
+                theirs[0] if theirs else None,
+                ">= 0.9",
+            )
+            section.add(
+                "  recall of reuse (among those the earlier rule flagged)",
+                mine[1],
+                theirs[1] if theirs else None,
+            )
     decisions, filter_seconds = run_filter(folder / "corpus.jsonl", options)
     for half, section in ((0, tune), (1, held)):
         f = filter_scores(decisions, claim, labels, runs, half)
-        section.add(f"filter: labelled pairs: precision (of {f.labelled})", f.precision, None, ">= 0.92")
+        section.add(f"filter: labelled pairs: precision (of {f.labelled})", f.precision, None, ">= 0.95")
         section.add("filter: recall of reuse the filter can see (earlier article stored)", f.recall)
         section.add(
             f"filter: rejected, not on a copy (of {f.rejected} rejected)",

@@ -52,6 +52,28 @@ def test_copied_sentence_is_a_pair_with_its_evidence() -> None:
     assert copied in p.b_text
 
 
+def test_a_run_of_eight_to_ten_words_alone_is_a_stock_phrase() -> None:
+    # what independent reports share word for word without copying each other
+    for stock in (
+        "said the official, who spoke on the condition of anonymity",
+        "has a $10 million U.S. bounty on his head",
+        "did not immediately respond to a request for comment",
+    ):
+        assert compare(f"{FILLER_A} Police {stock} today.", f"{FILLER_B} It {stock} again.") is None, stock
+    # eleven words are a copied sentence
+    copied = "the ferry will stop running for eleven weeks while engineers replace"
+    pair = compare(f"{FILLER_A} Officials said {copied} it.", f"{FILLER_B} Residents heard {copied} them.")
+    assert pair is not None
+    assert pair.passages[0].evidence == "exact run of 11 words"
+
+
+def test_a_quotation_reaching_past_its_closing_mark_is_the_quotation() -> None:
+    quote = "A few of the people are really ugly"
+    pair = compare(f'{FILLER_A} "{quote}," he said.', f'{FILLER_B} "{quote}," he added later.')
+    assert pair is not None
+    assert pair.passages[0].evidence == "quotation of 9 words"
+
+
 def test_short_quotation_is_evidence_where_plain_words_are_not() -> None:
     quote = "We will not give up on them until they are home"  # two content words in eleven
     a = f'{FILLER_A} "{quote}," the mayor told reporters.'
@@ -138,9 +160,13 @@ def test_strength_settings_are_the_thresholds() -> None:
     tokens = tokenize(text)
     side = Side(text, tokens, np.zeros(len(tokens), dtype=np.bool_))
     blocks = [(0, 0, 10)]
-    assert strength(blocks, 10, 1.0, side, side, Settings()) == "exact run of 10 words"
-    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_run=11)) is None
-    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_plain_words=11)) is None
+    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_run=10)) == "exact run of 10 words"
+    assert strength(blocks, 10, 1.0, side, side, Settings()) is None  # ten words alone: a stock phrase
+    assert strength(blocks, 10, 1.0, side, side, Settings(evidence_run=10, evidence_plain_words=11)) is None
+    # a shorter run inside a passage of evidence_short_run_passage matched words (an edited sentence)
+    assert strength(blocks, 14, 0.7, side, side, Settings()) == "exact run of 10 words, in 14 matched words"
+    assert strength(blocks, 13, 0.7, side, side, Settings()) is None
+    assert strength(blocks, 14, 0.7, side, side, Settings(evidence_short_run=11)) is None
     assert "one" not in STOPWORDS
 
 
