@@ -862,7 +862,7 @@ REWORDED_LABELS = Path(__file__).resolve().parent / "labels" / "fnc1-reworded.js
 HALF0_LABELS = Path(__file__).resolve().parent / "labels" / "fnc1-half0-flagged.json"
 
 
-def bench_fnc1(data: Path, options: Sequence[str], baseline: bool) -> list[Section]:
+def bench_fnc1(data: Path, options: Sequence[str], baseline: bool, filter_too: bool = True) -> list[Section]:
     """FNC-1: half 0 of the claims (tuning) and half 1 (held out), scored as its score.py does."""
     folder = data / "eval" / "realnews-fnc1"
     tune, held = Section("fnc1 half 0 (tuning)"), Section("fnc1 half 1 (held out)")
@@ -946,13 +946,15 @@ def bench_fnc1(data: Path, options: Sequence[str], baseline: bool) -> list[Secti
                 f"our labels of 8-19-word pairs an earlier rule flagged: precision (of {mine[2]})",
                 mine[0],
                 theirs[0] if theirs else None,
-                ">= 0.9",
+                ">= 0.94",
             )
             section.add(
                 "  recall of reuse (among those the earlier rule flagged)",
                 mine[1],
                 theirs[1] if theirs else None,
             )
+    if not filter_too:
+        return [tune, held]
     decisions, filter_seconds = run_filter(folder / "corpus.jsonl", options)
     for half, section in ((0, tune), (1, held)):
         f = filter_scores(decisions, claim, labels, runs, half)
@@ -1134,6 +1136,9 @@ def main(argv: list[str] | None = None) -> int:
         help="hard generated corpora per seed range (tuning: 1.., held out: 101..)",
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the MinHash baseline")
+    parser.add_argument(
+        "--no-filter", action="store_true", help="FNC-1: score the report only, not `dedup filter` as well"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args(argv)
     options = cli_options(args.set)
@@ -1164,7 +1169,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             sections.append(section)
         elif name == "fnc1":
-            sections += bench_fnc1(args.data, options, baseline)
+            sections += bench_fnc1(args.data, options, baseline, filter_too=not args.no_filter)
         else:
             sections.append(bench_synthetic(range(1, args.synthetic_seeds + 1), options, baseline))
     if args.json:
