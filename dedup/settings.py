@@ -64,7 +64,8 @@ class Settings:
     evidence_short_run: int = _setting(
         8,
         "Evidence of copying: a shorter exact run, of at least this many words, inside a passage of"
-        " evidence_short_run_passage matched words or more (a sentence copied with an edit or two).",
+        " evidence_short_run_passage matched words or more (a sentence copied with an edit or two);"
+        " no effect from evidence_run up.",
     )
     evidence_short_run_passage: int = _setting(
         14, "... the fewest matched words of the passage around such a shorter run."
@@ -178,11 +179,6 @@ class Settings:
             raise SettingsError(
                 f"window_num_perm ({self.window_num_perm}) must not exceed num_perm ({self.num_perm}):"
                 " window signatures use the first permutations of the document's"
-            )
-        if self.evidence_short_run > self.evidence_run:
-            raise SettingsError(
-                f"evidence_short_run ({self.evidence_short_run}) must not exceed evidence_run"
-                f" ({self.evidence_run})"
             )
         if self.near_duplicate_coverage < self.containment_coverage:
             raise SettingsError(

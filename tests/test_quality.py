@@ -56,12 +56,15 @@ def test_every_target_is_met(sections: dict[str, dict[str, Any]], name: str) -> 
 
 @pytest.mark.parametrize("words", [7, 12])
 def test_the_gate_fails_a_worse_setting(words: int) -> None:
-    """Moving min_passage_words off its chosen value costs a target (the gate is not blind to it)."""
-    data = ROOT.parent / "shared" / "eval" / "clough"
-    if not data.is_dir():
-        pytest.skip(f"{data} not found")
-    (clough,) = quality("--only", "clough", "--set", f"min_passage_words={words}")
-    assert missed(clough), f"min_passage_words={words} passes every Clough target"
+    """Moving min_passage_words off its chosen value costs a target (the gate is not blind to it):
+    12 misses Clough's heavy revisions, 7 lets short shared phrases flag FNC-1 pairs without a run."""
+    data = ROOT.parent / "shared" / "eval"
+    if not (data / "clough").is_dir() or not (data / "realnews-fnc1").is_dir():
+        pytest.skip(f"{data} has no clough or realnews-fnc1")
+    sections = quality(
+        "--only", "clough", "--only", "fnc1", "--no-filter", "--set", f"min_passage_words={words}"
+    )
+    assert any(missed(s) for s in sections), f"min_passage_words={words} passes every target"
 
 
 def test_the_gate_fails_without_the_evidence_rule() -> None:

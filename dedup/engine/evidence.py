@@ -194,7 +194,9 @@ def strength(
         return f"edited copy of {matched} words"
     best: str | None = None
     longest = 0
-    shortest = s.evidence_run if matched < s.evidence_short_run_passage else s.evidence_short_run
+    shortest = s.evidence_run
+    if matched >= s.evidence_short_run_passage:
+        shortest = min(shortest, s.evidence_short_run)
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
             inside = max(int(a.quoted()[x : x + n].sum()), int(b.quoted()[y : y + n].sum()))
