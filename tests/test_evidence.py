@@ -156,7 +156,7 @@ def test_edited_copy_is_evidence_without_a_long_run() -> None:
 
 
 def test_strength_settings_are_the_thresholds() -> None:
-    text = "one two three four five six seven eight nine ten"
+    text = "one two three four five six seven eight nine ten and twenty more words to make it longer here"
     tokens = tokenize(text)
     side = Side(text, tokens, np.zeros(len(tokens), dtype=np.bool_))
     blocks = [(0, 0, 10)]

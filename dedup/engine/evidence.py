@@ -12,8 +12,9 @@ its passages carries some (:func:`strength`):
   quotation, so "Islamic State militant known as Jihadi John" is mostly names while a copied
   sentence about them is not. A shorter run, from ``evidence_short_run`` words, counts inside a
   passage of at least ``evidence_short_run_passage`` matched words (a sentence copied with an edit or
-  two): alone, eight to ten words are what independent reports share as stock phrases ("said the
-  official, who spoke on the condition of anonymity", "has a $10 million U.S. bounty on his head");
+  two), or one that matches the whole of the shorter text (a short text copied whole): alone, eight
+  to ten words are what independent reports share as stock phrases ("said the official, who spoke
+  on the condition of anonymity", "has a $10 million U.S. bounty on his head");
 * an **edited copy**: at least ``evidence_edited_words`` matched words at a word-level similarity of
   ``evidence_edited_similarity`` or more (a paragraph reworded here and there, OCR noise, a
   translation lightly edited), whatever its longest run;
@@ -197,6 +198,10 @@ def strength(
     shortest = s.evidence_run
     if matched >= s.evidence_short_run_passage:
         shortest = min(shortest, s.evidence_short_run)
+    # a shorter run that is the whole of the shorter text (outside boilerplate): a short text copied
+    whole = min(len(a.mask) - int(a.mask.sum()), len(b.mask) - int(b.mask.sum()))
+    if whole <= s.evidence_run:
+        shortest = min(shortest, max(s.evidence_short_run, whole))
     for x, y, n in _runs(blocks, a, b):
         if n >= s.evidence_quote_words and n > longest:
             inside = max(int(a.quoted()[x : x + n].sum()), int(b.quoted()[y : y + n].sum()))
