@@ -114,6 +114,22 @@ def test_a_quoted_designation_is_not_evidence() -> None:
         assert pair.passages[0].evidence == f"quotation of {words} words"
 
 
+def test_a_quotation_in_capitals_or_in_the_first_person_is_no_designation() -> None:
+    # a sign written in capitals, the pronoun I: capitals that are not names
+    sign = "I BEAT WOMEN. HONK IF I'M A SCUMBAG"
+    a = f'{FILLER_A} The man stood on a corner holding a sign reading "{sign}" all day.'
+    b = f'{FILLER_B} A sign that read "I beat women. Honk if I\'m a scumbag" was seen.'
+    pair = compare(a, b)
+    assert pair is not None
+    assert pair.passages[0].evidence == "quotation of 8 words"
+    text = "Then I said I'm sure, and Smith agreed."
+    side = Side(text, tokenize(text), np.zeros(len(tokenize(text)), dtype=np.bool_))
+    words = list(side.tokens.words)
+    assert not side.is_name(words.index("i"))
+    assert not side.is_name(words.index("i'm"))
+    assert side.is_name(words.index("smith"))
+
+
 def test_a_name_joined_by_a_hyphen_is_a_name() -> None:
     # "al-Baghdadi", "al-Dulaimi": the capitalised part after the hyphen is no ordinary word, so
     # "wife of Islamic State leader Abu Bakr al-Baghdadi" holds two content words, not three

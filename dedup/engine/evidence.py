@@ -75,6 +75,7 @@ al el bin ibn bint abu abd de del der di da dos van von la le du
 """
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
 #: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
+_PRONOUN_I = regex.compile(r"i(?:['\u2019](?:m|ve|ll|d))?")
 _HYPHENS = frozenset("-\u2010\u2011")
 _SENTENCE_END = frozenset(".!?:;\n\"“”«»„'‘’([—–-•|#*")
 
@@ -109,9 +110,10 @@ class Side:
         """A capitalised word that does not start a sentence, a line or a quotation.
 
         Joined to the word before it by a hyphen (al-Baghdadi, Jean-Pierre), it is part of a name.
+        The pronoun *I* (I'm, I've) is not.
         """
         start = int(self.tokens.starts[i])
-        if not self.text[start].isupper():
+        if not self.text[start].isupper() or _PRONOUN_I.fullmatch(self.tokens.words[i]):
             return False
         if start > 1 and self.text[start - 1] in _HYPHENS and not self.text[start - 2].isspace():
             return True
@@ -127,8 +129,18 @@ def _plain_words(side: Side, first: int, count: int) -> int:
     return sum(1 for i in range(first, first + count) if words[i] not in STOPWORDS and side.is_ordinary(i))
 
 
+def _shouted(side: Side, runs: Sequence[tuple[int, int, int]], at: int) -> bool:
+    """The runs are written in capitals on this side (a sign, a headline): capitals are no names there."""
+    text, starts, ends = side.text, side.tokens.starts, side.tokens.ends
+    cased = [text[starts[i] : ends[i]] for run in runs for i in range(run[at], run[at] + run[2])]
+    cased = [w for w in cased if w.upper() != w.lower()]
+    return len(cased) >= 3 and all(w.isupper() for w in cased)
+
+
 def _names(side: Side, runs: Sequence[tuple[int, int, int]], at: int) -> int:
     """Words of the runs (their first word on this side at index ``at``) that are names or particles."""
+    if _shouted(side, runs, at):
+        return 0
     words = side.tokens.words
     return sum(
         1
