@@ -29,9 +29,8 @@ its passages carries some (:func:`strength`):
 A quotation, exact or edited, counts only when fewer than half its words are names on either side
 (:data:`QUOTED_NAMES`): a designation in quotation marks ("the Islamic State of Iraq and Syria
 (ISIS)", "sister of Omar Abdul Hamid al-Dulaimi, who is") is a name, whoever quotes it, and is not
-evidence as an exact run either. A
-capitalised word joined to the word before it by a hyphen (al-*Baghdadi*, Jean-*Pierre*) is part of
-a name.
+evidence as an exact run either. A capitalised word joined to the word before it by a hyphen
+(al-*Baghdadi*, Jean-*Pierre*) is part of a name.
 
 Weak passages (a shared name, a stock phrase, a headline worded alike) are still reported inside a
 pair that has a strong one: the seed's "an important step in/towards strengthening ties between
@@ -74,9 +73,11 @@ _PARTICLES_TEXT = """
 al el bin ibn bint abu abd de del der di da dos van von la le du
 """
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
-#: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
+#: The pronoun I, capitalised wherever it stands (I, I'm, I've, I'll, I'd): no name.
 _PRONOUN_I = regex.compile(r"i(?:['\u2019](?:m|ve|ll|d))?")
+#: A capitalised word joined by one of these to the word before it is part of a name (al-Baghdadi).
 _HYPHENS = frozenset("-\u2010\u2011")
+#: Characters after which a capitalised word starts a sentence (or a quotation, or a line).
 _SENTENCE_END = frozenset(".!?:;\n\"“”«»„'‘’([—–-•|#*")
 
 
@@ -104,7 +105,11 @@ class Side:
 
     def is_ordinary(self, i: int) -> bool:
         """Not part of a name (a capitalised word inside a sentence, or a particle), unless quoted."""
-        return bool(self.quoted()[i]) or (self.tokens.words[i] not in _PARTICLES and not self.is_name(i))
+        return bool(self.quoted()[i]) or not self.in_name(i)
+
+    def in_name(self, i: int) -> bool:
+        """Part of a name: a particle (al, von) or a capitalised word inside a sentence, quoted or not."""
+        return self.tokens.words[i] in _PARTICLES or self.is_name(i)
 
     def is_name(self, i: int) -> bool:
         """A capitalised word that does not start a sentence, a line or a quotation.
@@ -141,13 +146,7 @@ def _names(side: Side, runs: Sequence[tuple[int, int, int]], at: int) -> int:
     """Words of the runs (their first word on this side at index ``at``) that are names or particles."""
     if _shouted(side, runs, at):
         return 0
-    words = side.tokens.words
-    return sum(
-        1
-        for run in runs
-        for i in range(run[at], run[at] + run[2])
-        if words[i] in _PARTICLES or side.is_name(i)
-    )
+    return sum(1 for run in runs for i in range(run[at], run[at] + run[2]) if side.in_name(i))
 
 
 def _not_names(runs: Sequence[tuple[int, int, int]], a: Side, b: Side) -> bool:
