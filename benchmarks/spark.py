@@ -59,7 +59,7 @@ class _StageLog(dict[str, float]):
         self.shuffled[stage] = self.totals()
 
 
-def spark_child(corpus: Path, master: str, out: Path, figures: Path, partitions: int) -> None:
+def spark_child(corpus: Path, master: str, out: Path, figures: Path, partitions: int, memory: str) -> None:
     """The Spark run (in a child process, so that its whole tree is measured)."""
     from dedup.batch.spark import read_articles, run_spark, spark_session
     from dedup.io.render import render_json
@@ -70,7 +70,7 @@ def spark_child(corpus: Path, master: str, out: Path, figures: Path, partitions:
             "spark.ui.enabled": "true",
             "spark.ui.port": "0",
             "spark.sql.shuffle.partitions": str(partitions),
-            "spark.driver.memory": "6g",
+            "spark.driver.memory": memory,
             # the report is collected on the driver: about 1.4 GB of pairs at 1,000,000 articles
             "spark.driver.maxResultSize": "0",
         },
@@ -88,10 +88,10 @@ def spark_child(corpus: Path, master: str, out: Path, figures: Path, partitions:
     spark.stop()
 
 
-def run_spark_child(corpus: Path, master: str, out: Path, partitions: int) -> dict[str, Any]:
+def run_spark_child(corpus: Path, master: str, out: Path, partitions: int, memory: str) -> dict[str, Any]:
     figures = out.with_suffix(".figures.json")
     cmd = [sys.executable, "-m", "benchmarks.spark", "--child", str(corpus), "--master", master,
-           "--out", str(out), "--partitions", str(partitions)]  # fmt: skip
+           "--out", str(out), "--partitions", str(partitions), "--driver-memory", memory]  # fmt: skip
     peak = 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT)
@@ -137,7 +137,8 @@ def table(name: str, n: int, mb: float, local: dict[str, Any], spark: dict[str, 
         "| --- | ---: | ---: | ---: | ---: |",
         f"| local (`dedup report`, all CPUs) | {local['seconds']:,.1f} | {n / local['seconds']:,.0f} | "
         f"{local['peak_rss_bytes'] / gib:.2f} GiB | {local['load']} |",
-        f"| Spark `{spark['master']}` (`--engine spark`) | {spark['seconds_total']:,.1f} | "
+        f"| Spark `{spark['master']}` (`--engine spark`, {spark['partitions']} shuffle partitions, "
+        f"{spark['memory']} driver) | {spark['seconds_total']:,.1f} | "
         f"{n / spark['seconds_total']:,.0f} | {spark['peak_rss_bytes'] / gib:.2f} GiB | {spark['load']} |",
         "",
         f"Reports byte-identical: **{'yes' if same else 'NO'}** "
@@ -164,6 +165,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=None, help="a JSONL corpus instead of a generated one")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--partitions", type=int, default=16, help="spark.sql.shuffle.partitions")
+    parser.add_argument(
+        "--driver-memory", default="6g",
+        help="spark.driver.memory (in local mode the executors' memory too; default 6g)",
+    )  # fmt: skip
     parser.add_argument("--skip-local", action="store_true", help="time the Spark runner only")
     parser.add_argument("--write-docs", action="store_true", help=f"put the table into {DOCS.name}")
     parser.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)
@@ -171,7 +176,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generate", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        spark_child(args.child, args.master, args.out, args.out.with_suffix(".figures.json"), args.partitions)
+        spark_child(
+            args.child,
+            args.master,
+            args.out,
+            args.out.with_suffix(".figures.json"),
+            args.partitions,
+            args.driver_memory,
+        )
         return
     if args.generate is not None:
         write_corpus(args.n, args.generate)
@@ -188,8 +200,15 @@ def main(argv: list[str] | None = None) -> None:
         n = sum(1 for line in corpus.open("rb") if line.strip())
         mb = corpus.stat().st_size / 1e6
         before = loads()
-        spark = run_spark_child(corpus, args.master, Path(folder) / "spark.json", args.partitions)
-        spark.update(master=args.master, load=f"{before} -> {loads()}")
+        spark = run_spark_child(
+            corpus, args.master, Path(folder) / "spark.json", args.partitions, args.driver_memory
+        )
+        spark.update(
+            master=args.master,
+            partitions=args.partitions,
+            memory=args.driver_memory,
+            load=f"{before} -> {loads()}",
+        )
         spark["report_bytes"] = (Path(folder) / "spark.json").stat().st_size
         if args.skip_local:
             local = {"seconds": float("nan"), "peak_rss_bytes": 0, "load": ""}
