@@ -22,7 +22,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.throughput import _tree_rss, machine, run_dedup  # noqa: E402
+from benchmarks.throughput import machine, measured, run_dedup  # noqa: E402
 from tests.newsgen import generate_corpus  # noqa: E402
 
 DOCS = ROOT / "docs" / "spark.md"
@@ -92,25 +91,7 @@ def run_spark_child(corpus: Path, master: str, out: Path, partitions: int, memor
     figures = out.with_suffix(".figures.json")
     cmd = [sys.executable, "-m", "benchmarks.spark", "--child", str(corpus), "--master", master,
            "--out", str(out), "--partitions", str(partitions), "--driver-memory", memory]  # fmt: skip
-    peak = 0
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT)
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            stop.wait(0.25)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = proc.wait()
-    elapsed = time.perf_counter() - start
-    stop.set()
-    sampler.join()
-    if code != 0:
-        raise SystemExit(f"the Spark run failed with status {code}")
+    elapsed, peak = measured(cmd, "the Spark run")
     result: dict[str, Any] = json.loads(figures.read_text(encoding="utf-8"))
     result.update(seconds_total=elapsed, peak_rss_bytes=peak)
     return result

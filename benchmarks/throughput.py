@@ -75,10 +75,8 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run_dedup(corpus: Path, out: Path, workers: int | None) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "dedup", "report", str(corpus), "--format", "json", "-o", str(out), "-q"]
-    if workers:
-        cmd += ["--workers", str(workers)]
+def measured(cmd: list[str], what: str) -> tuple[float, int]:
+    """Run ``cmd`` from the repository; its wall time and the peak resident memory of its process tree."""
     peak = 0
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT)
@@ -97,8 +95,16 @@ def run_dedup(corpus: Path, out: Path, workers: int | None) -> dict[str, Any]:
     stop.set()
     sampler.join()
     if code != 0:
-        raise SystemExit(f"dedup report failed with status {code}")
-    return {"seconds": elapsed, "peak_rss_bytes": peak}
+        raise SystemExit(f"{what} failed with status {code}")
+    return elapsed, peak
+
+
+def run_dedup(corpus: Path, out: Path, workers: int | None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "dedup", "report", str(corpus), "--format", "json", "-o", str(out), "-q"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    seconds, peak = measured(cmd, "dedup report")
+    return {"seconds": seconds, "peak_rss_bytes": peak}
 
 
 def _shingles(text: str) -> list[str]:
