@@ -9,7 +9,7 @@ import pytest
 from datasketch import MinHash, MinHashLSH
 
 from dedup import Settings
-from dedup.batch.keytable import KeyTable, candidate_pairs
+from dedup.batch.keytable import KeyTable, candidate_pairs, summed_pairs
 from dedup.engine.lsh import MAX_DOCUMENTS
 from dedup.engine.normalize import tokenize
 from dedup.engine.signature import Signer
@@ -164,3 +164,25 @@ def test_key_table_in_files_gives_the_pairs_it_gives_in_memory(tmp_path: Path) -
     assert len(memory) > 100
     assert files.tolist() == memory.tolist()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("range_entries", [1, 7, 100, 1 << 20])
+def test_pair_counts_summed_by_ranges_equal_a_plain_sum(range_entries: int) -> None:
+    """Partitions' sorted ``pair << 16 | count`` entries, summed a range of pairs at a time."""
+    rng = np.random.default_rng(5)
+    pairs = rng.choice(np.arange(1, 5000, dtype=np.uint64) * np.uint64(2**24 + 3), size=900, replace=False)
+    results, total = [], {}
+    for _ in range(6):
+        some = np.sort(rng.choice(pairs, size=int(rng.integers(0, 400)), replace=False))
+        counts = rng.integers(1, 4, size=len(some)).astype(np.uint64)
+        counts[: len(some) // 50] = 0xFFFF  # a partition's count is capped at 16 bits, the sum is not
+        for p, c in zip(some.tolist(), counts.tolist(), strict=True):
+            total[p] = total.get(p, 0) + c
+        results.append((some << np.uint64(16)) | counts)
+    for min_hits in (1, 3, 0x10000):
+        want = sorted(p for p, c in total.items() if c >= min_hits)
+        assert want, min_hits
+        got = summed_pairs(results, min_hits, range_entries=range_entries)
+        assert got.dtype == np.int64
+        assert got.tolist() == want
+    assert summed_pairs([], 1).tolist() == []

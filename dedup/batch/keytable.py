@@ -19,13 +19,16 @@ from typing import BinaryIO
 import numpy as np
 import numpy.typing as npt
 
-from dedup.batch.parallel import ordered
+from dedup.batch.parallel import ordered, release_memory
 from dedup.engine.lsh import DOC_BITS, DOC_MASK, MAX_DOCUMENTS, Candidates, bucket_pairs
 
-__all__ = ["KeyTable", "SpilledPartition", "candidate_pairs", "partition_pairs"]
+__all__ = ["KeyTable", "SpilledPartition", "candidate_pairs", "partition_pairs", "summed_pairs"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+
+#: Entries summed at a time when the partitions' pair counts are added up (8 MB of them).
+SUM_RANGE_ENTRIES = 1 << 20
 
 
 class KeyTable:
@@ -161,13 +164,36 @@ class KeyTable:
                 progress(len(results), nparts)
         skipped = sum(r[1] for r in results)
         counted = [r[0] for r in results if len(r[0])]
-        if not counted:
-            return np.zeros((0, 2), dtype=np.int64), skipped
-        # each entry: the pair (x << 24 | y) above 16 bits of its count in one partition; summed in
-        # place, with no full-size temporary but the 16-bit counts (stock phrases make these entries
-        # many: 8 million at 100,000 articles)
-        entries = np.concatenate(counted)
-        del counted, results
+        del results
+        codes = summed_pairs(counted, min_hits)
+        del counted
+        release_memory()
+        return np.column_stack((codes >> DOC_BITS, codes & (MAX_DOCUMENTS - 1))), skipped
+
+
+def summed_pairs(counted: list[U64], min_hits: int, *, range_entries: int = SUM_RANGE_ENTRIES) -> I64:
+    """The pairs whose counts over the partitions' results add up to ``min_hits`` (sorted pair codes).
+
+    Each result is sorted ``pair << 16 | count`` entries (stock phrases make these many: 8 million at
+    100,000 articles). They are summed a range of pair codes at a time, about ``range_entries``
+    entries a range, so that no full-size copy of them is made.
+    """
+    total = sum(len(c) for c in counted)
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    # range bounds: pair codes at even steps of a sample of every result's entries (64 a range)
+    ranges = max(1, -(-total // range_entries))
+    step = max(1, total // (64 * ranges))
+    sample = np.concatenate([c[::step] >> np.uint64(16) for c in counted])
+    sample.sort()
+    bounds = np.unique(sample[(np.arange(1, ranges) * len(sample)) // ranges]) << np.uint64(16)
+    del sample
+    cuts = [np.concatenate(([0], np.searchsorted(c, bounds), [len(c)])) for c in counted]
+    out: list[I64] = []
+    for r in range(len(bounds) + 1):
+        entries = np.concatenate([c[cut[r] : cut[r + 1]] for c, cut in zip(counted, cuts, strict=True)])
+        if not len(entries):
+            continue
         entries.sort()
         low = (entries & np.uint64(0xFFFF)).astype(np.uint16)
         entries >>= np.uint64(16)
@@ -178,8 +204,8 @@ class KeyTable:
         del change
         counts = np.add.reduceat(low, first, dtype=np.int64)
         del low
-        codes = entries[first[counts >= min_hits]].astype(np.int64)
-        return np.column_stack((codes >> DOC_BITS, codes & (MAX_DOCUMENTS - 1))), skipped
+        out.append(entries[first[counts >= min_hits]].astype(np.int64))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup.batch.keytable import KeyTable
-from dedup.batch.parallel import ordered
+from dedup.batch.parallel import ordered, release_memory
 from dedup.batch.stages import (
     DOCUMENT_PARTITION_BITS,
     WINDOW_PARTITION_BITS,
@@ -392,6 +392,7 @@ class _LocalRun:
         self.signatures.clear()
         affected = holding_lines(line_keys, line_docs, learned).tolist()
         del line_keys, line_edges, line_words, line_docs
+        release_memory()
         redo: Iterator[tuple[Callable[..., Summaries], tuple[Any, ...]]] = (
             (fingerprint, (self.settings, [self.stored.text(d) for d in chunk], learned))
             for chunk in _chunks(affected, CHUNK_ARTICLES)
