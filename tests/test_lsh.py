@@ -5,6 +5,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from datasketch import MinHash, MinHashLSH
 
@@ -171,7 +172,8 @@ def test_pair_counts_summed_by_ranges_equal_a_plain_sum(range_entries: int) -> N
     """Partitions' sorted ``pair << 16 | count`` entries, summed a range of pairs at a time."""
     rng = np.random.default_rng(5)
     pairs = rng.choice(np.arange(1, 5000, dtype=np.uint64) * np.uint64(2**24 + 3), size=900, replace=False)
-    results, total = [], {}
+    results: list[npt.NDArray[np.uint64]] = []
+    total: dict[int, int] = {}
     for _ in range(6):
         some = np.sort(rng.choice(pairs, size=int(rng.integers(0, 400)), replace=False))
         counts = rng.integers(1, 4, size=len(some)).astype(np.uint64)

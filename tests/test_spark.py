@@ -80,12 +80,14 @@ def test_executors_run_the_drivers_python_with_nothing_set(spark: SparkSession) 
     assert [r["python"] for r in rows] == [sys.executable]
 
 
-@pytest.mark.parametrize("name", ["seed", "clough", "generated"])
+@pytest.mark.parametrize("name", ["seed", "clough", "pan13", "generated"])
 def test_spark_report_equals_the_local_report(spark: SparkSession, name: str, tmp_path: Path) -> None:
     if name == "seed":
         path = SEED / "articles.jsonl"
     elif name == "clough":
         path = EVAL / "clough" / "corpus.jsonl"
+    elif name == "pan13":
+        path = EVAL / "pan13-no-obfuscation" / "corpus.jsonl"
     else:
         path = write_jsonl(tmp_path / "generated.jsonl", generated())
     if not path.exists():
